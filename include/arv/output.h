@@ -1,0 +1,54 @@
+/*
+ * Output files (contract in DESIGN.md): summary.csv, young_adults.csv,
+ * totals.csv, resolved.cfg, manifest.json and, with --microdata, panel.csv.
+ *
+ * A directory is written aside (DIR.tmp-XXXXXX next to it) and renamed into
+ * place only when complete, so an interrupted run never leaves something
+ * that looks like a finished result. An existing DIR is replaced only if it
+ * is itself an arv output (has a manifest.json); anything else is refused.
+ */
+#ifndef ARV_OUTPUT_H
+#define ARV_OUTPUT_H
+
+#include <stdio.h>
+
+#include "arv/error.h"
+#include "arv/world.h"
+
+struct arv_outdir {
+    char final[4096]; /* where the result goes */
+    char tmp[4128];   /* where it is written */
+};
+
+/* Creates the temporary directory beside final. */
+int arv_outdir_begin(struct arv_outdir *o, const char *final, struct arv_error *err);
+/* Opens name inside the temporary directory for writing. */
+FILE *arv_outdir_open(const struct arv_outdir *o, const char *name, struct arv_error *err);
+/* Closes f, reporting write errors (disk full) as an error on name. */
+int arv_outdir_close(FILE *f, const char *name, struct arv_error *err);
+/* Moves the finished directory into place. */
+int arv_outdir_commit(struct arv_outdir *o, struct arv_error *err);
+/* Removes the temporary directory and everything in it (after a failure). */
+void arv_outdir_abort(struct arv_outdir *o);
+
+/* Summary statistics of one cell across replicates. */
+struct arv_rep_stats {
+    double mean, sd, lo, hi; /* sd NAN with fewer than 2 replicates */
+    int reps;                /* replicates with a defined value */
+};
+
+/* Mean, sd and the 2.5% / 97.5% quantiles of the finite values in x[0..n)
+ * (stride apart); scratch holds n doubles. */
+void arv_rep_stats(const double *x, size_t n, size_t stride, double *scratch,
+                   struct arv_rep_stats *out);
+
+/* Writes a table of results in the contract's long format. scenario is the
+ * scenario's name (first column). */
+int arv_write_summary(const struct arv_world *w, const char *scenario, FILE *f);
+int arv_write_young_adults(const struct arv_world *w, const char *scenario, FILE *f);
+int arv_write_totals(const struct arv_world *w, const char *scenario, FILE *f);
+
+/* Writes a number for a CSV cell: "NA" for NaN, else %.10g. */
+void arv_csv_number(FILE *f, double v);
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * Parameters: one table is the single source of truth.
+ *
+ * Every parameter is declared once, in the module that uses it, as a
+ * struct arv_param_def {path, type, default, min, max, unit, description,
+ * source}. The table (engine definitions followed by each registered model's,
+ * in registry order) drives scenario loading, range checks, --set,
+ * resolved.cfg and `arv params --markdown` (docs/parameters.md).
+ *
+ * Values are checked when they are loaded, never discovered mid-run: a value
+ * of the wrong type or outside [min, max] is an error naming the file and
+ * line (or the --set option) that gave it.
+ */
+#ifndef ARV_PARAMS_H
+#define ARV_PARAMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "arv/error.h"
+
+enum arv_param_type {
+    ARV_PARAM_INT,    /* 64-bit integer */
+    ARV_PARAM_DOUBLE, /* finite double */
+    ARV_PARAM_BOOL,   /* true / false */
+    ARV_PARAM_ENUM,   /* one of the '|'-separated choices */
+    ARV_PARAM_STRING  /* free text, such as a file name */
+};
+
+struct arv_param_def {
+    const char *path;        /* dotted path, e.g. "run.months" */
+    enum arv_param_type type;
+    double def;              /* default (INT, DOUBLE, BOOL: 0 or 1) */
+    double min, max;         /* inclusive range for INT and DOUBLE */
+    const char *unit;        /* "months", "NOK/month", "probability", "-" */
+    const char *description; /* one sentence */
+    const char *source;      /* sources.md id, a paper, or "assumption" */
+    const char *def_str;     /* default for ENUM and STRING */
+    const char *choices;     /* ENUM: "a|b|c" */
+};
+
+/* A group of definitions contributed by one module. */
+struct arv_param_group {
+    const struct arv_param_def *defs;
+    size_t n;
+};
+
+/* Where a value came from, for error messages and the manifest. */
+struct arv_param_origin {
+    const char *file; /* scenario file, "--set", or NULL for the default */
+    int line;
+};
+
+struct arv_param_value {
+    int64_t i;   /* INT, BOOL */
+    double d;    /* DOUBLE */
+    char *s;     /* ENUM, STRING (owned) */
+    struct arv_param_origin origin;
+};
+
+/* The concatenated table plus current values. Heap object (_alloc/_free). */
+struct arv_params {
+    const struct arv_param_def **defs; /* n pointers into static tables */
+    struct arv_param_value *values;    /* n values, parallel to defs */
+    size_t n;
+    char **files;                      /* scenario files read, in order (owned) */
+    size_t n_files;
+};
+
+/* Builds the table from groups (in order) with every value at its default.
+ * Asserts that no path is declared twice. Never returns NULL. */
+struct arv_params *arv_params_alloc(const struct arv_param_group *groups, size_t n_groups);
+void arv_params_free(struct arv_params *p);
+
+/* Index of path, or -1. */
+long arv_params_find(const struct arv_params *p, const char *path);
+
+/* Typed access for models at set-up. The path must exist with that type
+ * (asserted: a wrong path is a programming error, not bad input). */
+int64_t arv_params_int(const struct arv_params *p, const char *path);
+double arv_params_double(const struct arv_params *p, const char *path);
+bool arv_params_bool(const struct arv_params *p, const char *path);
+const char *arv_params_str(const struct arv_params *p, const char *path);
+/* Index of the ENUM value among its choices (0-based). */
+int arv_params_enum(const struct arv_params *p, const char *path);
+/* "file:line" or "default" or "--set" for a parameter, for messages. */
+const char *arv_params_where(const struct arv_params *p, const char *path, char *buf,
+                             size_t size);
+
+/* Loads a libconfig scenario (and its @includes, resolved relative to the
+ * including file) on top of the current values. On error returns non-zero
+ * with "file:line: reason" in err; p may then hold a partial load and should
+ * be discarded. */
+int arv_params_load(struct arv_params *p, const char *file, struct arv_error *err);
+
+/* Applies one "PATH=VALUE" override (the --set option). */
+int arv_params_set(struct arv_params *p, const char *assignment, struct arv_error *err);
+
+/* Sets one value from text, as if it came from origin. */
+int arv_params_set_value(struct arv_params *p, const char *path, const char *value,
+                         struct arv_param_origin origin, struct arv_error *err);
+
+/* Writes every value as a libconfig scenario that loads back to the same
+ * values (resolved.cfg). */
+int arv_params_write_cfg(const struct arv_params *p, FILE *f);
+
+/* Writes the table as Markdown (docs/parameters.md). */
+void arv_params_write_markdown(const struct arv_params *p, FILE *f);
+
+/* Writes one line per parameter: path, type, default, range, unit. */
+void arv_params_write_list(const struct arv_params *p, FILE *f);
+
+/* SHA-256 (hex, 64 chars + NUL) of the resolved-parameter text. */
+void arv_params_sha256(const struct arv_params *p, char hex[65]);
+
+/* The closest known path to an unknown one (for "did you mean"), or NULL. */
+const char *arv_params_suggest(const struct arv_params *p, const char *path);
+
+#endif

@@ -1,0 +1,177 @@
+/*
+ * The world context, the model interface and the monthly scheduler.
+ *
+ * A world holds everything one simulation needs: the parameters, the
+ * population (owned by the models, in flat arrays sized at set-up), the
+ * per-chunk tallies and the results of every replicate. There are no mutable
+ * globals, so tests can build several small worlds in one process.
+ *
+ * Models. Each domain is one module behind a const struct arv_model_ops,
+ * listed in a registry in phase order. Per month the scheduler runs, for each
+ * model in registry order, its serial (cross-household, id-ordered) phase if
+ * it has one and then its per-household step over fixed-size chunks of
+ * ARV_CHUNK households in parallel. Consecutive steps without a serial phase
+ * between them run fused over each chunk, which gives the same result
+ * (households are independent within a month) with better cache use.
+ *
+ * Reproducibility. Chunks do not depend on the thread count; every draw is
+ * keyed (rng.h); tallies are summed per chunk and combined in chunk order.
+ * So the same scenario and seed give byte-identical results on any number of
+ * threads.
+ */
+#ifndef ARV_WORLD_H
+#define ARV_WORLD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arv/error.h"
+#include "arv/params.h"
+
+/* Households per chunk: part of the reproducibility contract (it fixes the
+ * order of floating-point sums), so it is a constant, not a setting. */
+#define ARV_CHUNK 512
+
+#define ARV_MAX_MODELS 16
+#define ARV_MAX_METRICS 64
+#define ARV_MAX_GROUPS 8
+#define ARV_MAX_AGES 64
+
+struct arv_world;
+
+/* Which output table a metric belongs to. */
+enum arv_table {
+    ARV_TABLE_SUMMARY,      /* by group and month: summary.csv */
+    ARV_TABLE_YOUNG_ADULTS, /* by group and age: young_adults.csv */
+    ARV_TABLE_TOTALS,       /* by group, whole horizon: totals.csv */
+};
+
+/* A metric is a ratio of sums, num / den, over the households of a group
+ * (a rate when num counts a subset of den, a mean when den counts units). */
+struct arv_metric_def {
+    const char *name;        /* contract name, e.g. "employment_rate" */
+    enum arv_table table;
+    const char *description; /* one sentence, with the unit */
+};
+
+/* Per-chunk accumulators for the three tables, filled by the models'
+ * observe and finish functions through arv_tally_add(). */
+struct arv_tally {
+    const struct arv_world *w;
+    double *num[3], *den[3]; /* per table: [group][slot][metric within table] */
+};
+
+/* Adds (num, den) to metric m (world metric index) for group g and for
+ * group 0 ("all"); slot is 0 except for young-adult metrics (age). */
+void arv_tally_add(struct arv_tally *t, int m, int g, int slot, double num, double den);
+
+struct arv_model_ops {
+    const char *name;
+    const struct arv_param_def *params; /* this model's parameters */
+    size_t n_params;
+    const struct arv_metric_def *metrics; /* metrics this model reports */
+    size_t n_metrics;
+
+    /* Once: read parameters, allocate state (sized by w->n_households).
+     * May fail on inconsistent parameters; must then free what it built. */
+    int (*setup)(struct arv_world *w, struct arv_error *err);
+    /* Frees what setup allocated. */
+    void (*release)(struct arv_world *w);
+    /* Each replicate: serial set-up (office effects, allocation), then the
+     * per-household initial state over chunks. Either may be NULL. */
+    void (*prepare)(struct arv_world *w);
+    void (*start)(struct arv_world *w, size_t begin, size_t end);
+    /* Each month: cross-household work in id order, then the per-household
+     * step. Either may be NULL. Neither may allocate. */
+    void (*serial)(struct arv_world *w);
+    void (*step)(struct arv_world *w, size_t begin, size_t end);
+    /* Adds this model's summary metrics for households [begin, end) at the
+     * current month; first_metric is the world index of metrics[0]. */
+    void (*observe)(const struct arv_world *w, size_t begin, size_t end, struct arv_tally *t,
+                    int first_metric);
+    /* At the end of a replicate: young-adult and totals metrics. */
+    void (*finish)(const struct arv_world *w, size_t begin, size_t end, struct arv_tally *t,
+                   int first_metric);
+    /* Microdata: header (",col,..." appended to "rep,household,month") and
+     * one row's values for household h, both may be NULL. */
+    const char *panel_header;
+    void (*panel_row)(const struct arv_world *w, size_t h, char *buf, size_t size);
+};
+
+/* A list of models in phase order, and the groups households report in. */
+struct arv_registry {
+    const struct arv_model_ops *const *models;
+    size_t n_models;
+    const struct arv_param_group *engine_params; /* the engine's own, first */
+    size_t n_engine_groups;
+    const char *const *groups; /* group names; groups[0] must be "all" */
+    int n_groups;
+};
+
+/* Results of one metric table across replicates: value[rep][time][group][metric]. */
+struct arv_results {
+    int reps, n_times, n_groups, n_metrics;
+    int time0;      /* first month or age */
+    double *value;  /* num/den per replicate; NAN where den == 0 */
+};
+
+struct arv_world {
+    const struct arv_registry *reg;
+    const struct arv_params *params;
+    /* run settings read from params at set-up */
+    uint32_t seed;
+    int reps, months, report_every;
+    size_t n_households;
+    size_t n_chunks;
+    /* per-replicate state */
+    uint32_t rep;  /* current replicate */
+    int month;     /* months simulated so far in this replicate */
+    /* model state: one slot per model (owned by it) and one shared slot for
+     * the population that domain models read and write */
+    void *model_state[ARV_MAX_MODELS];
+    void *shared;
+    /* metrics */
+    const struct arv_metric_def *metric[ARV_MAX_METRICS];
+    int first_metric[ARV_MAX_MODELS];
+    int n_metrics;
+    int metric_table_index[ARV_MAX_METRICS]; /* index within its table */
+    int table_size[3];
+    struct arv_tally *chunk_tally; /* one per chunk */
+    struct arv_results results[3];
+    int n_ages, age0; /* young-adult age slots */
+    /* hooks of the driver (all optional): progress as a fraction of the
+     * work, and a call after every month is observed (month 0 included),
+     * used to write microdata */
+    void (*progress)(void *ctx, double fraction);
+    void (*on_month)(struct arv_world *w, void *ctx);
+    void *hook_ctx;
+};
+
+/* Builds a world: loads nothing, reads the run settings and calls every
+ * model's setup. Returns NULL with err set on failure (having freed what it
+ * built). The params must outlive the world. */
+struct arv_world *arv_world_alloc(const struct arv_registry *reg, const struct arv_params *params,
+                                  struct arv_error *err);
+void arv_world_free(struct arv_world *w);
+
+/* Starts replicate rep: prepares and starts every model, month = 0. */
+void arv_world_start(struct arv_world *w, uint32_t rep);
+
+/* Simulates one month: the scheduler. */
+void arv_world_step(struct arv_world *w);
+
+/* Records the summary metrics of the current month for the current rep. */
+void arv_world_observe(struct arv_world *w);
+
+/* Records young-adult and totals metrics at the end of the current rep. */
+void arv_world_finish(struct arv_world *w);
+
+/* Runs every replicate (start, observe month 0, step/observe each month,
+ * finish), filling w->results. */
+void arv_world_run(struct arv_world *w);
+
+/* The world's index of a metric by name, or -1. */
+int arv_world_metric(const struct arv_world *w, const char *name);
+
+#endif

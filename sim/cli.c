@@ -1,0 +1,685 @@
+/*
+ * arv's command line: argument parsing, the run/check/params/bench
+ * commands, the progress bar and the manifest. Every failure ends with one
+ * line on stderr naming the file and line or the option, and a non-zero
+ * exit; nothing is written to the output directory's final name unless the
+ * run completed.
+ */
+#define _GNU_SOURCE
+#include "arv/cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <omp.h>
+
+#include "arv/output.h"
+#include "engine.h"
+
+#ifndef ARV_VERSION
+#define ARV_VERSION "0.0.0"
+#endif
+
+enum { MAX_FILES = 64, MAX_SETS = 256, MAX_PANEL_MONTHS = 64 };
+
+struct opts {
+    const char *cmd;
+    const char *files[MAX_FILES];
+    int n_files;
+    const char *out, *seed, *reps, *threads, *households, *months;
+    const char *sets[MAX_SETS];
+    int n_sets;
+    bool quiet, microdata, markdown;
+};
+
+struct command {
+    const char *name;
+    const char *usage;
+    const char *summary;
+    const char *options; /* space-separated long options it accepts */
+    int min_files, max_files;
+    int (*run)(struct opts *o, const struct arv_registry *reg, int argc, char **argv);
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("arv: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 1;
+}
+
+/* Parses an integer option value in [lo, hi]. */
+static int option_int(const char *opt, const char *text, long long lo, long long hi,
+                      long long *out)
+{
+    errno = 0;
+    char *end;
+    long long v = strtoll(text, &end, 10);
+    if (end == text || *end != '\0' || errno == ERANGE)
+        return fail("%s %s: expects an integer", opt, text);
+    if (v < lo || v > hi)
+        return fail("%s %s: out of range [%lld, %lld]", opt, text, lo, hi);
+    *out = v;
+    return 0;
+}
+
+/* Scenario name for the first CSV column: file name without directory and
+ * ".cfg"; "resolved" files keep their directory's name. */
+static void scenario_name(const char *file, char *buf, size_t size)
+{
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    snprintf(buf, size, "%s", base);
+    char *dot = strrchr(buf, '.');
+    if (dot && strcmp(dot, ".cfg") == 0)
+        *dot = '\0';
+    for (char *c = buf; *c; c++)
+        if (*c == ',' || *c == '"' || *c == '\n')
+            *c = '_';
+}
+
+static struct arv_params *load_params(const struct arv_registry *reg, const struct opts *o,
+                                      const char *file, struct arv_error *err)
+{
+    struct arv_param_group groups[ARV_MAX_MODELS + 4];
+    size_t n = 0;
+    for (size_t k = 0; k < reg->n_engine_groups; k++)
+        groups[n++] = reg->engine_params[k];
+    for (size_t k = 0; k < reg->n_models; k++)
+        if (reg->models[k]->n_params)
+            groups[n++] = (struct arv_param_group){reg->models[k]->params,
+                                                   reg->models[k]->n_params};
+    struct arv_params *p = arv_params_alloc(groups, n);
+    if (file && arv_params_load(p, file, err) != ARV_OK)
+        goto fail_params;
+    for (int k = 0; k < o->n_sets; k++)
+        if (arv_params_set(p, o->sets[k], err) != ARV_OK)
+            goto fail_params;
+    struct arv_param_origin opt_seed = {"--seed", 0}, opt_reps = {"--reps", 0};
+    if (o->seed && arv_params_set_value(p, "run.seed", o->seed, opt_seed, err) != ARV_OK)
+        goto fail_params;
+    if (o->reps && arv_params_set_value(p, "run.reps", o->reps, opt_reps, err) != ARV_OK)
+        goto fail_params;
+    return p;
+fail_params:
+    arv_params_free(p);
+    return NULL;
+}
+
+/* ---- progress bar ----------------------------------------------------- */
+
+struct progress {
+    bool on;
+    int shown; /* last percentage drawn */
+    double t0;
+};
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void progress_draw(struct progress *pr, double fraction)
+{
+    int pct = (int)(fraction * 100.0);
+    if (!pr->on || pct == pr->shown)
+        return;
+    pr->shown = pct;
+    int width = 30, fill = pct * width / 100;
+    fprintf(stderr, "\r[%.*s%*s] %3d%%  %.1fs", fill, "##############################",
+            width - fill, "", pct, now_seconds() - pr->t0);
+    fflush(stderr);
+}
+
+static void progress_end(struct progress *pr)
+{
+    if (pr->on && pr->shown >= 0)
+        fputs("\r\033[K", stderr);
+}
+
+/* ---- microdata --------------------------------------------------------- */
+
+struct run_ctx {
+    struct progress progress;
+    FILE *panel;
+    int panel_months[MAX_PANEL_MONTHS];
+    int n_panel_months;
+    char *row;
+    size_t row_size;
+};
+
+static void on_progress(void *ctx, double fraction)
+{
+    progress_draw(&((struct run_ctx *)ctx)->progress, fraction);
+}
+
+static int parse_panel_months(const struct arv_params *p, int months, struct run_ctx *rc)
+{
+    const char *spec = arv_params_str(p, "run.panel_months");
+    char where[512];
+    arv_params_where(p, "run.panel_months", where, sizeof where);
+    rc->n_panel_months = 0;
+    const char *c = spec;
+    while (*c) {
+        int m;
+        const char *end;
+        if (strncmp(c, "end", 3) == 0) {
+            m = months;
+            end = c + 3;
+        } else {
+            char *e;
+            errno = 0;
+            long v = strtol(c, &e, 10);
+            if (e == c || errno || v < 0 || v > months)
+                return fail("%s: run.panel_months: '%s' is not a list of months in [0, %d] "
+                            "or 'end'", where, spec, months);
+            m = (int)v;
+            end = e;
+        }
+        if (rc->n_panel_months == MAX_PANEL_MONTHS)
+            return fail("%s: run.panel_months: more than %d months", where, MAX_PANEL_MONTHS);
+        bool dup = false;
+        for (int k = 0; k < rc->n_panel_months; k++)
+            dup |= rc->panel_months[k] == m;
+        if (!dup)
+            rc->panel_months[rc->n_panel_months++] = m;
+        while (*end == ' ')
+            end++;
+        if (*end == ',')
+            end++;
+        else if (*end != '\0')
+            return fail("%s: run.panel_months: '%s' is not a list of months in [0, %d] or 'end'",
+                        where, spec, months);
+        while (*end == ' ')
+            end++;
+        c = end;
+    }
+    return 0;
+}
+
+static void on_month(struct arv_world *w, void *ctx)
+{
+    struct run_ctx *rc = ctx;
+    if (rc->panel == NULL)
+        return;
+    bool wanted = false;
+    for (int k = 0; k < rc->n_panel_months; k++)
+        wanted |= rc->panel_months[k] == w->month;
+    if (!wanted)
+        return;
+    for (size_t h = 0; h < w->n_households; h++) {
+        fprintf(rc->panel, "%u,%zu,%d", w->rep, h, w->month);
+        for (size_t k = 0; k < w->reg->n_models; k++)
+            if (w->reg->models[k]->panel_row) {
+                w->reg->models[k]->panel_row(w, h, rc->row, rc->row_size);
+                fputs(rc->row, rc->panel);
+            }
+        fputc('\n', rc->panel);
+    }
+}
+
+/* ---- manifest ---------------------------------------------------------- */
+
+static int write_manifest(const struct arv_outdir *od, const struct arv_params *p,
+                          const struct arv_world *w, int argc, char **argv, int threads,
+                          double wall, struct arv_error *err)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "arv_version", json_string(ARV_VERSION));
+    json_t *cmd = json_array();
+    for (int k = 0; k < argc; k++)
+        json_array_append_new(cmd, json_string(argv[k]));
+    json_object_set_new(root, "command_line", cmd);
+    json_t *files = json_array();
+    for (size_t k = 0; k < p->n_files; k++)
+        json_array_append_new(files, json_string(p->files[k]));
+    json_object_set_new(root, "scenario_files", files);
+    char sha[65];
+    arv_params_sha256(p, sha);
+    json_object_set_new(root, "params_sha256", json_string(sha));
+    json_object_set_new(root, "seed", json_integer(w->seed));
+    json_object_set_new(root, "reps", json_integer(w->reps));
+    json_object_set_new(root, "months", json_integer(w->months));
+    json_object_set_new(root, "households", json_integer((json_int_t)w->n_households));
+    json_object_set_new(root, "threads", json_integer(threads));
+    json_object_set_new(root, "mpi_ranks", json_integer(1));
+    json_object_set_new(root, "household_months",
+                        json_integer((json_int_t)w->n_households * w->months * w->reps));
+    json_object_set_new(root, "wall_seconds", json_real(wall));
+    FILE *f = arv_outdir_open(od, "manifest.json", err);
+    if (f == NULL) {
+        json_decref(root);
+        return err->status;
+    }
+    json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fputc('\n', f);
+    json_decref(root);
+    return arv_outdir_close(f, "manifest.json", err);
+}
+
+/* ---- commands ---------------------------------------------------------- */
+
+typedef int (*table_writer)(const struct arv_world *, const char *, FILE *);
+
+static int write_outputs(const struct arv_outdir *od, const struct arv_params *p,
+                         const struct arv_world *w, const char *name, struct arv_error *err)
+{
+    static const struct {
+        const char *file;
+        table_writer fn;
+    } tables[] = {{"summary.csv", arv_write_summary},
+                  {"young_adults.csv", arv_write_young_adults},
+                  {"totals.csv", arv_write_totals}};
+    for (size_t k = 0; k < 3; k++) {
+        FILE *f = arv_outdir_open(od, tables[k].file, err);
+        if (f == NULL)
+            return err->status;
+        tables[k].fn(w, name, f);
+        if (arv_outdir_close(f, tables[k].file, err) != ARV_OK)
+            return err->status;
+    }
+    FILE *f = arv_outdir_open(od, "resolved.cfg", err);
+    if (f == NULL)
+        return err->status;
+    fprintf(f, "# Every parameter as used by this run (arv %s).\n"
+               "# `arv run resolved.cfg` reproduces the run exactly.\n",
+            ARV_VERSION);
+    arv_params_write_cfg(p, f);
+    return arv_outdir_close(f, "resolved.cfg", err);
+}
+
+static int set_threads(const struct opts *o, int *threads)
+{
+    long long t = 0;
+    if (o->threads && option_int("--threads", o->threads, 1, 1024, &t))
+        return 1;
+    if (t > 0)
+        omp_set_num_threads((int)t);
+    *threads = t > 0 ? (int)t : omp_get_max_threads();
+    return 0;
+}
+
+/* Prints the headline of a run: each summary metric for group "all" at
+ * month 0 and at the end, mean over replicates. */
+static void print_headline(const struct arv_world *w, const char *name, const char *dir)
+{
+    const struct arv_results *r = &w->results[ARV_TABLE_SUMMARY];
+    printf("%s: %zu households, %d months, %d replicate%s -> %s/\n", name, w->n_households,
+           w->months, w->reps, w->reps == 1 ? "" : "s", dir);
+    if (r->n_metrics == 0)
+        return;
+    printf("  %-28s %12s %12s\n", "metric (all households)", "month 0", "end");
+    double *scratch = arv_xcalloc((size_t)r->reps, sizeof *scratch);
+    size_t stride = (size_t)r->n_times * r->n_groups * r->n_metrics;
+    for (int m = 0; m < w->n_metrics; m++) {
+        if (w->metric[m]->table != ARV_TABLE_SUMMARY)
+            continue;
+        int local = w->metric_table_index[m];
+        struct arv_rep_stats a, b;
+        arv_rep_stats(r->value + local, (size_t)r->reps, stride, scratch, &a);
+        size_t last = ((size_t)(r->n_times - 1) * r->n_groups) * r->n_metrics + local;
+        arv_rep_stats(r->value + last, (size_t)r->reps, stride, scratch, &b);
+        printf("  %-28s %12.4g %12.4g\n", w->metric[m]->name, a.mean, b.mean);
+    }
+    free(scratch);
+}
+
+static int cmd_run(struct opts *o, const struct arv_registry *reg, int argc, char **argv)
+{
+    struct arv_error err;
+    arv_error_init(&err);
+    int threads;
+    if (set_threads(o, &threads))
+        return 1;
+    struct arv_params *p = load_params(reg, o, o->files[0], &err);
+    if (p == NULL)
+        return fail("%s", err.msg);
+    struct arv_world *w = arv_world_alloc(reg, p, &err);
+    if (w == NULL) {
+        arv_params_free(p);
+        return fail("%s", err.msg);
+    }
+    struct run_ctx rc = {.progress = {isatty(2) && !o->quiet, -1, now_seconds()}};
+    int status = 1;
+    if (o->microdata && parse_panel_months(p, w->months, &rc))
+        goto release_world;
+    char name[256], out[4096];
+    scenario_name(o->files[0], name, sizeof name);
+    snprintf(out, sizeof out, "%s", o->out ? o->out : "out");
+    if (!o->out)
+        snprintf(out, sizeof out, "out/%s", name);
+    struct arv_outdir od;
+    if (arv_outdir_begin(&od, out, &err) != ARV_OK) {
+        fail("%s", err.msg);
+        goto release_world;
+    }
+    if (o->microdata) {
+        rc.panel = arv_outdir_open(&od, "panel.csv", &err);
+        if (rc.panel == NULL)
+            goto abort_out;
+        rc.row_size = 4096;
+        rc.row = arv_xmalloc(rc.row_size);
+        fputs("rep,household,month", rc.panel);
+        for (size_t k = 0; k < reg->n_models; k++)
+            if (reg->models[k]->panel_header)
+                fputs(reg->models[k]->panel_header, rc.panel);
+        fputc('\n', rc.panel);
+    }
+    w->progress = on_progress;
+    w->on_month = on_month;
+    w->hook_ctx = &rc;
+    double t0 = now_seconds();
+    arv_world_run(w);
+    double wall = now_seconds() - t0;
+    progress_end(&rc.progress);
+    if (rc.panel) {
+        FILE *f = rc.panel;
+        rc.panel = NULL;
+        if (arv_outdir_close(f, "panel.csv", &err) != ARV_OK)
+            goto abort_out;
+    }
+    if (write_outputs(&od, p, w, name, &err) != ARV_OK ||
+        write_manifest(&od, p, w, argc, argv, threads, wall, &err) != ARV_OK ||
+        arv_outdir_commit(&od, &err) != ARV_OK)
+        goto abort_out;
+    if (!o->quiet)
+        print_headline(w, name, od.final);
+    status = 0;
+    goto release_world;
+abort_out:
+    if (rc.panel)
+        fclose(rc.panel);
+    arv_outdir_abort(&od);
+    fail("%s", err.msg);
+release_world:
+    free(rc.row);
+    arv_world_free(w);
+    arv_params_free(p);
+    return status;
+}
+
+static int cmd_check(struct opts *o, const struct arv_registry *reg, int argc, char **argv)
+{
+    int bad = 0;
+    for (int k = 0; k < o->n_files; k++) {
+        struct arv_error err;
+        arv_error_init(&err);
+        struct arv_params *p = load_params(reg, o, o->files[k], &err);
+        struct arv_world *w = p ? arv_world_alloc(reg, p, &err) : NULL;
+        if (w == NULL) {
+            fail("%s", err.msg);
+            bad = 1;
+        } else if (!o->quiet) {
+            size_t set = 0;
+            for (size_t i = 0; i < p->n; i++)
+                set += p->values[i].origin.file != NULL;
+            printf("%s: ok (%zu of %zu parameters set, %zu households, %d months)\n",
+                   o->files[k], set, p->n, w->n_households, w->months);
+        }
+        arv_world_free(w);
+        arv_params_free(p);
+    }
+    return bad;
+}
+
+static int cmd_params(struct opts *o, const struct arv_registry *reg, int argc, char **argv)
+{
+    struct arv_error err;
+    arv_error_init(&err);
+    struct arv_params *p = load_params(reg, o, NULL, &err);
+    if (p == NULL)
+        return fail("%s", err.msg);
+    if (o->markdown)
+        arv_params_write_markdown(p, stdout);
+    else
+        arv_params_write_list(p, stdout);
+    arv_params_free(p);
+    return ferror(stdout) ? fail("cannot write to standard output") : 0;
+}
+
+static long peak_rss_kib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+static int cmd_bench(struct opts *o, const struct arv_registry *reg, int argc, char **argv)
+{
+    struct arv_error err;
+    arv_error_init(&err);
+    int threads;
+    if (set_threads(o, &threads))
+        return 1;
+    /* bench sizes come from the options, everything else from the scenario */
+    int n_extra = 0;
+    char extra[2][64];
+    long long v = 0;
+    if (o->households) {
+        if (option_int("--households", o->households, 1, 2000000, &v))
+            return 1;
+        snprintf(extra[n_extra++], sizeof extra[0], "population.households=%lld", v);
+    }
+    if (o->months) {
+        if (option_int("--months", o->months, 1, 1200, &v))
+            return 1;
+        snprintf(extra[n_extra++], sizeof extra[0], "run.months=%lld", v);
+    }
+    for (int k = 0; k < n_extra && o->n_sets < MAX_SETS; k++)
+        o->sets[o->n_sets++] = extra[k];
+    o->reps = "1";
+    struct arv_params *p = load_params(reg, o, o->files[0], &err);
+    if (p == NULL)
+        return fail("%s", err.msg);
+    long rss_before = peak_rss_kib();
+    struct arv_world *w = arv_world_alloc(reg, p, &err);
+    if (w == NULL) {
+        arv_params_free(p);
+        return fail("%s", err.msg);
+    }
+    double t0 = now_seconds();
+    arv_world_start(w, 0);
+    double t1 = now_seconds();
+    for (int m = 0; m < w->months; m++)
+        arv_world_step(w);
+    double t2 = now_seconds();
+    double hm = (double)w->n_households * w->months;
+    long rss = peak_rss_kib();
+    printf("households          %zu\n", w->n_households);
+    printf("months              %d\n", w->months);
+    printf("threads             %d\n", threads);
+    printf("set-up (start)      %.3f s\n", t1 - t0);
+    printf("step loop           %.3f s\n", t2 - t1);
+    printf("household-months/s  %.4g\n", hm / (t2 - t1));
+    printf("per thread          %.4g\n", hm / (t2 - t1) / threads);
+    printf("peak RSS            %.1f MiB (%.0f bytes per household above the %.1f MiB "
+           "before set-up)\n",
+           rss / 1024.0, (rss - rss_before) * 1024.0 / (double)w->n_households,
+           rss_before / 1024.0);
+    arv_world_free(w);
+    arv_params_free(p);
+    return 0;
+}
+
+static int cmd_help(struct opts *o, const struct arv_registry *reg, int argc, char **argv);
+
+static const struct command commands[] = {
+    {"run", "arv run SCENARIO.cfg [--out DIR] [--seed N] [--reps N] [--threads N]\n"
+            "        [--set PATH=VALUE]... [--microdata] [--quiet]",
+     "simulate a scenario and write summary.csv, young_adults.csv, totals.csv",
+     "out seed reps threads set quiet microdata", 1, 1, cmd_run},
+    {"check", "arv check SCENARIO.cfg... [--set PATH=VALUE]...",
+     "validate scenarios without simulating", "set quiet", 1, MAX_FILES, cmd_check},
+    {"params", "arv params [--markdown]",
+     "list every parameter: default, range, unit, source", "markdown", 0, 0, cmd_params},
+    {"bench", "arv bench SCENARIO.cfg [--households N] [--months N] [--threads N]\n"
+              "        [--set PATH=VALUE]...",
+     "measure household-months per second of the monthly step and peak memory",
+     "households months threads set seed", 1, 1, cmd_bench},
+    {"help", "arv help [COMMAND]", "show help for arv or for one command", "", 0, 1, cmd_help},
+};
+enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
+
+static const char *const option_help[][2] = {
+    {"out", "DIR       output directory (default out/SCENARIO)"},
+    {"seed", "N        seed of the keyed random streams, 0 to 4294967295"},
+    {"reps", "N        replicates (mean, sd, 95% interval across them)"},
+    {"threads", "N     OpenMP threads (results do not depend on it)"},
+    {"set", "PATH=VALUE  override one parameter, e.g. --set run.months=24"},
+    {"quiet", "         no progress bar or summary on the terminal"},
+    {"microdata", "     also write panel.csv (one row per household and month)"},
+    {"markdown", "      print the table as Markdown (docs/parameters.md)"},
+    {"households", "N  households to simulate (bench)"},
+    {"months", "N      months to simulate (bench)"},
+};
+
+static const struct command *find_command(const char *name)
+{
+    for (int k = 0; k < N_COMMANDS; k++)
+        if (strcmp(commands[k].name, name) == 0)
+            return &commands[k];
+    return NULL;
+}
+
+static void print_usage(FILE *f)
+{
+    fprintf(f, "arv %s: microsimulation of low-income families under family follow-up\n\n"
+               "usage:\n", ARV_VERSION);
+    for (int k = 0; k < N_COMMANDS; k++)
+        fprintf(f, "  %-8s %s\n", commands[k].name, commands[k].summary);
+    fprintf(f, "\n  arv --version\n  arv help COMMAND   options of one command\n");
+}
+
+static int cmd_help(struct opts *o, const struct arv_registry *reg, int argc, char **argv)
+{
+    if (o->n_files == 0) {
+        print_usage(stdout);
+        return 0;
+    }
+    const struct command *c = find_command(o->files[0]);
+    if (c == NULL)
+        return fail("help: unknown command '%s'", o->files[0]);
+    printf("%s\n\n%s\n", c->usage, c->summary);
+    if (c->options[0])
+        printf("\noptions:\n");
+    for (size_t k = 0; k < sizeof option_help / sizeof option_help[0]; k++) {
+        const char *opt = option_help[k][0];
+        const char *hit = strstr(c->options, opt);
+        size_t n = strlen(opt);
+        if (hit && (hit == c->options || hit[-1] == ' ') && (hit[n] == ' ' || hit[n] == '\0'))
+            printf("  --%s%s\n", opt, option_help[k][1]);
+    }
+    return 0;
+}
+
+/* Is name among the space-separated words of list? */
+static bool has_word(const char *list, const char *name, size_t n)
+{
+    for (const char *c = list; (c = strstr(c, name)) != NULL; c += n)
+        if ((c == list || c[-1] == ' ') && (c[n] == ' ' || c[n] == '\0'))
+            return true;
+    return false;
+}
+
+static int parse_options(const struct command *c, int argc, char **argv, int first,
+                         struct opts *o)
+{
+    static const char *const flags[] = {"quiet", "microdata", "markdown"};
+    for (int k = first; k < argc; k++) {
+        const char *a = argv[k];
+        if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+            if (a[0] == '-' && a[1] != '\0')
+                return fail("%s: unknown option '%s' (options start with --)", c->name, a);
+            if (o->n_files == MAX_FILES)
+                return fail("%s: too many files", c->name);
+            o->files[o->n_files++] = a;
+            continue;
+        }
+        const char *name = a + 2;
+        const char *eq = strchr(name, '=');
+        size_t n = eq ? (size_t)(eq - name) : strlen(name);
+        if (!has_word(c->options, name, n)) {
+            char opt[64];
+            snprintf(opt, sizeof opt, "%.*s", (int)(n < 60 ? n : 60), name);
+            return fail("%s: unknown option '--%s' (see 'arv help %s')", c->name, opt, c->name);
+        }
+        bool is_flag = false;
+        for (size_t f = 0; f < 3; f++)
+            is_flag |= strlen(flags[f]) == n && strncmp(flags[f], name, n) == 0;
+        if (is_flag) {
+            if (eq)
+                return fail("%s: option '--%.*s' takes no value", c->name, (int)n, name);
+            o->quiet |= strncmp(name, "quiet", n) == 0;
+            o->microdata |= strncmp(name, "microdata", n) == 0;
+            o->markdown |= strncmp(name, "markdown", n) == 0;
+            continue;
+        }
+        const char *value = eq ? eq + 1 : (k + 1 < argc ? argv[++k] : NULL);
+        if (value == NULL)
+            return fail("%s: option '--%.*s' needs a value", c->name, (int)n, name);
+#define OPT(str, field)                                                                          \
+    if (n == strlen(str) && strncmp(name, str, n) == 0)                                          \
+        o->field = value;
+        OPT("out", out)
+        OPT("seed", seed)
+        OPT("reps", reps)
+        OPT("threads", threads)
+        OPT("households", households)
+        OPT("months", months)
+#undef OPT
+        if (n == 3 && strncmp(name, "set", 3) == 0) {
+            if (o->n_sets == MAX_SETS)
+                return fail("%s: too many --set options", c->name);
+            o->sets[o->n_sets++] = value;
+        }
+    }
+    if (o->n_files < c->min_files)
+        return fail("%s: missing %s (usage: %s)", c->name,
+                    c->min_files == 1 ? "scenario file" : "argument", c->usage);
+    if (o->n_files > c->max_files)
+        return fail("%s: unexpected argument '%s'", c->name, o->files[c->max_files]);
+    return 0;
+}
+
+int arv_cli_main(int argc, char **argv, const struct arv_registry *reg)
+{
+    if (argc < 2) {
+        print_usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("arv %s\n", ARV_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        print_usage(stdout);
+        return 0;
+    }
+    const struct command *c = find_command(argv[1]);
+    if (c == NULL) {
+        fail("unknown command '%.60s' (try 'arv help')", argv[1]);
+        return 2;
+    }
+    struct opts o = {.cmd = c->name};
+    if (parse_options(c, argc, argv, 2, &o))
+        return 2;
+    return c->run(&o, reg, argc, argv);
+}

@@ -1,0 +1,415 @@
+/*
+ * Scenario files: libconfig text with @include, loaded onto the parameter
+ * table.
+ *
+ * Semantics. A scenario is a set of parameter assignments. `@include "f"`
+ * lines (top level only) are resolved relative to the including file and
+ * applied first, in order; the including file's own settings then override
+ * them. (Plain libconfig splices included text in place, which would make a
+ * scenario that includes baseline.cfg and changes one value a duplicate-key
+ * error; layering is what scenario authors expect.)
+ *
+ * Bad input of any kind (syntax, binary data, NUL bytes, unknown keys, wrong
+ * types, out-of-range values, include loops, missing files, directories,
+ * huge files or lines, deep nesting) is reported as "file:line: reason".
+ */
+#include "arv/params.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <libconfig.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+enum {
+    MAX_FILE_BYTES = 4 << 20,  /* no scenario is anywhere near 4 MiB */
+    MAX_LINE_BYTES = 16384,
+    MAX_INCLUDE_DEPTH = 16,
+    MAX_GROUP_DEPTH = 6,
+};
+
+/* The contract's top-level groups: always valid, even while empty. */
+static const char *const top_groups[] = {
+    "run", "population", "offices", "followup", "work", "income", "housing",
+    "children", "young_adults", "measurement", "costs", "calibration", "trial",
+};
+
+struct include_stack {
+    char *real[MAX_INCLUDE_DEPTH + 1];
+    int depth;
+};
+
+static int load_file(struct arv_params *p, const char *file, struct include_stack *stack,
+                     struct arv_error *err);
+
+/* Reads the whole file, rejecting directories, huge files, NUL bytes and
+ * huge lines. Returns a NUL-terminated buffer (owned by the caller). */
+static char *read_text(const char *file, struct arv_error *err)
+{
+    struct stat st;
+    if (stat(file, &st) != 0) {
+        arv_error_set(err, ARV_EIO, "%s: cannot open: %s", file, strerror(errno));
+        return NULL;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        arv_error_set(err, ARV_EINVAL, "%s: is a directory, not a scenario file", file);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        arv_error_set(err, ARV_EINVAL, "%s: not a regular file", file);
+        return NULL;
+    }
+    if (st.st_size > MAX_FILE_BYTES) {
+        arv_error_set(err, ARV_EINVAL, "%s: file too large for a scenario (%lld bytes, limit %d)",
+                      file, (long long)st.st_size, MAX_FILE_BYTES);
+        return NULL;
+    }
+    FILE *f = fopen(file, "rb");
+    if (f == NULL) {
+        arv_error_set(err, ARV_EIO, "%s: cannot open: %s", file, strerror(errno));
+        return NULL;
+    }
+    char *text = arv_xmalloc((size_t)st.st_size + 1);
+    size_t n = fread(text, 1, (size_t)st.st_size, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(text);
+        arv_error_set(err, ARV_EIO, "%s: read error", file);
+        return NULL;
+    }
+    text[n] = '\0';
+    int line = 1;
+    size_t line_len = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (text[i] == '\0') {
+            arv_error_set(err, ARV_EINVAL, "%s:%d: NUL byte in scenario file (binary data?)",
+                          file, line);
+            free(text);
+            return NULL;
+        }
+        if (text[i] == '\n') {
+            line++;
+            line_len = 0;
+        } else if (++line_len > MAX_LINE_BYTES) {
+            arv_error_set(err, ARV_EINVAL, "%s:%d: line longer than %d characters", file, line,
+                          MAX_LINE_BYTES);
+            free(text);
+            return NULL;
+        }
+    }
+    return text;
+}
+
+/* Directory part of path, with trailing slash ("" for a bare name). */
+static void dir_of(const char *path, char *buf, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path + 1) : 0;
+    if (n >= size)
+        n = size - 1;
+    memcpy(buf, path, n);
+    buf[n] = '\0';
+}
+
+/*
+ * libconfig 1.5 silently wraps integer literals that do not fit in 32 bits
+ * unless they carry an L suffix (households = 4294967297 would read as 1).
+ * The lexer below checks every integer literal itself; *c is left on the
+ * literal's last character.
+ */
+static int check_integer(const char *file, int line, char **c, struct arv_error *err)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(*c, &end, 0);
+    bool overflow = errno == ERANGE;
+    if (*end == '.' || *end == 'e' || *end == 'E') { /* a float: skip it */
+        strtod(*c, &end);
+        *c = end - 1;
+        return ARV_OK;
+    }
+    bool wide = *end == 'L';
+    if (overflow || (!wide && v > INT32_MAX))
+        return arv_error_set(err, ARV_EINVAL,
+                             "%s:%d: integer %.*s is too large%s", file, line,
+                             (int)(end - *c < 30 ? end - *c : 30), *c,
+                             overflow ? "" : " for a plain integer (write it with an L suffix)");
+    *c = (wide ? end : end - 1);
+    return ARV_OK;
+}
+
+/*
+ * Finds top-level @include lines, blanks them (keeping line numbers) and
+ * loads each included file. A small lexer tracks strings, comments and
+ * bracket depth so that @include inside a group is reported, not guessed at.
+ */
+static int process_includes(struct arv_params *p, const char *file, char *text,
+                            struct include_stack *stack, struct arv_error *err)
+{
+    int depth = 0, line = 1;
+    bool at_line_start = true;
+    for (char *c = text; *c; c++) {
+        if (*c == '\n') {
+            line++;
+            at_line_start = true;
+            continue;
+        }
+        if (*c == ' ' || *c == '\t' || *c == '\r')
+            continue;
+        if (*c == '#' || (c[0] == '/' && c[1] == '/')) {
+            while (c[1] && c[1] != '\n')
+                c++;
+            continue;
+        }
+        if (c[0] == '/' && c[1] == '*') {
+            for (c += 2; *c && !(c[0] == '*' && c[1] == '/'); c++)
+                line += *c == '\n';
+            if (!*c)
+                break; /* unterminated comment: libconfig reports it */
+            c++;
+            continue;
+        }
+        if (*c == '"') {
+            for (c++; *c && *c != '"' && *c != '\n'; c++)
+                if (*c == '\\' && c[1] && c[1] != '\n')
+                    c++;
+            if (*c != '"')
+                c--; /* unterminated string: let libconfig report it */
+            at_line_start = false;
+            continue;
+        }
+        if (at_line_start && strncmp(c, "@include", 8) == 0) {
+            if (depth != 0)
+                return arv_error_set(err, ARV_EINVAL,
+                                     "%s:%d: @include is only allowed at the top level", file,
+                                     line);
+            char *q = c + 8;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            char *end = *q == '"' ? strchr(q + 1, '"') : NULL;
+            char *eol = strchr(c, '\n');
+            if (end == NULL || (eol && end > eol))
+                return arv_error_set(err, ARV_EINVAL, "%s:%d: @include expects a quoted file name",
+                                     file, line);
+            char name[PATH_MAX], dir[PATH_MAX], full[2 * PATH_MAX + 1];
+            size_t n = (size_t)(end - q - 1);
+            if (n == 0 || n >= sizeof name)
+                return arv_error_set(err, ARV_EINVAL, "%s:%d: bad @include file name", file,
+                                     line);
+            memcpy(name, q + 1, n);
+            name[n] = '\0';
+            dir_of(file, dir, sizeof dir);
+            snprintf(full, sizeof full, "%s%s", name[0] == '/' ? "" : dir, name);
+            /* blank the directive so libconfig never sees it */
+            for (char *b = c; *b && *b != '\n'; b++)
+                *b = ' ';
+            struct arv_error inner;
+            arv_error_init(&inner);
+            if (load_file(p, full, stack, &inner) != ARV_OK)
+                return arv_error_set(err, inner.status, "%s:%d: in @include \"%s\": %s", file,
+                                     line, name, inner.msg);
+            c = eol ? eol - 1 : c + strlen(c) - 1;
+            continue;
+        }
+        at_line_start = false;
+        if (isdigit((unsigned char)*c) && (c == text || !(isalnum((unsigned char)c[-1]) ||
+                                                          c[-1] == '_' || c[-1] == '.'))) {
+            if (check_integer(file, line, &c, err) != ARV_OK)
+                return err->status;
+            continue;
+        }
+        if (*c == '{' || *c == '(' || *c == '[')
+            depth++;
+        else if (*c == '}' || *c == ')' || *c == ']')
+            depth--;
+    }
+    return ARV_OK;
+}
+
+static bool is_top_group(const char *name)
+{
+    for (size_t k = 0; k < sizeof top_groups / sizeof top_groups[0]; k++)
+        if (strcmp(top_groups[k], name) == 0)
+            return true;
+    return false;
+}
+
+/* Is prefix ("work." or "work.wage.") the start of some parameter path? */
+static bool known_group(const struct arv_params *p, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    for (size_t k = 0; k < p->n; k++)
+        if (strncmp(p->defs[k]->path, prefix, n) == 0)
+            return true;
+    return false;
+}
+
+static const char *libconfig_type(int t)
+{
+    switch (t) {
+    case CONFIG_TYPE_GROUP:
+        return "a group";
+    case CONFIG_TYPE_ARRAY:
+        return "an array";
+    case CONFIG_TYPE_LIST:
+        return "a list";
+    case CONFIG_TYPE_STRING:
+        return "a string";
+    case CONFIG_TYPE_BOOL:
+        return "a boolean";
+    case CONFIG_TYPE_FLOAT:
+        return "a number";
+    default:
+        return "an integer";
+    }
+}
+
+static int apply_scalar(struct arv_params *p, const char *file, const char *path,
+                        config_setting_t *s, struct arv_error *err)
+{
+    int line = (int)config_setting_source_line(s);
+    long k = arv_params_find(p, path);
+    if (k < 0) {
+        const char *sug = arv_params_suggest(p, path);
+        return arv_error_set(err, ARV_EINVAL, "%s:%d: unknown parameter '%s'%s%s%s", file, line,
+                             path, sug ? " (did you mean '" : "", sug ? sug : "",
+                             sug ? "'?)" : "");
+    }
+    enum arv_param_type want = p->defs[k]->type;
+    int t = config_setting_type(s);
+    char text[4200];
+    bool ok = false;
+    switch (t) {
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64:
+        ok = want == ARV_PARAM_INT || want == ARV_PARAM_DOUBLE;
+        snprintf(text, sizeof text, "%lld", config_setting_get_int64(s));
+        break;
+    case CONFIG_TYPE_FLOAT:
+        ok = want == ARV_PARAM_DOUBLE;
+        snprintf(text, sizeof text, "%.17g", config_setting_get_float(s));
+        break;
+    case CONFIG_TYPE_BOOL:
+        ok = want == ARV_PARAM_BOOL;
+        snprintf(text, sizeof text, "%s", config_setting_get_bool(s) ? "true" : "false");
+        break;
+    case CONFIG_TYPE_STRING:
+        ok = want == ARV_PARAM_ENUM || want == ARV_PARAM_STRING;
+        snprintf(text, sizeof text, "%s", config_setting_get_string(s));
+        break;
+    default:
+        break;
+    }
+    if (!ok) {
+        static const char *const want_names[] = {"an integer", "a number", "true or false",
+                                                 "a string", "a string"};
+        return arv_error_set(err, ARV_EINVAL, "%s:%d: %s expects %s, got %s", file, line, path,
+                             want_names[want], libconfig_type(t));
+    }
+    struct arv_param_origin o = {file, line};
+    return arv_params_set_value(p, path, text, o, err);
+}
+
+static int apply_group(struct arv_params *p, const char *file, const char *prefix,
+                       config_setting_t *group, int depth, struct arv_error *err)
+{
+    int n = config_setting_length(group);
+    for (int i = 0; i < n; i++) {
+        config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+        const char *name = config_setting_name(s);
+        int line = (int)config_setting_source_line(s);
+        char path[512];
+        if (name == NULL)
+            return arv_error_set(err, ARV_EINVAL, "%s:%d: unnamed setting in group", file, line);
+        if (snprintf(path, sizeof path, "%s%s", prefix, name) >= (int)sizeof path)
+            return arv_error_set(err, ARV_EINVAL, "%s:%d: setting name too long", file, line);
+        if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+            if (depth == 0 && is_top_group(name))
+                return arv_error_set(err, ARV_EINVAL, "%s:%d: '%s' must be a group: %s: { ... };",
+                                     file, line, name, name);
+            if (apply_scalar(p, file, path, s, err) != ARV_OK)
+                return err->status;
+            continue;
+        }
+        if (depth + 1 >= MAX_GROUP_DEPTH)
+            return arv_error_set(err, ARV_EINVAL, "%s:%d: groups nested too deeply", file, line);
+        char sub[520];
+        snprintf(sub, sizeof sub, "%s.", path);
+        if (!(depth == 0 && is_top_group(name)) && !known_group(p, sub)) {
+            const char *sug = arv_params_suggest(p, path);
+            char guess[256] = "";
+            if (sug) {
+                /* suggest the group, not a leaf, when the guess is a group */
+                const char *dot = strchr(sug + strlen(prefix), '.');
+                int len = dot ? (int)(dot - sug) : (int)strlen(sug);
+                snprintf(guess, sizeof guess, " (did you mean '%.*s'?)", len, sug);
+            }
+            return arv_error_set(err, ARV_EINVAL, "%s:%d: unknown group '%s'%s", file, line, path,
+                                 guess);
+        }
+        if (apply_group(p, file, sub, s, depth + 1, err) != ARV_OK)
+            return err->status;
+    }
+    return ARV_OK;
+}
+
+/* Keeps file names alive for origins and the manifest; returns the copy. */
+static const char *remember_file(struct arv_params *p, const char *file)
+{
+    for (size_t k = 0; k < p->n_files; k++)
+        if (strcmp(p->files[k], file) == 0)
+            return p->files[k];
+    p->files = arv_xrealloc(p->files, (p->n_files + 1) * sizeof *p->files);
+    p->files[p->n_files] = arv_xstrdup(file);
+    return p->files[p->n_files++];
+}
+
+static int load_file(struct arv_params *p, const char *file, struct include_stack *stack,
+                     struct arv_error *err)
+{
+    if (stack->depth >= MAX_INCLUDE_DEPTH)
+        return arv_error_set(err, ARV_EINVAL, "%s: includes nested more than %d deep", file,
+                             MAX_INCLUDE_DEPTH);
+    char *text = read_text(file, err);
+    if (text == NULL)
+        return err->status;
+    char *real = realpath(file, NULL);
+    if (real == NULL) {
+        free(text);
+        return arv_error_set(err, ARV_EIO, "%s: cannot resolve path: %s", file, strerror(errno));
+    }
+    for (int k = 0; k < stack->depth; k++)
+        if (strcmp(stack->real[k], real) == 0) {
+            free(real);
+            free(text);
+            return arv_error_set(err, ARV_EINVAL, "%s: include loop (the file includes itself)",
+                                 file);
+        }
+    stack->real[stack->depth++] = real;
+    const char *name = remember_file(p, file);
+
+    int rc = process_includes(p, name, text, stack, err);
+    if (rc == ARV_OK) {
+        config_t cfg;
+        config_init(&cfg);
+        if (config_read_string(&cfg, text) != CONFIG_TRUE)
+            rc = arv_error_set(err, ARV_EINVAL, "%s:%d: %s", name, config_error_line(&cfg),
+                               config_error_text(&cfg));
+        else
+            rc = apply_group(p, name, "", config_root_setting(&cfg), 0, err);
+        config_destroy(&cfg);
+    }
+    stack->depth--;
+    free(stack->real[stack->depth]);
+    free(text);
+    return rc;
+}
+
+int arv_params_load(struct arv_params *p, const char *file, struct arv_error *err)
+{
+    struct include_stack stack = {.depth = 0};
+    return load_file(p, file, &stack, err);
+}

@@ -1,0 +1,283 @@
+/*
+ * The world and its scheduler: set-up, per-replicate start, the monthly
+ * step over fixed chunks, and the deterministic reduction of tallies.
+ */
+#include "arv/world.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <omp.h>
+
+static int table_slots(const struct arv_world *w, int t)
+{
+    return t == ARV_TABLE_YOUNG_ADULTS ? w->n_ages : 1;
+}
+
+static size_t table_cells(const struct arv_world *w, int t)
+{
+    return (size_t)w->reg->n_groups * table_slots(w, t) * w->table_size[t];
+}
+
+void arv_tally_add(struct arv_tally *t, int m, int g, int slot, double num, double den)
+{
+    const struct arv_world *w = t->w;
+    int table = (int)w->metric[m]->table;
+    assert(g >= 0 && g < w->reg->n_groups && slot >= 0 && slot < table_slots(w, table));
+    size_t size = (size_t)w->table_size[table];
+    size_t local = (size_t)w->metric_table_index[m];
+    size_t i = ((size_t)g * table_slots(w, table) + slot) * size + local;
+    t->num[table][i] += num;
+    t->den[table][i] += den;
+    if (g != 0) {
+        i = (size_t)slot * size + local;
+        t->num[table][i] += num;
+        t->den[table][i] += den;
+    }
+}
+
+static void tally_clear(struct arv_tally *t, int table)
+{
+    size_t n = table_cells(t->w, table);
+    memset(t->num[table], 0, n * sizeof(double));
+    memset(t->den[table], 0, n * sizeof(double));
+}
+
+int arv_world_metric(const struct arv_world *w, const char *name)
+{
+    for (int m = 0; m < w->n_metrics; m++)
+        if (strcmp(w->metric[m]->name, name) == 0)
+            return m;
+    return -1;
+}
+
+static void register_metrics(struct arv_world *w)
+{
+    const struct arv_registry *reg = w->reg;
+    for (size_t k = 0; k < reg->n_models; k++) {
+        const struct arv_model_ops *ops = reg->models[k];
+        w->first_metric[k] = w->n_metrics;
+        for (size_t j = 0; j < ops->n_metrics; j++) {
+            assert(w->n_metrics < ARV_MAX_METRICS);
+            const struct arv_metric_def *m = &ops->metrics[j];
+            assert(arv_world_metric(w, m->name) < 0 && "metric declared twice");
+            w->metric[w->n_metrics] = m;
+            w->metric_table_index[w->n_metrics] = w->table_size[m->table]++;
+            w->n_metrics++;
+        }
+    }
+}
+
+static void alloc_results(struct arv_world *w)
+{
+    int times[3] = {w->months / w->report_every + 1, w->n_ages, 1};
+    int time0[3] = {0, w->age0, 0};
+    for (int t = 0; t < 3; t++) {
+        struct arv_results *r = &w->results[t];
+        r->reps = w->reps;
+        r->n_times = times[t];
+        r->n_groups = w->reg->n_groups;
+        r->n_metrics = w->table_size[t];
+        r->time0 = time0[t];
+        size_t n = (size_t)r->reps * r->n_times * r->n_groups * r->n_metrics;
+        r->value = arv_xcalloc(n ? n : 1, sizeof *r->value);
+    }
+    w->chunk_tally = arv_xcalloc(w->n_chunks, sizeof *w->chunk_tally);
+    for (size_t c = 0; c < w->n_chunks; c++) {
+        struct arv_tally *tally = &w->chunk_tally[c];
+        tally->w = w;
+        for (int t = 0; t < 3; t++) {
+            tally->num[t] = arv_xcalloc(table_cells(w, t) + 1, sizeof(double));
+            tally->den[t] = arv_xcalloc(table_cells(w, t) + 1, sizeof(double));
+        }
+    }
+}
+
+struct arv_world *arv_world_alloc(const struct arv_registry *reg, const struct arv_params *params,
+                                  struct arv_error *err)
+{
+    assert(reg->n_models <= ARV_MAX_MODELS);
+    assert(reg->n_groups >= 1 && reg->n_groups <= ARV_MAX_GROUPS);
+    assert(strcmp(reg->groups[0], "all") == 0);
+    struct arv_world *w = arv_xcalloc(1, sizeof *w);
+    w->reg = reg;
+    w->params = params;
+    w->seed = (uint32_t)arv_params_int(params, "run.seed");
+    w->reps = (int)arv_params_int(params, "run.reps");
+    w->months = (int)arv_params_int(params, "run.months");
+    w->report_every = (int)arv_params_int(params, "run.report_every");
+    w->n_households = (size_t)arv_params_int(params, "population.households");
+    w->n_chunks = (w->n_households + ARV_CHUNK - 1) / ARV_CHUNK;
+    w->age0 = 18;
+    w->n_ages = 18; /* ages 18..35 */
+    register_metrics(w);
+    alloc_results(w);
+    for (size_t k = 0; k < reg->n_models; k++) {
+        const struct arv_model_ops *ops = reg->models[k];
+        if (ops->setup && ops->setup(w, err) != ARV_OK) {
+            /* release the models already set up, in reverse */
+            for (size_t j = k; j-- > 0;)
+                if (reg->models[j]->release)
+                    reg->models[j]->release(w);
+            for (size_t j = 0; j < reg->n_models; j++)
+                w->model_state[j] = NULL;
+            arv_world_free(w);
+            return NULL;
+        }
+    }
+    return w;
+}
+
+void arv_world_free(struct arv_world *w)
+{
+    if (w == NULL)
+        return;
+    for (size_t k = w->reg->n_models; k-- > 0;)
+        if (w->reg->models[k]->release && w->model_state[k] != NULL)
+            w->reg->models[k]->release(w);
+    for (size_t c = 0; w->chunk_tally && c < w->n_chunks; c++)
+        for (int t = 0; t < 3; t++) {
+            free(w->chunk_tally[c].num[t]);
+            free(w->chunk_tally[c].den[t]);
+        }
+    free(w->chunk_tally);
+    for (int t = 0; t < 3; t++)
+        free(w->results[t].value);
+    free(w);
+}
+
+typedef void (*chunk_fn)(struct arv_world *w, size_t begin, size_t end);
+
+/* Runs the per-household steps of models [first, last) over every chunk,
+ * fused: each chunk goes through all of them before the next chunk. */
+static void run_chunks(struct arv_world *w, size_t first, size_t last, bool start)
+{
+    const struct arv_model_ops *const *models = w->reg->models;
+    bool any = false;
+    for (size_t k = first; k < last; k++)
+        any |= (start ? models[k]->start : models[k]->step) != NULL;
+    if (!any)
+        return;
+    long n_chunks = (long)w->n_chunks;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (long c = 0; c < n_chunks; c++) {
+        size_t begin = (size_t)c * ARV_CHUNK;
+        size_t end = begin + ARV_CHUNK < w->n_households ? begin + ARV_CHUNK : w->n_households;
+        for (size_t k = first; k < last; k++) {
+            chunk_fn fn = start ? models[k]->start : models[k]->step;
+            if (fn)
+                fn(w, begin, end);
+        }
+    }
+}
+
+/* The scheduler's script: models in registry (phase) order; a serial phase
+ * closes the fused chunk loop before it. */
+static void run_phases(struct arv_world *w, bool start)
+{
+    const struct arv_model_ops *const *models = w->reg->models;
+    size_t pending = 0;
+    for (size_t k = 0; k < w->reg->n_models; k++) {
+        void (*serial)(struct arv_world *) = start ? models[k]->prepare : models[k]->serial;
+        if (serial) {
+            run_chunks(w, pending, k, start);
+            serial(w);
+            pending = k;
+        }
+    }
+    run_chunks(w, pending, w->reg->n_models, start);
+}
+
+void arv_world_start(struct arv_world *w, uint32_t rep)
+{
+    w->rep = rep;
+    w->month = 0;
+    run_phases(w, true);
+}
+
+void arv_world_step(struct arv_world *w)
+{
+    run_phases(w, false);
+    w->month++;
+}
+
+/* Sums the chunk tallies of table t in chunk order into value[rep][time]. */
+static void reduce(struct arv_world *w, int t, int time_index)
+{
+    struct arv_results *r = &w->results[t];
+    int slots = table_slots(w, t);
+    for (int g = 0; g < r->n_groups; g++)
+        for (int s = 0; s < slots; s++)
+            for (int m = 0; m < r->n_metrics; m++) {
+                double num = 0, den = 0;
+                size_t i = ((size_t)g * slots + s) * r->n_metrics + m;
+                for (size_t c = 0; c < w->n_chunks; c++) {
+                    num += w->chunk_tally[c].num[t][i];
+                    den += w->chunk_tally[c].den[t][i];
+                }
+                int time = t == ARV_TABLE_YOUNG_ADULTS ? s : time_index;
+                size_t o = (((size_t)w->rep * r->n_times + time) * r->n_groups + g) * r->n_metrics + m;
+                r->value[o] = den > 0 ? num / den : NAN;
+            }
+}
+
+/* Runs observe (summary) or finish (young adults, totals) over all chunks. */
+static void observe_all(struct arv_world *w, bool final)
+{
+    const struct arv_model_ops *const *models = w->reg->models;
+    long n_chunks = (long)w->n_chunks;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (long c = 0; c < n_chunks; c++) {
+        struct arv_tally *tally = &w->chunk_tally[c];
+        if (final) {
+            tally_clear(tally, ARV_TABLE_YOUNG_ADULTS);
+            tally_clear(tally, ARV_TABLE_TOTALS);
+        } else {
+            tally_clear(tally, ARV_TABLE_SUMMARY);
+        }
+        size_t begin = (size_t)c * ARV_CHUNK;
+        size_t end = begin + ARV_CHUNK < w->n_households ? begin + ARV_CHUNK : w->n_households;
+        for (size_t k = 0; k < w->reg->n_models; k++) {
+            if (!final && models[k]->observe)
+                models[k]->observe(w, begin, end, tally, w->first_metric[k]);
+            if (final && models[k]->finish)
+                models[k]->finish(w, begin, end, tally, w->first_metric[k]);
+        }
+    }
+}
+
+void arv_world_observe(struct arv_world *w)
+{
+    if (w->month % w->report_every != 0)
+        return;
+    observe_all(w, false);
+    reduce(w, ARV_TABLE_SUMMARY, w->month / w->report_every);
+}
+
+void arv_world_finish(struct arv_world *w)
+{
+    observe_all(w, true);
+    reduce(w, ARV_TABLE_YOUNG_ADULTS, 0);
+    reduce(w, ARV_TABLE_TOTALS, 0);
+}
+
+void arv_world_run(struct arv_world *w)
+{
+    double total = (double)w->reps * (w->months + 1);
+    for (int rep = 0; rep < w->reps; rep++) {
+        arv_world_start(w, (uint32_t)rep);
+        for (;;) {
+            arv_world_observe(w);
+            if (w->on_month)
+                w->on_month(w, w->hook_ctx);
+            if (w->progress)
+                w->progress(w->hook_ctx, (rep * (w->months + 1.0) + w->month + 1) / total);
+            if (w->month == w->months)
+                break;
+            arv_world_step(w);
+        }
+        arv_world_finish(w);
+    }
+}
