@@ -45,6 +45,25 @@ static void tally_clear(struct arv_tally *t, int table)
     memset(t->den[table], 0, n * sizeof(double));
 }
 
+static size_t model_index(const struct arv_world *w, const struct arv_model_ops *ops)
+{
+    for (size_t k = 0; k < w->reg->n_models; k++)
+        if (w->reg->models[k] == ops)
+            return k;
+    assert(0 && "model not in this world's registry");
+    return 0;
+}
+
+void *arv_world_state(const struct arv_world *w, const struct arv_model_ops *ops)
+{
+    return w->model_state[model_index(w, ops)];
+}
+
+void arv_world_set_state(struct arv_world *w, const struct arv_model_ops *ops, void *state)
+{
+    w->model_state[model_index(w, ops)] = state;
+}
+
 int arv_world_metric(const struct arv_world *w, const char *name)
 {
     for (int m = 0; m < w->n_metrics; m++)
@@ -117,15 +136,10 @@ struct arv_world *arv_world_alloc(const struct arv_registry *reg, const struct a
     for (size_t k = 0; k < reg->n_models; k++) {
         const struct arv_model_ops *ops = reg->models[k];
         if (ops->setup && ops->setup(w, err) != ARV_OK) {
-            /* release the models already set up, in reverse */
-            for (size_t j = k; j-- > 0;)
-                if (reg->models[j]->release)
-                    reg->models[j]->release(w);
-            for (size_t j = 0; j < reg->n_models; j++)
-                w->model_state[j] = NULL;
-            arv_world_free(w);
+            arv_world_free(w); /* releases the models already set up */
             return NULL;
         }
+        w->n_setup = k + 1;
     }
     return w;
 }
@@ -134,8 +148,8 @@ void arv_world_free(struct arv_world *w)
 {
     if (w == NULL)
         return;
-    for (size_t k = w->reg->n_models; k-- > 0;)
-        if (w->reg->models[k]->release && w->model_state[k] != NULL)
+    for (size_t k = w->n_setup; k-- > 0;)
+        if (w->reg->models[k]->release)
             w->reg->models[k]->release(w);
     for (size_t c = 0; w->chunk_tally && c < w->n_chunks; c++)
         for (int t = 0; t < 3; t++) {
@@ -146,6 +160,13 @@ void arv_world_free(struct arv_world *w)
     for (int t = 0; t < 3; t++)
         free(w->results[t].value);
     free(w);
+}
+
+/* Households [*begin, *end) of chunk c. */
+static void chunk_range(const struct arv_world *w, long c, size_t *begin, size_t *end)
+{
+    *begin = (size_t)c * ARV_CHUNK;
+    *end = *begin + ARV_CHUNK < w->n_households ? *begin + ARV_CHUNK : w->n_households;
 }
 
 typedef void (*chunk_fn)(struct arv_world *w, size_t begin, size_t end);
@@ -163,8 +184,8 @@ static void run_chunks(struct arv_world *w, size_t first, size_t last, bool star
     long n_chunks = (long)w->n_chunks;
 #pragma omp parallel for schedule(dynamic, 1)
     for (long c = 0; c < n_chunks; c++) {
-        size_t begin = (size_t)c * ARV_CHUNK;
-        size_t end = begin + ARV_CHUNK < w->n_households ? begin + ARV_CHUNK : w->n_households;
+        size_t begin, end;
+        chunk_range(w, c, &begin, &end);
         for (size_t k = first; k < last; k++) {
             chunk_fn fn = start ? models[k]->start : models[k]->step;
             if (fn)
@@ -237,8 +258,8 @@ static void observe_all(struct arv_world *w, bool final)
         } else {
             tally_clear(tally, ARV_TABLE_SUMMARY);
         }
-        size_t begin = (size_t)c * ARV_CHUNK;
-        size_t end = begin + ARV_CHUNK < w->n_households ? begin + ARV_CHUNK : w->n_households;
+        size_t begin, end;
+        chunk_range(w, c, &begin, &end);
         for (size_t k = 0; k < w->reg->n_models; k++) {
             if (!final && models[k]->observe)
                 models[k]->observe(w, begin, end, tally, w->first_metric[k]);

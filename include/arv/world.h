@@ -129,8 +129,9 @@ struct arv_world {
     int month;     /* months simulated so far in this replicate */
     /* model state: one slot per model (owned by it) and one shared slot for
      * the population that domain models read and write */
-    void *model_state[ARV_MAX_MODELS];
+    void *model_state[ARV_MAX_MODELS]; /* use arv_world_state() */
     void *shared;
+    size_t n_setup; /* models whose setup succeeded (released in reverse) */
     /* metrics */
     const struct arv_metric_def *metric[ARV_MAX_METRICS];
     int first_metric[ARV_MAX_MODELS];
@@ -170,6 +171,10 @@ void arv_world_finish(struct arv_world *w);
 /* Runs every replicate (start, observe month 0, step/observe each month,
  * finish), filling w->results. */
 void arv_world_run(struct arv_world *w);
+
+/* A model's own state slot (what its setup stored with arv_world_set_state). */
+void *arv_world_state(const struct arv_world *w, const struct arv_model_ops *ops);
+void arv_world_set_state(struct arv_world *w, const struct arv_model_ops *ops, void *state);
 
 /* The world's index of a metric by name, or -1. */
 int arv_world_metric(const struct arv_world *w, const char *name);
