@@ -79,15 +79,16 @@ static int option_int(const char *opt, const char *text, long long lo, long long
     return 0;
 }
 
-/* Scenario name for the first CSV column: file name without directory and
- * ".cfg"; "resolved" files keep their directory's name. */
-static void scenario_name(const char *file, char *buf, size_t size)
+/* Scenario name for the first CSV column: run.name, or else the file name
+ * without directory and ".cfg". */
+static void scenario_name(const struct arv_params *p, const char *file, char *buf, size_t size)
 {
     const char *base = strrchr(file, '/');
     base = base ? base + 1 : file;
-    snprintf(buf, size, "%s", base);
+    const char *name = arv_params_str(p, "run.name");
+    snprintf(buf, size, "%s", name[0] ? name : base);
     char *dot = strrchr(buf, '.');
-    if (dot && strcmp(dot, ".cfg") == 0)
+    if (!name[0] && dot && strcmp(dot, ".cfg") == 0)
         *dot = '\0';
     for (char *c = buf; *c; c++)
         if (*c == ',' || *c == '"' || *c == '\n')
@@ -188,10 +189,10 @@ static int parse_panel_months(const struct arv_params *p, int months, struct run
             char *e;
             errno = 0;
             long v = strtol(c, &e, 10);
-            if (e == c || errno || v < 0 || v > months)
-                return fail("%s: run.panel_months: '%s' is not a list of months in [0, %d] "
-                            "or 'end'", where, spec, months);
-            m = (int)v;
+            if (e == c || errno || v < 0 || v > 100000)
+                return fail("%s: run.panel_months '%s' is not a list of months or 'end'", where,
+                            spec);
+            m = v > months ? -1 : (int)v; /* past the horizon: skipped */
             end = e;
         }
         if (rc->n_panel_months == MAX_PANEL_MONTHS)
@@ -199,15 +200,15 @@ static int parse_panel_months(const struct arv_params *p, int months, struct run
         bool dup = false;
         for (int k = 0; k < rc->n_panel_months; k++)
             dup |= rc->panel_months[k] == m;
-        if (!dup)
+        if (!dup && m >= 0)
             rc->panel_months[rc->n_panel_months++] = m;
         while (*end == ' ')
             end++;
         if (*end == ',')
             end++;
         else if (*end != '\0')
-            return fail("%s: run.panel_months: '%s' is not a list of months in [0, %d] or 'end'",
-                        where, spec, months);
+            return fail("%s: run.panel_months '%s' is not a list of months or 'end'", where,
+                        spec);
         while (*end == ' ')
             end++;
         c = end;
@@ -362,7 +363,11 @@ static int cmd_run(struct opts *o, const struct arv_registry *reg, int argc, cha
     if (o->microdata && parse_panel_months(p, w->months, &rc))
         goto release_world;
     char name[256], out[4096];
-    scenario_name(o->files[0], name, sizeof name);
+    scenario_name(p, o->files[0], name, sizeof name);
+    /* resolved.cfg records the name, so a re-run labels its rows the same */
+    struct arv_param_origin named = {"scenario file name", 0};
+    if (!arv_params_str(p, "run.name")[0])
+        arv_params_set_value(p, "run.name", name, named, &err);
     snprintf(out, sizeof out, "%s", o->out ? o->out : "out");
     if (!o->out)
         snprintf(out, sizeof out, "out/%s", name);

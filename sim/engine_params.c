@@ -2,6 +2,9 @@
 #include "engine.h"
 
 static const struct arv_param_def defs[] = {
+    {"run.name", ARV_PARAM_STRING, 0, 0, 0, "-",
+     "Scenario name in the outputs' first column; empty means the file name without .cfg.",
+     "assumption", "", NULL},
     {"run.months", ARV_PARAM_INT, 30, 1, 1200, "months",
      "Months simulated per replicate (30 = the trial's register follow-up).", "H20", NULL, NULL},
     {"run.seed", ARV_PARAM_INT, 20160101, 0, 4294967295.0, "-",
@@ -13,7 +16,7 @@ static const struct arv_param_def defs[] = {
      "Interval between months reported in summary.csv (month 0 is always reported).",
      "assumption", NULL, NULL},
     {"run.panel_months", ARV_PARAM_STRING, 0, 0, 0, "months",
-     "Months written to panel.csv with --microdata: comma-separated months, 'end' for the last.",
+     "Months written to panel.csv with --microdata: comma-separated months, 'end' for the last; months past the horizon are skipped.",
      "H19, H20 (survey at 0 and 12, register to 30)", "0,12,24,30,end", NULL},
     {"population.households", ARV_PARAM_INT, 1000, 1, 2000000, "households",
      "Households simulated (each with its adults and children).", "assumption", NULL, NULL},

@@ -140,9 +140,9 @@ const char *arv_params_where(const struct arv_params *p, const char *path, char 
     assert(k >= 0);
     const struct arv_param_origin *o = &p->values[k].origin;
     if (o->file == NULL)
-        snprintf(buf, size, "default of %s", path);
+        snprintf(buf, size, "%s (default)", path);
     else if (o->line > 0)
-        snprintf(buf, size, "%s:%d", o->file, o->line);
+        snprintf(buf, size, "%s:%d: %s", o->file, o->line, path);
     else
         snprintf(buf, size, "%s %s", o->file, path);
     return buf;
@@ -363,6 +363,10 @@ const char *arv_params_suggest(const struct arv_params *p, const char *path)
 /* Formats a double so libconfig reads it back as a float, exactly. */
 static void format_double(double v, char *buf, size_t size)
 {
+    if (v == floor(v) && fabs(v) < 1e15) {
+        snprintf(buf, size, "%.1f", v);
+        return;
+    }
     snprintf(buf, size, "%.17g", v);
     /* Shortest representation that round-trips, for readability. */
     for (int prec = 1; prec <= 17; prec++) {

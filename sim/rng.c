@@ -5,39 +5,31 @@
  */
 #include "arv/rng.h"
 
-#include <assert.h>
-#include <Random123/philox.h>
+#include <stddef.h>
 #include <Random123/gsl_microrng.h>
 
 GSL_MICRORNG(arv_philox, philox4x32);
 
-_Static_assert(sizeof(arv_philox_state) <= sizeof(((struct arv_rng *)0)->state),
-               "arv_rng.state too small for the Philox micro-RNG");
+/* struct arv_rng_state mirrors the micro-RNG's state so that the inline
+ * draws in rng.h and gsl_rng_get() share one sequence. */
+#define SAME_FIELD(f, g)                                                                         \
+    _Static_assert(offsetof(arv_philox_state, f) == offsetof(struct arv_rng_state, g) &&         \
+                       sizeof(((arv_philox_state *)0)->f) == sizeof(((struct arv_rng_state *)0)->g), \
+                   "arv_rng_state does not mirror the GSL_MICRORNG state: " #f)
+SAME_FIELD(ctr, ctr);
+SAME_FIELD(r, block);
+SAME_FIELD(key, key);
+SAME_FIELD(n, n);
+SAME_FIELD(elem, elem);
+_Static_assert(sizeof(arv_philox_state) == sizeof(struct arv_rng_state), "state size");
 
 void arv_rng_init(struct arv_rng *r, uint32_t seed, uint32_t rep)
 {
     r->gen.type = gsl_rng_arv_philox;
-    r->gen.state = r->state;
-    r->seed = seed;
-    r->rep = rep;
-    arv_rng_seek(r, 0, 0, 0);
-}
-
-void arv_rng_seek(struct arv_rng *r, uint32_t stream, uint32_t entity, uint32_t month)
-{
-    philox4x32_ctr_t c = {{entity, stream, month, 0}};
-    philox4x32_key_t k = {{r->seed, r->rep}};
+    r->gen.state = &r->state;
+    philox4x32_ctr_t c = {{0, 0, 0, 0}};
+    philox4x32_key_t k = {{seed, rep}};
     arv_philox_reset(&r->gen, c, k);
-}
-
-double arv_rng_uniform(struct arv_rng *r)
-{
-    return gsl_rng_uniform(&r->gen);
-}
-
-double arv_rng_uniform_pos(struct arv_rng *r)
-{
-    return gsl_rng_uniform_pos(&r->gen);
 }
 
 void arv_rng_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4])

@@ -19,6 +19,7 @@
 
 #include <stdint.h>
 #include <gsl/gsl_rng.h>
+#include <Random123/philox.h>
 
 /* Named streams. The numbers are part of the reproducibility contract:
  * never renumber one; add new streams at the end. */
@@ -39,18 +40,54 @@ enum arv_stream {
     ARV_STREAM_TEST = 1000 /* reserved for the test suite */
 };
 
+/* The state of Random123's GSL_MICRORNG for philox4x32, field for field
+ * (rng.c checks the layout at compile time), so the inline fast path below
+ * and the gsl_rng view advance one and the same sequence. */
+struct arv_rng_state {
+    philox4x32_ctr_t ctr;   /* (entity, stream, month, 0) */
+    philox4x32_ctr_t block; /* current output block */
+    philox4x32_key_t key;   /* (seed, rep) */
+    unsigned long long n;   /* next block index */
+    int elem;               /* words left in block */
+};
+
 struct arv_rng {
-    gsl_rng gen;                                   /* what gsl_ran_* functions take */
-    unsigned char state[64] __attribute__((aligned(16))); /* Philox micro-RNG state */
-    uint32_t seed, rep;                            /* the key */
+    gsl_rng gen;                /* what gsl_ran_* functions take */
+    struct arv_rng_state state; /* gen.state points here */
 };
 
 /* Prepares r for use (no allocation). The key is (seed, rep); call
- * arv_rng_seek() before drawing. */
+ * arv_rng_seek() before drawing. r must not be copied after this (its
+ * gsl_rng view points into it). */
 void arv_rng_init(struct arv_rng *r, uint32_t seed, uint32_t rep);
 
-/* Positions r at the start of the sub-stream (entity, stream, month). */
-void arv_rng_seek(struct arv_rng *r, uint32_t stream, uint32_t entity, uint32_t month);
+/* Positions r at the start of the sub-stream (entity, stream, month).
+ * Inline: it is called for every household and stream each month. */
+static inline void arv_rng_seek(struct arv_rng *r, uint32_t stream, uint32_t entity,
+                                uint32_t month)
+{
+    r->state.ctr.v[0] = entity;
+    r->state.ctr.v[1] = stream;
+    r->state.ctr.v[2] = month;
+    r->state.ctr.v[3] = 0;
+    r->state.n = 0;
+    r->state.elem = 0;
+}
+
+/* The next 32-bit word: exactly what gsl_rng_get(arv_rng_gsl(r)) returns,
+ * without the call through the gsl_rng type. */
+static inline uint32_t arv_rng_u32(struct arv_rng *r)
+{
+    struct arv_rng_state *s = &r->state;
+    if (s->elem == 0) {
+        philox4x32_ctr_t c = s->ctr;
+        c.v[3] |= (uint32_t)s->n;
+        s->n++;
+        s->block = philox4x32(c, s->key);
+        s->elem = 4;
+    }
+    return s->block.v[--s->elem];
+}
 
 /* The gsl_rng view of r (valid while r lives). */
 static inline gsl_rng *arv_rng_gsl(struct arv_rng *r)
@@ -58,11 +95,21 @@ static inline gsl_rng *arv_rng_gsl(struct arv_rng *r)
     return &r->gen;
 }
 
-/* Uniform on [0, 1) with 32-bit resolution. */
-double arv_rng_uniform(struct arv_rng *r);
+/* Uniform on [0, 1) with 32-bit resolution (as gsl_rng_uniform). */
+static inline double arv_rng_uniform(struct arv_rng *r)
+{
+    return arv_rng_u32(r) / 4294967296.0;
+}
 
-/* Uniform on (0, 1), never 0: safe for logs. */
-double arv_rng_uniform_pos(struct arv_rng *r);
+/* Uniform on (0, 1), never 0: safe for logs (as gsl_rng_uniform_pos). */
+static inline double arv_rng_uniform_pos(struct arv_rng *r)
+{
+    double u;
+    do
+        u = arv_rng_u32(r) / 4294967296.0;
+    while (u == 0.0);
+    return u;
+}
 
 /* One raw Philox4x32-10 block: out = philox(ctr, key). Exposed for the
  * known-answer tests of the underlying generator. */

@@ -72,7 +72,7 @@ static void test_key_fields(void **state)
     arv_rng_init(&r, 7, 1);
     arv_rng_seek(&r, 2, 3, 4);
     for (int i = 0; i < 8; i++)
-        base[i] = (uint32_t)gsl_rng_get(&r.gen);
+        base[i] = arv_rng_u32(&r);
     arv_rng_seek(&r, 2, 3, 4);
     for (int i = 0; i < 8; i++)
         assert_int_equal(gsl_rng_get(&r.gen), base[i]);
@@ -108,6 +108,21 @@ static void test_gsl_distributions(void **state)
     assert_near(usum / n, 0.5, 5.0 * sqrt(1.0 / 12) / sqrt(n));
 }
 
+/* The inline fast path and the gsl_rng view advance one sequence, and can
+ * be interleaved. */
+static void test_fast_path_matches_gsl(void **state)
+{
+    struct arv_rng a, b;
+    arv_rng_init(&a, 11, 5);
+    arv_rng_init(&b, 11, 5);
+    arv_rng_seek(&a, 3, 77, 12);
+    arv_rng_seek(&b, 3, 77, 12);
+    for (int i = 0; i < 37; i++) {
+        uint32_t x = i % 3 ? arv_rng_u32(&a) : (uint32_t)gsl_rng_get(arv_rng_gsl(&a));
+        assert_int_equal(x, gsl_rng_get(arv_rng_gsl(&b)));
+    }
+}
+
 /* uniform_pos never returns 0, even when the raw word is 0. */
 static void test_uniform_pos_range(void **state)
 {
@@ -126,6 +141,7 @@ int main(void)
         cmocka_unit_test(test_philox_kat),        cmocka_unit_test(test_keyed_first_values),
         cmocka_unit_test(test_keyed_pinned),      cmocka_unit_test(test_key_fields),
         cmocka_unit_test(test_gsl_distributions), cmocka_unit_test(test_uniform_pos_range),
+        cmocka_unit_test(test_fast_path_matches_gsl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
