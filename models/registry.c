@@ -4,16 +4,24 @@
  */
 #include "arv/cli.h"
 #include "engine.h"
+#include "household.h"
 
 static const struct arv_model_ops *const models[] = {
-    NULL,
+    &arv_model_population,  /* offices (serial), household synthesis */
+    &arv_model_demography,  /* ageing, leaving home, births, partnerships */
+    &arv_model_followup,    /* enrolment; caseload per office (serial); intensity */
+    &arv_model_work,        /* per adult: five work states */
+    &arv_model_income,      /* earnings, benefits, SA, low income, arrears, strain */
+    &arv_model_housing,     /* five housing states, eviction, moves */
+    &arv_model_children,    /* participation, inclusion, exposures */
+    &arv_model_measurement, /* parent survey with error and attrition */
 };
 
 static const char *const groups[] = {"all", "usual", "coordinator", "holf"};
 
 const struct arv_registry arv_registry_default = {
     .models = models,
-    .n_models = 0,
+    .n_models = sizeof models / sizeof models[0],
     .engine_params = &arv__engine_params,
     .n_engine_groups = 1,
     .groups = groups,

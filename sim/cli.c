@@ -227,7 +227,7 @@ static void on_month(struct arv_world *w, void *ctx)
     if (!wanted)
         return;
     for (size_t h = 0; h < w->n_households; h++) {
-        fprintf(rc->panel, "%u,%zu,%d", w->rep, h, w->month);
+        fprintf(rc->panel, "%u,%zu", w->rep, h);
         for (size_t k = 0; k < w->reg->n_models; k++)
             if (w->reg->models[k]->panel_row) {
                 w->reg->models[k]->panel_row(w, h, rc->row, rc->row_size);
@@ -382,7 +382,7 @@ static int cmd_run(struct opts *o, const struct arv_registry *reg, int argc, cha
             goto abort_out;
         rc.row_size = 4096;
         rc.row = arv_xmalloc(rc.row_size);
-        fputs("rep,household,month", rc.panel);
+        fputs("rep,household", rc.panel);
         for (size_t k = 0; k < reg->n_models; k++)
             if (reg->models[k]->panel_header)
                 fputs(reg->models[k]->panel_header, rc.panel);

@@ -12,6 +12,10 @@ static const struct arv_param_def defs[] = {
     {"run.reps", ARV_PARAM_INT, 1, 1, 10000, "replicates",
      "Independent replicates; outputs give mean, sd and a 95% interval across them.",
      "assumption", NULL, NULL},
+    {"run.burn_in", ARV_PARAM_INT, 0, 0, 600, "months",
+     "Months simulated before month 0 so that families reach their dynamic state; not "
+     "reported. Eligibility for follow-up is judged at the end of it.",
+     "assumption", NULL, NULL},
     {"run.report_every", ARV_PARAM_INT, 1, 1, 120, "months",
      "Interval between months reported in summary.csv (month 0 is always reported).",
      "assumption", NULL, NULL},

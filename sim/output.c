@@ -195,8 +195,9 @@ static int write_table(const struct arv_world *w, int table, const char *scenari
                 size_t cell = ((size_t)t * r->n_groups + g) * r->n_metrics + local;
                 struct arv_rep_stats s;
                 arv_rep_stats(r->value + cell, (size_t)r->reps, stride, scratch, &s);
-                if (s.reps == 0 && table == ARV_TABLE_YOUNG_ADULTS)
-                    continue; /* no young adult of that age in that group */
+                if (s.reps == 0)
+                    continue; /* nothing to report: e.g. a survey metric between surveys,
+                                 or no young adult of that age in that group */
                 fprintf(f, "%s,%s,", scenario, w->reg->groups[g]);
                 if (time_label)
                     fprintf(f, "%d,",

@@ -127,6 +127,7 @@ struct arv_world *arv_world_alloc(const struct arv_registry *reg, const struct a
     w->reps = (int)arv_params_int(params, "run.reps");
     w->months = (int)arv_params_int(params, "run.months");
     w->report_every = (int)arv_params_int(params, "run.report_every");
+    w->burn_in = (int)arv_params_int(params, "run.burn_in");
     w->n_households = (size_t)arv_params_int(params, "population.households");
     w->n_chunks = (w->n_households + ARV_CHUNK - 1) / ARV_CHUNK;
     w->age0 = 18;
@@ -214,8 +215,13 @@ static void run_phases(struct arv_world *w, bool start)
 void arv_world_start(struct arv_world *w, uint32_t rep)
 {
     w->rep = rep;
-    w->month = 0;
+    w->month = -w->burn_in;
     run_phases(w, true);
+    while (w->month < 0)
+        arv_world_step(w);
+    for (size_t k = 0; k < w->reg->n_models; k++)
+        if (w->reg->models[k]->enroll)
+            w->reg->models[k]->enroll(w);
 }
 
 void arv_world_step(struct arv_world *w)

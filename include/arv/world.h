@@ -82,6 +82,9 @@ struct arv_model_ops {
      * per-household initial state over chunks. Either may be NULL. */
     void (*prepare)(struct arv_world *w);
     void (*start)(struct arv_world *w, size_t begin, size_t end);
+    /* After the burn-in months (run.burn_in), before month 0 is observed:
+     * serial enrolment (eligibility, drawing families for follow-up). */
+    void (*enroll)(struct arv_world *w);
     /* Each month: cross-household work in id order, then the per-household
      * step. Either may be NULL. Neither may allocate. */
     void (*serial)(struct arv_world *w);
@@ -93,7 +96,7 @@ struct arv_model_ops {
     /* At the end of a replicate: young-adult and totals metrics. */
     void (*finish)(const struct arv_world *w, size_t begin, size_t end, struct arv_tally *t,
                    int first_metric);
-    /* Microdata: header (",col,..." appended to "rep,household,month") and
+    /* Microdata: header (",col,..." appended to "rep,household") and
      * one row's values for household h, both may be NULL. */
     const char *panel_header;
     void (*panel_row)(const struct arv_world *w, size_t h, char *buf, size_t size);
@@ -122,11 +125,12 @@ struct arv_world {
     /* run settings read from params at set-up */
     uint32_t seed;
     int reps, months, report_every;
+    int burn_in;   /* months simulated before month 0, not reported */
     size_t n_households;
     size_t n_chunks;
     /* per-replicate state */
     uint32_t rep;  /* current replicate */
-    int month;     /* months simulated so far in this replicate */
+    int month;     /* months since month 0 (negative during the burn-in) */
     /* model state: one slot per model (owned by it) and one shared slot for
      * the population that domain models read and write */
     void *model_state[ARV_MAX_MODELS]; /* use arv_world_state() */
@@ -156,7 +160,8 @@ struct arv_world *arv_world_alloc(const struct arv_registry *reg, const struct a
                                   struct arv_error *err);
 void arv_world_free(struct arv_world *w);
 
-/* Starts replicate rep: prepares and starts every model, month = 0. */
+/* Starts replicate rep: prepares and starts every model, runs the burn-in
+ * months (month -burn_in .. -1), enrols; then month = 0. */
 void arv_world_start(struct arv_world *w, uint32_t rep);
 
 /* Simulates one month: the scheduler. */

@@ -139,7 +139,7 @@ static void finish(const struct arv_world *w, size_t begin, size_t end, struct a
 static void panel_row(const struct arv_world *w, size_t h, char *buf, size_t size)
 {
     const struct state *s = st(w);
-    snprintf(buf, size, ",%d,%.6f", s->up[h], s->income[h]);
+    snprintf(buf, size, ",%d,%d,%.6f", w->month, s->up[h], s->income[h]);
 }
 
 const struct arv_model_ops arv_test_model = {
@@ -154,7 +154,7 @@ const struct arv_model_ops arv_test_model = {
     .step = step,
     .observe = observe,
     .finish = finish,
-    .panel_header = ",up,income",
+    .panel_header = ",month,up,income",
     .panel_row = panel_row,
 };
 

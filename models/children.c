@@ -1,0 +1,186 @@
+/*
+ * Children, per child: participation in an age-appropriate activity
+ * (kindergarten at 1-5; after-school club or organised leisure at 6-17) as a
+ * two-state chain, social inclusion as an AR(1) score, and the exposures
+ * the young-adult phase reads (months in low income, on SA, in temporary
+ * housing; moves).
+ *
+ * Participation: monthly entry and exit log-odds by age band, shifted by
+ * low income, immigrant background, temporary housing and the follow-up
+ * children effect (up on entry, down on exit); a move makes a participating
+ * child drop out with probability children.drop_on_move.
+ * Inclusion: x' = rho x + (1 - rho) m + sd e, with the level
+ *   m = trait + c_part participation + c_low low income + c_temp temporary
+ *     + c_insecure insecure rental + c_move moved + office effect
+ *     + follow-up effect (children domain).
+ */
+#include "household.h"
+
+#include <gsl/gsl_randist.h>
+#include <stdlib.h>
+
+#define NUM(path, v, lo, hi, unit, desc)                                                        \
+    {path, ARV_PARAM_DOUBLE, v, lo, hi, unit, desc, "assumption", NULL, NULL}
+
+static const struct arv_param_def defs[] = {
+    NUM("children.enter_kindergarten", -2.0, -15, 5, "logit",
+        "Monthly log-odds that a non-participating child aged 1-5 starts kindergarten."),
+    NUM("children.exit_kindergarten", -5.0, -15, 5, "logit",
+        "Monthly log-odds that a child aged 1-5 leaves kindergarten."),
+    NUM("children.enter_activity", -3.0, -15, 5, "logit",
+        "Monthly log-odds that a child aged 6-17 starts an after-school club or leisure activity."),
+    NUM("children.exit_activity", -4.0, -15, 5, "logit",
+        "Monthly log-odds that a child aged 6-17 stops their activity."),
+    NUM("children.beta_low_income", -0.5, -10, 10, "logit",
+        "Effect of low income on starting (and, negated, on stopping) an activity."),
+    NUM("children.beta_immigrant", -0.5, -10, 10, "logit",
+        "Effect of immigrant background on starting (negated: on stopping) an activity."),
+    NUM("children.beta_temporary", -0.5, -10, 10, "logit",
+        "Effect of temporary housing on starting (negated: on stopping) an activity."),
+    NUM("children.drop_on_move", 0.3, 0, 1, "probability",
+        "Probability that a participating child drops out when the family moves."),
+    NUM("children.inclusion.persistence", 0.9, 0, 0.999, "-",
+        "Monthly AR(1) coefficient of social inclusion."),
+    NUM("children.inclusion.sd", 0.25, 0, 5, "score", "SD of the monthly inclusion innovation."),
+    NUM("children.inclusion.trait_sd", 0.5, 0, 5, "score",
+        "SD of the child's persistent inclusion level (drawn at birth or synthesis)."),
+    NUM("children.inclusion.participation", 0.4, -5, 5, "score",
+        "Inclusion level shift while participating."),
+    NUM("children.inclusion.low_income", -0.3, -5, 5, "score",
+        "Inclusion level shift in low income."),
+    NUM("children.inclusion.temporary", -0.4, -5, 5, "score",
+        "Inclusion level shift in temporary housing."),
+    NUM("children.inclusion.insecure", -0.15, -5, 5, "score",
+        "Inclusion level shift in insecure private rental."),
+    NUM("children.inclusion.move", -0.5, -5, 5, "score",
+        "Inclusion level shift in a month with a move."),
+};
+
+static const struct arv_metric_def metrics[] = {
+    {"child_participation_rate", ARV_TABLE_SUMMARY,
+     "share of children aged 1-17 in kindergarten, after-school club or organised leisure"},
+    {"child_inclusion_mean", ARV_TABLE_SUMMARY, "mean social inclusion score of children"},
+};
+
+struct kids {
+    double enter[2], exit[2], b_low, b_imm, b_temp, drop_on_move;
+    double rho, sd, c_part, c_low, c_temp, c_insecure, c_move;
+};
+
+static int setup(struct arv_world *w, struct arv_error *err)
+{
+    const struct arv_params *p = w->params;
+    struct kids *k = arv_xcalloc(1, sizeof *k);
+    k->enter[0] = arv_params_double(p, "children.enter_kindergarten");
+    k->exit[0] = arv_params_double(p, "children.exit_kindergarten");
+    k->enter[1] = arv_params_double(p, "children.enter_activity");
+    k->exit[1] = arv_params_double(p, "children.exit_activity");
+    k->b_low = arv_params_double(p, "children.beta_low_income");
+    k->b_imm = arv_params_double(p, "children.beta_immigrant");
+    k->b_temp = arv_params_double(p, "children.beta_temporary");
+    k->drop_on_move = arv_params_double(p, "children.drop_on_move");
+    k->rho = arv_params_double(p, "children.inclusion.persistence");
+    k->sd = arv_params_double(p, "children.inclusion.sd");
+    k->c_part = arv_params_double(p, "children.inclusion.participation");
+    k->c_low = arv_params_double(p, "children.inclusion.low_income");
+    k->c_temp = arv_params_double(p, "children.inclusion.temporary");
+    k->c_insecure = arv_params_double(p, "children.inclusion.insecure");
+    k->c_move = arv_params_double(p, "children.inclusion.move");
+    arv_world_set_state(w, &arv_model_children, k);
+    return ARV_OK;
+}
+
+static void release(struct arv_world *w)
+{
+    free(arv_world_state(w, &arv_model_children));
+}
+
+static void step(struct arv_world *w, size_t begin, size_t end)
+{
+    const struct kids *k = arv_world_state(w, &arv_model_children);
+    struct arv_pop *p = arv__pop(w);
+    struct arv_rng r;
+    arv_rng_init(&r, w->seed, w->rep);
+    gsl_rng *g = arv_rng_gsl(&r);
+    uint32_t month = arv__key_month(w);
+    for (size_t h = begin; h < end; h++) {
+        int hs = p->housing[h];
+        const struct arv_office *of = &p->offices[p->office[h]];
+        double fu = arv__followup_effect(p, h, DOMAIN_CHILDREN);
+        double barriers = k->b_low * p->low_income[h] +
+                          k->b_imm * (p->origin[h] != ORIGIN_NORWAY) +
+                          k->b_temp * (hs == HOUSING_TEMPORARY);
+        double level_household = k->c_low * p->low_income[h] +
+                                 k->c_temp * (hs == HOUSING_TEMPORARY) +
+                                 k->c_insecure * (hs == HOUSING_PRIVATE_INSECURE) +
+                                 k->c_move * p->moved[h] + of->effect[DOMAIN_CHILDREN] + fu;
+        for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
+            size_t i = (size_t)ARV_MAX_CHILDREN * h + c;
+            int age = p->child_age[i];
+            if (age < 0)
+                continue;
+            arv_rng_seek(&r, ARV_STREAM_CHILDREN, (uint32_t)i, month);
+            double u = arv_rng_uniform(&r), u_move = arv_rng_uniform(&r);
+            int part = p->participation[i];
+            if (age < 12) {
+                part = 0;
+            } else {
+                int band = age >= 72;
+                double x = part ? k->exit[band] - barriers - fu : k->enter[band] + barriers + fu;
+                if (u < arv__logistic(x))
+                    part = !part;
+                if (part && p->moved[h] && u_move < k->drop_on_move)
+                    part = 0;
+            }
+            p->participation[i] = (uint8_t)part;
+            double level = p->inclusion_trait[i] + k->c_part * part + level_household;
+            p->inclusion[i] = (float)(k->rho * p->inclusion[i] + (1 - k->rho) * level +
+                                      gsl_ran_gaussian(g, k->sd));
+            if (p->months_low_income[i] < UINT16_MAX)
+                p->months_low_income[i] += p->low_income[h];
+            if (p->months_sa[i] < UINT16_MAX)
+                p->months_sa[i] += p->sa[h];
+            if (p->months_temporary[i] < UINT16_MAX)
+                p->months_temporary[i] += hs == HOUSING_TEMPORARY;
+            if (p->moves[i] < UINT8_MAX)
+                p->moves[i] += p->moved[h];
+        }
+    }
+}
+
+static void observe(const struct arv_world *w, size_t begin, size_t end, struct arv_tally *t,
+                    int m0)
+{
+    const struct arv_pop *p = arv__pop(w);
+    for (size_t h = begin; h < end; h++) {
+        int g = p->group[h];
+        if (g == GROUP_NONE)
+            continue;
+        double part = 0, eligible = 0, incl = 0, kids = 0;
+        for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
+            size_t i = (size_t)ARV_MAX_CHILDREN * h + c;
+            if (p->child_age[i] < 0)
+                continue;
+            kids++;
+            incl += p->inclusion[i];
+            if (p->child_age[i] >= 12) {
+                eligible++;
+                part += p->participation[i];
+            }
+        }
+        arv_tally_add(t, m0, g, 0, part, eligible);
+        arv_tally_add(t, m0 + 1, g, 0, incl, kids);
+    }
+}
+
+const struct arv_model_ops arv_model_children = {
+    .name = "children",
+    .params = defs,
+    .n_params = sizeof defs / sizeof defs[0],
+    .metrics = metrics,
+    .n_metrics = sizeof metrics / sizeof metrics[0],
+    .setup = setup,
+    .release = release,
+    .step = step,
+    .observe = observe,
+};

@@ -1,0 +1,102 @@
+/*
+ * Demography: children age; at 18 a child leaves home (the young-adult
+ * phase follows them); births; partnership formation and dissolution.
+ * Hazards are monthly and keyed per household (stream DEMOGRAPHY).
+ */
+#include "household.h"
+
+#include <gsl/gsl_randist.h>
+#include <stdlib.h>
+
+static const struct arv_param_def defs[] = {
+    {"demography.birth_rate", ARV_PARAM_DOUBLE, 0.004, 0, 0.1, "per month",
+     "Monthly probability of a birth in a household with fewer than 8 children.", "assumption",
+     NULL, NULL},
+    {"demography.partnership_rate", ARV_PARAM_DOUBLE, 0.002, 0, 0.1, "per month",
+     "Monthly probability that a single parent gains a partner.", "assumption", NULL, NULL},
+    {"demography.separation_rate", ARV_PARAM_DOUBLE, 0.002, 0, 0.1, "per month",
+     "Monthly probability that a couple separates (the second adult leaves).", "assumption",
+     NULL, NULL},
+    {"demography.leave_home_age", ARV_PARAM_INT, 18, 16, 25, "years",
+     "Age at which a child leaves the household and is followed as a young adult.",
+     "MODEL.md section 2", NULL, NULL},
+};
+
+struct demo {
+    double birth, partner, separate, trait_sd;
+    int leave_months;
+};
+
+static int setup(struct arv_world *w, struct arv_error *err)
+{
+    struct demo *d = arv_xcalloc(1, sizeof *d);
+    d->birth = arv_params_double(w->params, "demography.birth_rate");
+    d->partner = arv_params_double(w->params, "demography.partnership_rate");
+    d->separate = arv_params_double(w->params, "demography.separation_rate");
+    d->trait_sd = arv_params_double(w->params, "children.inclusion.trait_sd");
+    d->leave_months = 12 * (int)arv_params_int(w->params, "demography.leave_home_age");
+    arv_world_set_state(w, &arv_model_demography, d);
+    return ARV_OK;
+}
+
+static void release(struct arv_world *w)
+{
+    free(arv_world_state(w, &arv_model_demography));
+}
+
+static void step(struct arv_world *w, size_t begin, size_t end)
+{
+    const struct demo *d = arv_world_state(w, &arv_model_demography);
+    struct arv_pop *p = arv__pop(w);
+    struct arv_rng r;
+    arv_rng_init(&r, w->seed, w->rep);
+    uint32_t month = arv__key_month(w);
+    for (size_t h = begin; h < end; h++) {
+        arv_rng_seek(&r, ARV_STREAM_DEMOGRAPHY, (uint32_t)h, month);
+        size_t c0 = (size_t)ARV_MAX_CHILDREN * h;
+        int free_slot = -1;
+        for (int k = 0; k < ARV_MAX_CHILDREN; k++) {
+            int16_t *age = &p->child_age[c0 + k];
+            if (*age < 0) {
+                if (free_slot < 0)
+                    free_slot = k;
+                continue;
+            }
+            if (++*age >= d->leave_months) {
+                *age = -1;
+                p->n_children[h]--;
+            }
+        }
+        double u_birth = arv_rng_uniform(&r);
+        double u_partner = arv_rng_uniform(&r);
+        double trait = gsl_ran_gaussian(arv_rng_gsl(&r), d->trait_sd);
+        if (free_slot >= 0 && u_birth < d->birth) {
+            size_t i = c0 + (size_t)free_slot;
+            p->child_age[i] = 0;
+            p->inclusion_trait[i] = (float)trait;
+            p->inclusion[i] = (float)trait;
+            p->participation[i] = 0;
+            p->months_low_income[i] = p->months_sa[i] = p->months_temporary[i] = 0;
+            p->moves[i] = 0;
+            p->n_children[h]++;
+        }
+        size_t a1 = (size_t)ARV_MAX_ADULTS * h + 1;
+        if (p->n_adults[h] == 1 && u_partner < d->partner) {
+            /* the partner's traits were drawn at synthesis with the household's */
+            p->n_adults[h] = 2;
+            p->work[a1] = p->barrier[a1] > 0 ? WORK_INACTIVE : WORK_SEEKING;
+            p->work_months[a1] = 0;
+        } else if (p->n_adults[h] == 2 && u_partner < d->separate) {
+            p->n_adults[h] = 1;
+        }
+    }
+}
+
+const struct arv_model_ops arv_model_demography = {
+    .name = "demography",
+    .params = defs,
+    .n_params = sizeof defs / sizeof defs[0],
+    .setup = setup,
+    .release = release,
+    .step = step,
+};

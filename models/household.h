@@ -1,0 +1,173 @@
+/*
+ * The population every domain model reads and writes: households, their
+ * adults and children, and the offices that follow them up, in flat arrays
+ * (structure of arrays) allocated once by the population model.
+ *
+ * All per-household state lives here (not in the models' own state), so
+ * that any model can read what an earlier phase wrote this month and the
+ * whole population can be reasoned about in one place. Adults are indexed
+ * ARV_MAX_ADULTS * h + a, children ARV_MAX_CHILDREN * h + c; an empty child
+ * slot has child_age < 0.
+ */
+#ifndef ARV_HOUSEHOLD_H
+#define ARV_HOUSEHOLD_H
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arv/rng.h"
+#include "arv/world.h"
+
+enum { ARV_MAX_ADULTS = 2, ARV_MAX_CHILDREN = 8 };
+
+enum arv_origin {
+    ORIGIN_NORWAY, ORIGIN_SOMALIA, ORIGIN_ERITREA, ORIGIN_IRAQ, ORIGIN_AFGHANISTAN, ORIGIN_OTHER,
+    N_ORIGINS
+};
+enum arv_education { EDU_PRIMARY, EDU_UPPER_SECONDARY, EDU_TERTIARY, N_EDUCATION };
+enum arv_work { WORK_INACTIVE, WORK_SEEKING, WORK_PROGRAMME, WORK_PART_TIME, WORK_FULL_TIME, N_WORK };
+enum arv_housing {
+    HOUSING_TEMPORARY, HOUSING_MUNICIPAL, HOUSING_PRIVATE_INSECURE, HOUSING_PRIVATE_STABLE,
+    HOUSING_OWNER, N_HOUSING
+};
+/* Office arms, and the reporting groups of households (registry order). */
+enum arv_arm { ARM_USUAL, ARM_COORDINATOR, ARM_HOLF, N_ARMS };
+enum arv_group { GROUP_NONE = -1, GROUP_ALL = 0, GROUP_USUAL = 1, GROUP_COORDINATOR = 2,
+                 GROUP_HOLF = 3 };
+/* Follow-up domains (MODEL.md section 4). */
+enum arv_domain { DOMAIN_WORK, DOMAIN_HOUSING, DOMAIN_ECONOMY, DOMAIN_CHILDREN, N_DOMAINS };
+
+extern const char *const arv__origin_names[N_ORIGINS];
+extern const char *const arv__education_names[N_EDUCATION];
+extern const char *const arv__work_names[N_WORK];
+extern const char *const arv__housing_names[N_HOUSING];
+extern const char *const arv__arm_names[N_ARMS];
+
+struct arv_office {
+    uint8_t arm;                 /* enum arv_arm */
+    float fidelity;              /* HOLF model fidelity in [0, 1] (HOLF arm) */
+    float effect[N_DOMAINS];     /* office random effect per domain (logit / score scale) */
+    float unemployment;          /* local unemployment rate, share */
+    float followup[N_DOMAINS];   /* full-intensity follow-up effect per domain */
+    float capacity;              /* families a month at full intensity */
+    int active;                  /* families in active follow-up this month */
+    float intensity;             /* min(1, capacity / active) */
+};
+
+struct arv_pop {
+    size_t n;        /* households (= world n_households) */
+    int n_offices;
+    struct arv_office *offices;
+
+    /* households */
+    uint16_t *office;       /* office id */
+    int8_t *group;          /* enum arv_group; GROUP_NONE = not eligible, not reported */
+    uint8_t *n_adults;      /* 1 or 2 */
+    uint8_t *n_children;    /* children living at home */
+    uint8_t *origin;        /* enum arv_origin (of the household's first adult) */
+    float *takeup;          /* persistent SA take-up propensity, uniform(0,1) */
+    float *shock_proneness; /* persistent multiplier of expense shocks */
+
+    /* adults [ARV_MAX_ADULTS * h + a] */
+    uint8_t *education;     /* enum arv_education */
+    uint8_t *work;          /* enum arv_work */
+    uint16_t *work_months;  /* months in the current work state */
+    float *years_norway;    /* years in Norway (immigrants), 0 for Norway-born */
+    float *barrier;         /* latent distance from work (health, language), sd units */
+    float *wage;            /* full-time gross wage, NOK/month */
+
+    /* children [ARV_MAX_CHILDREN * h + c] */
+    int16_t *child_age;        /* age in months; < 0: empty slot */
+    uint8_t *participation;    /* 1 if in an age-appropriate activity */
+    float *inclusion;          /* social inclusion score (population sd 1) */
+    float *inclusion_trait;    /* child's persistent level */
+    uint16_t *months_low_income, *months_sa, *months_temporary; /* exposures */
+    uint8_t *moves;            /* housing moves experienced */
+
+    /* economy (monthly, NOK) */
+    float *earnings;        /* net earnings of the adults */
+    float *benefits;        /* child benefit, housing allowance, programme benefit */
+    float *sa_amount;       /* social assistance paid this month */
+    float *disposable;      /* disposable income */
+    float *needs;           /* SA norm plus housing cost: what the guideline deems needed */
+    float *housing_cost;    /* rent or mortgage paid by the household */
+    float *arrears;         /* unpaid bills and rent */
+    float *strain;          /* financial strain score, 0 (none) to 10 */
+    uint8_t *sa;            /* received SA this month */
+    uint16_t *sa_history;   /* bit k: received SA k months ago (12 bits) */
+    uint8_t *low_income;    /* EU-60 equivalised low income this month */
+
+    /* housing */
+    uint8_t *housing;       /* enum arv_housing */
+    uint16_t *housing_months;
+    uint8_t *moved;         /* moved this month */
+
+    /* follow-up */
+    int16_t *followup_month; /* months since follow-up started; -1: not followed */
+    float *followup_scale;   /* this month's effect multiplier: intensity x ramp/fade */
+
+    /* survey (measurement) */
+    float *survey_strain, *survey_inclusion;
+    uint8_t *responded;      /* answered the current survey */
+};
+
+static inline struct arv_pop *arv__pop(const struct arv_world *w)
+{
+    return w->shared;
+}
+
+/* The keyed month of the month being simulated (month 0 is the start). */
+static inline uint32_t arv__key_month(const struct arv_world *w)
+{
+    return (uint32_t)(w->month + 1);
+}
+
+/* The follow-up effect on domain d for household h this month (0 if the
+ * household is not followed up). */
+static inline double arv__followup_effect(const struct arv_pop *p, size_t h, int d)
+{
+    return p->followup_scale[h] * p->offices[p->office[h]].followup[d];
+}
+
+static inline int arv__employed(int work)
+{
+    return work == WORK_PART_TIME || work == WORK_FULL_TIME;
+}
+
+/* Municipal, stable private and owned housing count as stable. */
+static inline int arv__housing_stable(int state)
+{
+    return state == HOUSING_MUNICIPAL || state == HOUSING_PRIVATE_STABLE || state == HOUSING_OWNER;
+}
+
+static inline double arv__logistic(double x)
+{
+    return 1.0 / (1.0 + exp(-x));
+}
+
+/* Draws the destination of a multinomial-logit move: eta[j] is the linear
+ * predictor of moving to j (ignored for j == from); staying has 0. */
+static inline int arv__mnl_draw(const double *eta, int n, int from, double u)
+{
+    double e[8], total = 1.0;
+    for (int j = 0; j < n; j++) {
+        e[j] = j == from ? 0.0 : exp(eta[j]);
+        total += e[j];
+    }
+    double acc = 0.0;
+    for (int j = 0; j < n; j++) {
+        if (j == from)
+            continue;
+        acc += e[j] / total;
+        if (u < acc)
+            return j;
+    }
+    return from;
+}
+
+extern const struct arv_model_ops arv_model_population, arv_model_demography,
+    arv_model_followup, arv_model_work, arv_model_income, arv_model_housing,
+    arv_model_children, arv_model_measurement;
+
+#endif

@@ -1,0 +1,155 @@
+/*
+ * Housing, per household: five states moving by a monthly multinomial
+ * logit, like work. The ladder is temporary < private_insecure < municipal
+ * < private_stable < owner; from state i the predictor of moving to j is
+ *   eta_ij = alpha_ij + dir(i, j) * z + [down] beta_arrears log(1 + arrears / 10,000)
+ * with z = beta_income clamp(log(disposable / needs), -1, 1)
+ *        + beta_fulltime [an adult works full time] + office effect
+ *        + follow-up effect (housing domain, up moves only).
+ * Arrears raise the risk of eviction. Insecure private tenants also move
+ * between rentals (housing.churn_insecure). Every move is counted for the
+ * children (children.c reads `moved`).
+ */
+#include "household.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define ALPHA(from, to, v)                                                                       \
+    {"housing.alpha." from "_to_" to, ARV_PARAM_DOUBLE, v, -15, 5, "logit",                      \
+     "Intercept of the monthly move " from " -> " to ".", "assumption", NULL, NULL}
+
+static const struct arv_param_def defs[] = {
+    ALPHA("temporary", "municipal", -3.2),
+    ALPHA("temporary", "private_insecure", -2.8),
+    ALPHA("temporary", "private_stable", -4.6),
+    ALPHA("temporary", "owner", -7.6),
+    ALPHA("municipal", "temporary", -6.2),
+    ALPHA("municipal", "private_insecure", -5.5),
+    ALPHA("municipal", "private_stable", -5.5),
+    ALPHA("municipal", "owner", -6.9),
+    ALPHA("private_insecure", "temporary", -5.5),
+    ALPHA("private_insecure", "municipal", -4.8),
+    ALPHA("private_insecure", "private_stable", -4.2),
+    ALPHA("private_insecure", "owner", -6.9),
+    ALPHA("private_stable", "temporary", -6.9),
+    ALPHA("private_stable", "municipal", -6.9),
+    ALPHA("private_stable", "private_insecure", -4.8),
+    ALPHA("private_stable", "owner", -6.2),
+    ALPHA("owner", "temporary", -8.1),
+    ALPHA("owner", "municipal", -8.1),
+    ALPHA("owner", "private_insecure", -6.9),
+    ALPHA("owner", "private_stable", -6.9),
+    {"housing.beta.income", ARV_PARAM_DOUBLE, 1.0, -20, 20, "logit",
+     "Effect of log(disposable income / needs), clamped to [-1, 1].", "assumption", NULL, NULL},
+    {"housing.beta.fulltime", ARV_PARAM_DOUBLE, 0.5, -20, 20, "logit",
+     "Effect of an adult in full-time work (start loans, leases).", "assumption", NULL, NULL},
+    {"housing.beta.arrears", ARV_PARAM_DOUBLE, 0.5, -20, 20, "logit",
+     "Effect of log(1 + arrears / 10,000 NOK) on moves down (eviction).", "assumption", NULL,
+     NULL},
+    {"housing.churn_insecure", ARV_PARAM_DOUBLE, 0.015, 0, 1, "per month",
+     "Monthly probability that an insecure private tenant moves to another such rental.",
+     "assumption", NULL, NULL},
+};
+
+static const struct arv_metric_def metrics[] = {
+    {"temporary_housing_rate", ARV_TABLE_SUMMARY, "share of families in temporary housing"},
+    {"housing_stable_rate", ARV_TABLE_SUMMARY,
+     "share in municipal, stable private or owned housing"},
+    {"moves_rate", ARV_TABLE_SUMMARY, "share of families who moved this month"},
+};
+
+static const int rank[N_HOUSING] = {0, 2, 1, 3, 4};
+
+struct housing {
+    double alpha[N_HOUSING][N_HOUSING];
+    double beta_income, beta_fulltime, beta_arrears, churn;
+};
+
+static int setup(struct arv_world *w, struct arv_error *err)
+{
+    const struct arv_params *p = w->params;
+    struct housing *k = arv_xcalloc(1, sizeof *k);
+    char path[128];
+    for (int i = 0; i < N_HOUSING; i++)
+        for (int j = 0; j < N_HOUSING; j++)
+            if (i != j) {
+                snprintf(path, sizeof path, "housing.alpha.%s_to_%s", arv__housing_names[i],
+                         arv__housing_names[j]);
+                k->alpha[i][j] = arv_params_double(p, path);
+            }
+    k->beta_income = arv_params_double(p, "housing.beta.income");
+    k->beta_fulltime = arv_params_double(p, "housing.beta.fulltime");
+    k->beta_arrears = arv_params_double(p, "housing.beta.arrears");
+    k->churn = arv_params_double(p, "housing.churn_insecure");
+    arv_world_set_state(w, &arv_model_housing, k);
+    return ARV_OK;
+}
+
+static void release(struct arv_world *w)
+{
+    free(arv_world_state(w, &arv_model_housing));
+}
+
+static void step(struct arv_world *w, size_t begin, size_t end)
+{
+    const struct housing *k = arv_world_state(w, &arv_model_housing);
+    struct arv_pop *p = arv__pop(w);
+    struct arv_rng r;
+    arv_rng_init(&r, w->seed, w->rep);
+    uint32_t month = arv__key_month(w);
+    for (size_t h = begin; h < end; h++) {
+        arv_rng_seek(&r, ARV_STREAM_HOUSING, (uint32_t)h, month);
+        double u = arv_rng_uniform(&r), u_churn = arv_rng_uniform(&r);
+        int fulltime = 0;
+        for (int a = 0; a < p->n_adults[h]; a++)
+            fulltime |= p->work[(size_t)ARV_MAX_ADULTS * h + a] == WORK_FULL_TIME;
+        double ratio = p->needs[h] > 0 ? log(fmax(1.0, p->disposable[h]) / p->needs[h]) : 0;
+        double z = k->beta_income * fmin(1, fmax(-1, ratio)) + k->beta_fulltime * fulltime +
+                   p->offices[p->office[h]].effect[DOMAIN_HOUSING];
+        double fu = arv__followup_effect(p, h, DOMAIN_HOUSING);
+        double eviction = k->beta_arrears * log1p(p->arrears[h] / 10000.0);
+        int from = p->housing[h];
+        double eta[N_HOUSING];
+        for (int j = 0; j < N_HOUSING; j++) {
+            int dir = (rank[j] > rank[from]) - (rank[j] < rank[from]);
+            eta[j] = k->alpha[from][j] + dir * z + (dir > 0 ? fu : eviction);
+        }
+        int to = arv__mnl_draw(eta, N_HOUSING, from, u);
+        int moved = to != from || (from == HOUSING_PRIVATE_INSECURE && u_churn < k->churn);
+        p->moved[h] = (uint8_t)moved;
+        if (to != from) {
+            p->housing[h] = (uint8_t)to;
+            p->housing_months[h] = 0;
+        } else if (p->housing_months[h] < UINT16_MAX) {
+            p->housing_months[h]++;
+        }
+    }
+}
+
+static void observe(const struct arv_world *w, size_t begin, size_t end, struct arv_tally *t,
+                    int m0)
+{
+    const struct arv_pop *p = arv__pop(w);
+    for (size_t h = begin; h < end; h++) {
+        int g = p->group[h];
+        if (g == GROUP_NONE)
+            continue;
+        arv_tally_add(t, m0, g, 0, p->housing[h] == HOUSING_TEMPORARY, 1);
+        arv_tally_add(t, m0 + 1, g, 0, arv__housing_stable(p->housing[h]), 1);
+        arv_tally_add(t, m0 + 2, g, 0, p->moved[h], 1);
+    }
+}
+
+const struct arv_model_ops arv_model_housing = {
+    .name = "housing",
+    .params = defs,
+    .n_params = sizeof defs / sizeof defs[0],
+    .metrics = metrics,
+    .n_metrics = sizeof metrics / sizeof metrics[0],
+    .setup = setup,
+    .release = release,
+    .step = step,
+    .observe = observe,
+};

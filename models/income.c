@@ -1,0 +1,255 @@
+/*
+ * Income and the family economy, per household and month:
+ *   earnings (net of a flat tax) from each adult's work state and wage;
+ *   programme benefit; child benefit; housing allowance (simplified means
+ *   test); social assistance by rule: the national guideline norm (adults,
+ *   each child by age band) plus the housing cost, minus the other net
+ *   income, floored at zero, if the family takes it up; disposable income
+ *   and the EU-60 equivalised low-income flag (weights 1 / 0.5 / 0.3);
+ *   arrears (unpaid bills: part of any shortfall, expense shocks, minus
+ *   repayment from slack and settlement, which follow-up helps); and a
+ *   financial-strain score, an AR(1) pulled towards a level set by the gap
+ *   between income and needs, arrears and SA receipt.
+ */
+#include "household.h"
+
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdlib.h>
+
+#define NOK(path, v, desc, src)                                                                  \
+    {path, ARV_PARAM_DOUBLE, v, 0, 1e6, "NOK/month", desc, src, NULL, NULL}
+#define NUM(path, v, lo, hi, unit, desc, src)                                                    \
+    {path, ARV_PARAM_DOUBLE, v, lo, hi, unit, desc, src, NULL, NULL}
+
+static const struct arv_param_def defs[] = {
+    NUM("income.tax_rate", 0.25, 0, 0.9, "share", "Flat tax on earnings.", "assumption"),
+    NUM("income.part_time_share", 0.5, 0.05, 1, "share", "Part-time hours as a share of full time.",
+        "assumption"),
+    NOK("income.programme_benefit", 13000,
+        "Net benefit of an adult in a qualification or introduction programme.", "assumption"),
+    NOK("income.child_benefit", 1054, "Child benefit per child.", "assumption"),
+    NOK("income.sa.single", 6150, "SA guideline rate, single adult (housing excluded).",
+        "G22 (2019)"),
+    NOK("income.sa.couple", 10250, "SA guideline rate, couple (housing excluded).", "G22 (2019)"),
+    NOK("income.sa.child_0_5", 2400, "SA guideline rate per child aged 0-5.", "G22 (2019)"),
+    NOK("income.sa.child_6_10", 3100, "SA guideline rate per child aged 6-10.", "G22 (2019)"),
+    NOK("income.sa.child_11_17", 4000, "SA guideline rate per child aged 11-17.", "G22 (2019)"),
+    NUM("income.sa_takeup", 0.85, 0, 1, "probability",
+        "Share of families in need who take SA up (a persistent family trait).", "assumption"),
+    NOK("income.sa_min_need", 500, "Smallest monthly need for which SA is paid.", "assumption"),
+    NOK("income.rent.temporary", 3000, "Household's own payment in temporary housing.",
+        "assumption"),
+    NOK("income.rent.municipal", 8000, "Base rent, municipal housing.", "assumption"),
+    NOK("income.rent.private_insecure", 10000, "Base rent, insecure private rental.",
+        "assumption"),
+    NOK("income.rent.private_stable", 11000, "Base rent, stable private rental.", "assumption"),
+    NOK("income.rent.owner", 9000, "Base housing cost of owners (mortgage, fees).", "assumption"),
+    NOK("income.rent_per_person", 1200, "Housing cost per household member (not temporary).",
+        "assumption"),
+    NUM("income.housing_allowance_rate", 0.7, 0, 1, "share",
+        "Share of the housing cost above the own share covered by housing allowance.",
+        "assumption"),
+    NUM("income.housing_allowance_own_share", 0.25, 0, 1, "share",
+        "Share of gross income a tenant is expected to pay for housing.", "assumption"),
+    {"income.low_income_threshold", ARV_PARAM_DOUBLE, 212000, 0, 1e7, "NOK/year per unit",
+     "EU-60 low-income threshold per consumption unit.", "G19 (2015)", NULL, NULL},
+    NUM("income.shock_rate", 0.05, 0, 1, "per month",
+        "Monthly probability of an unexpected expense (times the family's proneness).",
+        "assumption"),
+    NOK("income.shock_mean", 6000, "Mean unexpected expense (exponential).", "assumption"),
+    NUM("income.shortfall_to_arrears", 0.5, 0, 1, "share",
+        "Share of an income shortfall below needs that becomes unpaid bills.", "assumption"),
+    NUM("income.repay_share", 0.5, 0, 1, "share",
+        "Share of income above needs used to repay arrears.", "assumption"),
+    NUM("income.settle_logit", -4.6, -15, 5, "logit",
+        "Log-odds of a month's settlement of arrears (debt advice, write-off).", "assumption"),
+    NUM("income.strain.base", 3.0, -10, 10, "score", "Strain level with income at needs, no arrears.",
+        "assumption"),
+    NUM("income.strain.gap", 5.0, -20, 20, "score per unit",
+        "Strain per unit of relative shortfall (needs - income) / needs.", "assumption"),
+    NUM("income.strain.arrears", 1.2, -10, 10, "score per log unit",
+        "Strain per unit of log(1 + arrears / 10,000 NOK).", "assumption"),
+    NUM("income.strain.sa", 1.0, -10, 10, "score", "Strain while living on SA.", "assumption"),
+    NUM("income.strain.economy", 1.0, -10, 10, "score per logit",
+        "Strain reduction per unit of economy effect (office and follow-up).", "assumption"),
+    NUM("income.strain.persistence", 0.85, 0, 0.999, "-", "Monthly AR(1) coefficient of strain.",
+        "assumption"),
+    NUM("income.strain.sd", 0.5, 0, 5, "score", "SD of the monthly strain innovation.",
+        "assumption"),
+};
+
+static const struct arv_metric_def metrics[] = {
+    {"sa_receipt_rate", ARV_TABLE_SUMMARY, "share of families receiving SA this month"},
+    {"sa_amount_mean", ARV_TABLE_SUMMARY, "mean SA paid per family, NOK/month"},
+    {"earnings_mean", ARV_TABLE_SUMMARY, "mean net earnings per family, NOK/month"},
+    {"disposable_income_mean", ARV_TABLE_SUMMARY, "mean disposable income, NOK/month"},
+    {"low_income_rate", ARV_TABLE_SUMMARY, "share of families below EU-60"},
+    {"child_low_income_rate", ARV_TABLE_SUMMARY, "share of children in EU-60 low income"},
+    {"arrears_mean", ARV_TABLE_SUMMARY, "mean arrears per family, NOK"},
+    {"financial_strain_mean", ARV_TABLE_SUMMARY, "mean financial strain score (0-10)"},
+};
+
+struct income {
+    double tax, part, programme, child_benefit;
+    double sa_single, sa_couple, sa_child[3], takeup_logit, min_need;
+    double rent[N_HOUSING], rent_person, ha_rate, ha_own;
+    double threshold_month, shock_rate, shock_mean, shortfall, repay, settle_logit;
+    double s_base, s_gap, s_arrears, s_sa, s_econ, s_rho, s_sd;
+};
+
+static int setup(struct arv_world *w, struct arv_error *err)
+{
+    const struct arv_params *p = w->params;
+    struct income *k = arv_xcalloc(1, sizeof *k);
+    k->tax = arv_params_double(p, "income.tax_rate");
+    k->part = arv_params_double(p, "income.part_time_share");
+    k->programme = arv_params_double(p, "income.programme_benefit");
+    k->child_benefit = arv_params_double(p, "income.child_benefit");
+    k->sa_single = arv_params_double(p, "income.sa.single");
+    k->sa_couple = arv_params_double(p, "income.sa.couple");
+    k->sa_child[0] = arv_params_double(p, "income.sa.child_0_5");
+    k->sa_child[1] = arv_params_double(p, "income.sa.child_6_10");
+    k->sa_child[2] = arv_params_double(p, "income.sa.child_11_17");
+    double takeup = arv_params_double(p, "income.sa_takeup");
+    k->takeup_logit = takeup <= 0 ? -INFINITY : takeup >= 1 ? INFINITY : log(takeup / (1 - takeup));
+    k->min_need = arv_params_double(p, "income.sa_min_need");
+    char path[96];
+    for (int s = 0; s < N_HOUSING; s++) {
+        snprintf(path, sizeof path, "income.rent.%s", arv__housing_names[s]);
+        k->rent[s] = arv_params_double(p, path);
+    }
+    k->rent_person = arv_params_double(p, "income.rent_per_person");
+    k->ha_rate = arv_params_double(p, "income.housing_allowance_rate");
+    k->ha_own = arv_params_double(p, "income.housing_allowance_own_share");
+    k->threshold_month = arv_params_double(p, "income.low_income_threshold") / 12.0;
+    k->shock_rate = arv_params_double(p, "income.shock_rate");
+    k->shock_mean = arv_params_double(p, "income.shock_mean");
+    k->shortfall = arv_params_double(p, "income.shortfall_to_arrears");
+    k->repay = arv_params_double(p, "income.repay_share");
+    k->settle_logit = arv_params_double(p, "income.settle_logit");
+    k->s_base = arv_params_double(p, "income.strain.base");
+    k->s_gap = arv_params_double(p, "income.strain.gap");
+    k->s_arrears = arv_params_double(p, "income.strain.arrears");
+    k->s_sa = arv_params_double(p, "income.strain.sa");
+    k->s_econ = arv_params_double(p, "income.strain.economy");
+    k->s_rho = arv_params_double(p, "income.strain.persistence");
+    k->s_sd = arv_params_double(p, "income.strain.sd");
+    arv_world_set_state(w, &arv_model_income, k);
+    return ARV_OK;
+}
+
+static void release(struct arv_world *w)
+{
+    free(arv_world_state(w, &arv_model_income));
+}
+
+/* The SA guideline norm for the household, housing excluded. */
+static double sa_norm(const struct income *k, const struct arv_pop *p, size_t h)
+{
+    double norm = p->n_adults[h] >= 2 ? k->sa_couple : k->sa_single;
+    for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
+        int age = p->child_age[(size_t)ARV_MAX_CHILDREN * h + c];
+        if (age >= 0)
+            norm += k->sa_child[age < 72 ? 0 : age < 132 ? 1 : 2];
+    }
+    return norm;
+}
+
+static void step(struct arv_world *w, size_t begin, size_t end)
+{
+    const struct income *k = arv_world_state(w, &arv_model_income);
+    struct arv_pop *p = arv__pop(w);
+    struct arv_rng r;
+    arv_rng_init(&r, w->seed, w->rep);
+    gsl_rng *g = arv_rng_gsl(&r);
+    uint32_t month = arv__key_month(w);
+    for (size_t h = begin; h < end; h++) {
+        arv_rng_seek(&r, ARV_STREAM_INCOME, (uint32_t)h, month);
+        double gross = 0, programme = 0;
+        for (int a = 0; a < p->n_adults[h]; a++) {
+            size_t i = (size_t)ARV_MAX_ADULTS * h + a;
+            int s = p->work[i];
+            gross += s == WORK_FULL_TIME ? p->wage[i] : s == WORK_PART_TIME ? k->part * p->wage[i] : 0;
+            programme += s == WORK_PROGRAMME ? k->programme : 0;
+        }
+        int persons = p->n_adults[h] + p->n_children[h];
+        int hs = p->housing[h];
+        double cost = k->rent[hs] + (hs == HOUSING_TEMPORARY ? 0 : k->rent_person * persons);
+        double allowance = 0;
+        if (hs != HOUSING_TEMPORARY && hs != HOUSING_OWNER)
+            allowance = fmax(0, k->ha_rate * (cost - k->ha_own * (gross + programme)));
+        double net = gross * (1 - k->tax);
+        double benefits = programme + k->child_benefit * p->n_children[h] + allowance;
+        double needs = sa_norm(k, p, h) + cost;
+        double economy = p->offices[p->office[h]].effect[DOMAIN_ECONOMY] +
+                         arv__followup_effect(p, h, DOMAIN_ECONOMY);
+        double need = needs - net - benefits;
+        int takes = p->takeup[h] < arv__logistic(k->takeup_logit + economy);
+        double sa = need >= k->min_need && takes ? need : 0;
+        double disposable = net + benefits + sa;
+        double cu = 1 + 0.5 * (p->n_adults[h] - 1) + 0.3 * p->n_children[h];
+
+        /* arrears: shortfall and shocks in, repayment and settlement out */
+        double slack = disposable - needs;
+        double u_shock = arv_rng_uniform(&r);
+        double shock = u_shock < k->shock_rate * p->shock_proneness[h]
+                           ? gsl_ran_exponential(g, k->shock_mean)
+                           : 0;
+        double arrears = p->arrears[h];
+        double settle = arv__logistic(k->settle_logit + economy);
+        double repaid = fmin(arrears, k->repay * fmax(0, slack) + settle * arrears);
+        arrears += k->shortfall * fmax(0, -slack) + shock - repaid;
+        arrears = fmax(0, arrears);
+
+        /* strain: AR(1) towards the level income, arrears and SA imply */
+        double gap = fmin(1, fmax(-1, -slack / needs));
+        double target = k->s_base + k->s_gap * gap + k->s_arrears * log1p(arrears / 10000.0) +
+                        k->s_sa * (sa > 0) - k->s_econ * economy;
+        double strain = k->s_rho * p->strain[h] + (1 - k->s_rho) * target +
+                        gsl_ran_gaussian(g, k->s_sd);
+
+        p->earnings[h] = (float)net;
+        p->benefits[h] = (float)benefits;
+        p->sa_amount[h] = (float)sa;
+        p->sa[h] = sa > 0;
+        p->sa_history[h] = (uint16_t)(((p->sa_history[h] << 1) | p->sa[h]) & 0xFFF);
+        p->disposable[h] = (float)disposable;
+        p->needs[h] = (float)needs;
+        p->housing_cost[h] = (float)cost;
+        p->low_income[h] = disposable / cu < k->threshold_month;
+        p->arrears[h] = (float)arrears;
+        p->strain[h] = (float)fmin(10, fmax(0, strain));
+    }
+}
+
+static void observe(const struct arv_world *w, size_t begin, size_t end, struct arv_tally *t,
+                    int m0)
+{
+    const struct arv_pop *p = arv__pop(w);
+    for (size_t h = begin; h < end; h++) {
+        int g = p->group[h];
+        if (g == GROUP_NONE)
+            continue;
+        arv_tally_add(t, m0, g, 0, p->sa[h], 1);
+        arv_tally_add(t, m0 + 1, g, 0, p->sa_amount[h], 1);
+        arv_tally_add(t, m0 + 2, g, 0, p->earnings[h], 1);
+        arv_tally_add(t, m0 + 3, g, 0, p->disposable[h], 1);
+        arv_tally_add(t, m0 + 4, g, 0, p->low_income[h], 1);
+        arv_tally_add(t, m0 + 5, g, 0, p->low_income[h] * p->n_children[h], p->n_children[h]);
+        arv_tally_add(t, m0 + 6, g, 0, p->arrears[h], 1);
+        arv_tally_add(t, m0 + 7, g, 0, p->strain[h], 1);
+    }
+}
+
+const struct arv_model_ops arv_model_income = {
+    .name = "income",
+    .params = defs,
+    .n_params = sizeof defs / sizeof defs[0],
+    .metrics = metrics,
+    .n_metrics = sizeof metrics / sizeof metrics[0],
+    .setup = setup,
+    .release = release,
+    .step = step,
+    .observe = observe,
+};

@@ -1,0 +1,398 @@
+/*
+ * Population: offices (arm, random effects, fidelity, local unemployment)
+ * and the synthesis of households (origin, education, adults, children,
+ * wages, latent barriers) from the scenario's composition parameters.
+ * It owns the shared arrays of household.h.
+ */
+#include "household.h"
+
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+const char *const arv__origin_names[N_ORIGINS] = {"norway", "somalia", "eritrea",
+                                                  "iraq",   "afghanistan", "other"};
+const char *const arv__education_names[N_EDUCATION] = {"primary", "upper_secondary", "tertiary"};
+const char *const arv__work_names[N_WORK] = {"inactive", "seeking", "programme", "part_time",
+                                             "full_time"};
+const char *const arv__housing_names[N_HOUSING] = {"temporary", "municipal", "private_insecure",
+                                                   "private_stable", "owner"};
+const char *const arv__arm_names[N_ARMS] = {"usual", "coordinator", "holf"};
+
+#define SHARE(path, v, desc, src) {path, ARV_PARAM_DOUBLE, v, 0, 1, "share", desc, src, NULL, NULL}
+
+static const struct arv_param_def defs[] = {
+    {"offices.count", ARV_PARAM_INT, 29, 1, 5000, "offices", "NAV offices simulated.", "H01",
+     NULL, NULL},
+    {"offices.holf", ARV_PARAM_INT, 15, 0, 5000, "offices",
+     "Offices randomised to the HOLF model.", "H02", NULL, NULL},
+    {"offices.coordinator", ARV_PARAM_INT, 14, 0, 5000, "offices",
+     "Offices randomised to coordinators in local practice; the rest give usual care.", "H03",
+     NULL, NULL},
+    {"offices.coordinators", ARV_PARAM_DOUBLE, 2, 0, 100, "persons per office",
+     "Family coordinators per office with a coordinator arm.", "H04, H05", NULL, NULL},
+    {"offices.sd_work", ARV_PARAM_DOUBLE, 0.4, 0, 3, "logit",
+     "SD of the office random effect on moves into work (0.4 gives a latent ICC near 0.05).",
+     "assumption", NULL, NULL},
+    {"offices.sd_housing", ARV_PARAM_DOUBLE, 0.4, 0, 3, "logit",
+     "SD of the office random effect on moves to better housing.", "assumption", NULL, NULL},
+    {"offices.sd_economy", ARV_PARAM_DOUBLE, 0.4, 0, 3, "logit",
+     "SD of the office random effect on arrears settlement and SA take-up.", "assumption", NULL,
+     NULL},
+    {"offices.sd_children", ARV_PARAM_DOUBLE, 0.15, 0, 3, "score",
+     "SD of the office random effect on children's inclusion drift.", "assumption", NULL, NULL},
+    {"offices.unemployment_mean", ARV_PARAM_DOUBLE, 0.025, 0, 0.5, "share",
+     "Mean local registered unemployment (with programme participants).", "G48 (whole "
+     "population, Q2 2016)", NULL, NULL},
+    {"offices.unemployment_sd", ARV_PARAM_DOUBLE, 0.008, 0, 0.2, "share",
+     "SD of local unemployment across offices.", "assumption", NULL, NULL},
+    {"offices.fidelity_mean", ARV_PARAM_DOUBLE, 0.7, 0.01, 0.99, "share",
+     "Mean fidelity to the HOLF model in HOLF offices (scales the HOLF increment).",
+     "assumption (H31: more goal-directed follow-up in the HOLF arm)", NULL, NULL},
+    {"offices.fidelity_sd", ARV_PARAM_DOUBLE, 0.15, 0, 0.45, "share",
+     "SD of fidelity across HOLF offices (beta distribution).", "assumption", NULL, NULL},
+    SHARE("population.origin.norway", 0.22, "Share of households with a Norway-born first adult.",
+          "H13 (78% immigrant background)"),
+    SHARE("population.origin.somalia", 0.20, "Share with Somali background.",
+          "H16 (main origin; share assumption)"),
+    SHARE("population.origin.eritrea", 0.10, "Share with Eritrean background.",
+          "H16 (main origin; share assumption)"),
+    SHARE("population.origin.iraq", 0.14, "Share with Iraqi background.",
+          "H16 (main origin; share assumption)"),
+    SHARE("population.origin.afghanistan", 0.09, "Share with Afghan background.",
+          "H16 (main origin; share assumption)"),
+    SHARE("population.origin.other", 0.25, "Share with another immigrant background.",
+          "H13 minus the four above (assumption)"),
+    SHARE("population.education.primary", 0.49, "Adults with primary school or less.", "H15"),
+    SHARE("population.education.upper_secondary", 0.33, "Adults with upper secondary school.",
+          "assumption"),
+    SHARE("population.education.tertiary", 0.18, "Adults with tertiary education.",
+          "assumption"),
+    SHARE("population.single_parent_share", 0.40, "Households with one adult.", "assumption"),
+    {"population.extra_children_mean", ARV_PARAM_DOUBLE, 1.2, 0, 8, "children",
+     "Mean of the Poisson number of children beyond the first.", "assumption", NULL, NULL},
+    {"population.max_children", ARV_PARAM_INT, 4, 1, ARV_MAX_CHILDREN, "children",
+     "Most children at home at synthesis.", "H18", NULL, NULL},
+    {"population.years_norway_mean", ARV_PARAM_DOUBLE, 12, 0, 60, "years",
+     "Mean years in Norway of immigrant adults (gamma distributed).", "H14", NULL, NULL},
+    {"population.years_norway_shape", ARV_PARAM_DOUBLE, 3, 0.1, 100, "-",
+     "Shape of the gamma distribution of years in Norway.", "assumption", NULL, NULL},
+    {"population.barrier_immigrant", ARV_PARAM_DOUBLE, 0.5, -3, 3, "sd",
+     "Shift of the latent barrier to work for immigrant adults (language).", "assumption", NULL,
+     NULL},
+    {"population.barrier_per_year", ARV_PARAM_DOUBLE, -0.03, -1, 1, "sd per year",
+     "Change of an immigrant's barrier per year in Norway.", "assumption", NULL, NULL},
+    {"income.wage.primary", ARV_PARAM_DOUBLE, 30000, 0, 200000, "NOK/month",
+     "Median full-time gross wage, primary education.", "assumption", NULL, NULL},
+    {"income.wage.upper_secondary", ARV_PARAM_DOUBLE, 36000, 0, 200000, "NOK/month",
+     "Median full-time gross wage, upper secondary.", "assumption", NULL, NULL},
+    {"income.wage.tertiary", ARV_PARAM_DOUBLE, 45000, 0, 200000, "NOK/month",
+     "Median full-time gross wage, tertiary.", "assumption", NULL, NULL},
+    {"income.wage_sd", ARV_PARAM_DOUBLE, 0.25, 0, 2, "log NOK",
+     "SD of individual log wages around the median.", "assumption", NULL, NULL},
+};
+
+struct comp {
+    double origin[N_ORIGINS], education[N_EDUCATION];
+    double single, extra_children, years_mean, years_shape, barrier_imm, barrier_year;
+    double wage[N_EDUCATION], wage_sd, trait_sd;
+    int max_children;
+    double sd[N_DOMAINS], unemp_mean, unemp_sd, fid_mean, fid_sd, coordinators;
+    int n_holf, n_coord;
+};
+
+static struct comp *comp_of(const struct arv_world *w)
+{
+    return arv_world_state(w, &arv_model_population);
+}
+
+/* Reads a set of shares that must sum to 1. */
+static int read_shares(const struct arv_params *p, const char *prefix,
+                       const char *const *names, int n, double *out, struct arv_error *err)
+{
+    double sum = 0;
+    char path[128];
+    for (int k = 0; k < n; k++) {
+        snprintf(path, sizeof path, "%s.%s", prefix, names[k]);
+        out[k] = arv_params_double(p, path);
+        sum += out[k];
+    }
+    if (fabs(sum - 1.0) > 1e-6) {
+        char where[512];
+        arv_params_where(p, path, where, sizeof where);
+        return arv_error_set(err, ARV_EINVAL, "%s: the %s.* shares sum to %.6g, not 1", where,
+                             prefix, sum);
+    }
+    return ARV_OK;
+}
+
+#define ALLOC(field, count) (p->field = arv_xcalloc((count), sizeof *p->field))
+
+static void alloc_pop(struct arv_pop *p, size_t n, int n_offices)
+{
+    size_t na = n * ARV_MAX_ADULTS, nc = n * ARV_MAX_CHILDREN;
+    p->n = n;
+    p->n_offices = n_offices;
+    ALLOC(offices, (size_t)n_offices);
+    ALLOC(office, n), ALLOC(group, n), ALLOC(n_adults, n), ALLOC(n_children, n);
+    ALLOC(origin, n), ALLOC(takeup, n), ALLOC(shock_proneness, n);
+    ALLOC(education, na), ALLOC(work, na), ALLOC(work_months, na), ALLOC(years_norway, na);
+    ALLOC(barrier, na), ALLOC(wage, na);
+    ALLOC(child_age, nc), ALLOC(participation, nc), ALLOC(inclusion, nc);
+    ALLOC(inclusion_trait, nc), ALLOC(months_low_income, nc), ALLOC(months_sa, nc);
+    ALLOC(months_temporary, nc), ALLOC(moves, nc);
+    ALLOC(earnings, n), ALLOC(benefits, n), ALLOC(sa_amount, n), ALLOC(disposable, n);
+    ALLOC(needs, n), ALLOC(housing_cost, n), ALLOC(arrears, n), ALLOC(strain, n);
+    ALLOC(sa, n), ALLOC(sa_history, n), ALLOC(low_income, n);
+    ALLOC(housing, n), ALLOC(housing_months, n), ALLOC(moved, n);
+    ALLOC(followup_month, n), ALLOC(followup_scale, n);
+    ALLOC(survey_strain, n), ALLOC(survey_inclusion, n), ALLOC(responded, n);
+}
+
+static void free_pop(struct arv_pop *p)
+{
+    void *fields[] = {p->offices, p->office, p->group, p->n_adults, p->n_children, p->origin,
+                      p->takeup, p->shock_proneness, p->education, p->work, p->work_months,
+                      p->years_norway, p->barrier, p->wage, p->child_age, p->participation,
+                      p->inclusion, p->inclusion_trait, p->months_low_income, p->months_sa,
+                      p->months_temporary, p->moves, p->earnings, p->benefits, p->sa_amount,
+                      p->disposable, p->needs, p->housing_cost, p->arrears, p->strain, p->sa,
+                      p->sa_history, p->low_income, p->housing, p->housing_months, p->moved,
+                      p->followup_month, p->followup_scale, p->survey_strain,
+                      p->survey_inclusion, p->responded};
+    for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++)
+        free(fields[k]);
+    free(p);
+}
+
+static int setup(struct arv_world *w, struct arv_error *err)
+{
+    const struct arv_params *p = w->params;
+    struct comp *c = arv_xcalloc(1, sizeof *c);
+    int rc = read_shares(p, "population.origin", arv__origin_names, N_ORIGINS, c->origin, err);
+    if (rc == ARV_OK)
+        rc = read_shares(p, "population.education", arv__education_names, N_EDUCATION,
+                         c->education, err);
+    int n_off = (int)arv_params_int(p, "offices.count");
+    c->n_holf = (int)arv_params_int(p, "offices.holf");
+    c->n_coord = (int)arv_params_int(p, "offices.coordinator");
+    if (rc == ARV_OK && c->n_holf + c->n_coord > n_off) {
+        char where[512];
+        arv_params_where(p, "offices.holf", where, sizeof where);
+        rc = arv_error_set(err, ARV_EINVAL,
+                           "%s: offices.holf (%d) + offices.coordinator (%d) exceed "
+                           "offices.count (%d)",
+                           where, c->n_holf, c->n_coord, n_off);
+    }
+    if (rc == ARV_OK && (size_t)n_off > w->n_households) {
+        char where[512];
+        arv_params_where(p, "offices.count", where, sizeof where);
+        rc = arv_error_set(err, ARV_EINVAL, "%s: more offices (%d) than households (%zu)", where,
+                           n_off, w->n_households);
+    }
+    if (rc != ARV_OK) {
+        free(c);
+        return rc;
+    }
+    c->single = arv_params_double(p, "population.single_parent_share");
+    c->extra_children = arv_params_double(p, "population.extra_children_mean");
+    c->max_children = (int)arv_params_int(p, "population.max_children");
+    c->years_mean = arv_params_double(p, "population.years_norway_mean");
+    c->years_shape = arv_params_double(p, "population.years_norway_shape");
+    c->barrier_imm = arv_params_double(p, "population.barrier_immigrant");
+    c->barrier_year = arv_params_double(p, "population.barrier_per_year");
+    c->wage[EDU_PRIMARY] = arv_params_double(p, "income.wage.primary");
+    c->wage[EDU_UPPER_SECONDARY] = arv_params_double(p, "income.wage.upper_secondary");
+    c->wage[EDU_TERTIARY] = arv_params_double(p, "income.wage.tertiary");
+    c->wage_sd = arv_params_double(p, "income.wage_sd");
+    c->trait_sd = arv_params_double(p, "children.inclusion.trait_sd");
+    c->sd[DOMAIN_WORK] = arv_params_double(p, "offices.sd_work");
+    c->sd[DOMAIN_HOUSING] = arv_params_double(p, "offices.sd_housing");
+    c->sd[DOMAIN_ECONOMY] = arv_params_double(p, "offices.sd_economy");
+    c->sd[DOMAIN_CHILDREN] = arv_params_double(p, "offices.sd_children");
+    c->unemp_mean = arv_params_double(p, "offices.unemployment_mean");
+    c->unemp_sd = arv_params_double(p, "offices.unemployment_sd");
+    c->fid_mean = arv_params_double(p, "offices.fidelity_mean");
+    c->fid_sd = arv_params_double(p, "offices.fidelity_sd");
+    c->coordinators = arv_params_double(p, "offices.coordinators");
+    arv_world_set_state(w, &arv_model_population, c);
+    struct arv_pop *pop = arv_xcalloc(1, sizeof *pop);
+    alloc_pop(pop, w->n_households, n_off);
+    w->shared = pop;
+    return ARV_OK;
+}
+
+static void release(struct arv_world *w)
+{
+    free(comp_of(w));
+    free_pop(arv__pop(w));
+    w->shared = NULL;
+}
+
+/* Index of the category u falls in, given shares summing to 1. */
+static int categorical(const double *share, int n, double u)
+{
+    double acc = 0;
+    for (int k = 0; k < n - 1; k++) {
+        acc += share[k];
+        if (u < acc)
+            return k;
+    }
+    return n - 1;
+}
+
+/* Offices: arms by random allocation, random effects, unemployment and
+ * fidelity, all keyed by office id. */
+static void prepare(struct arv_world *w)
+{
+    const struct comp *c = comp_of(w);
+    struct arv_pop *p = arv__pop(w);
+    struct arv_rng r;
+    arv_rng_init(&r, w->seed, w->rep);
+    /* allocation: rank offices by a keyed uniform; lowest n_holf get HOLF */
+    double u[5000];
+    for (int o = 0; o < p->n_offices; o++) {
+        arv_rng_seek(&r, ARV_STREAM_ALLOCATION, (uint32_t)o, 0);
+        u[o] = arv_rng_uniform(&r);
+    }
+    for (int o = 0; o < p->n_offices; o++) {
+        int rank = 0;
+        for (int q = 0; q < p->n_offices; q++)
+            rank += u[q] < u[o] || (u[q] == u[o] && q < o);
+        struct arv_office *of = &p->offices[o];
+        of->arm = rank < c->n_holf ? ARM_HOLF
+                  : rank < c->n_holf + c->n_coord ? ARM_COORDINATOR
+                                                  : ARM_USUAL;
+        arv_rng_seek(&r, ARV_STREAM_OFFICES, (uint32_t)o, 0);
+        gsl_rng *g = arv_rng_gsl(&r);
+        for (int d = 0; d < N_DOMAINS; d++)
+            of->effect[d] = (float)gsl_ran_gaussian(g, c->sd[d]);
+        of->unemployment = (float)fmax(0.0, c->unemp_mean + gsl_ran_gaussian(g, c->unemp_sd));
+        /* beta with the given mean and sd (method of moments) */
+        double m = c->fid_mean, v = c->fid_sd * c->fid_sd;
+        double fid = m;
+        if (v > 0 && v < m * (1 - m)) {
+            double k = m * (1 - m) / v - 1;
+            fid = gsl_ran_beta(g, m * k, (1 - m) * k);
+        }
+        of->fidelity = of->arm == ARM_HOLF ? (float)fid : 0.0f;
+        of->capacity = 0;
+        of->active = 0;
+        of->intensity = 0;
+    }
+}
+
+static void synth_adult(struct arv_pop *p, const struct comp *c, size_t a, int origin,
+                        gsl_rng *g)
+{
+    p->education[a] = (uint8_t)categorical(c->education, N_EDUCATION, gsl_rng_uniform(g));
+    double years = 0;
+    double barrier = gsl_ran_gaussian(g, 1.0);
+    if (origin != ORIGIN_NORWAY) {
+        years = gsl_ran_gamma(g, c->years_shape, c->years_mean / c->years_shape);
+        barrier += c->barrier_imm + c->barrier_year * years;
+    }
+    p->years_norway[a] = (float)years;
+    p->barrier[a] = (float)barrier;
+    p->wage[a] = (float)(c->wage[p->education[a]] * exp(gsl_ran_gaussian(g, c->wage_sd)));
+    /* burn-in start; run.burn_in months make the start state irrelevant */
+    p->work[a] = barrier > 0 ? WORK_INACTIVE : WORK_SEEKING;
+    p->work_months[a] = 0;
+}
+
+static void start(struct arv_world *w, size_t begin, size_t end)
+{
+    const struct comp *c = comp_of(w);
+    struct arv_pop *p = arv__pop(w);
+    struct arv_rng r;
+    arv_rng_init(&r, w->seed, w->rep);
+    gsl_rng *g = arv_rng_gsl(&r);
+    for (size_t h = begin; h < end; h++) {
+        arv_rng_seek(&r, ARV_STREAM_POPULATION, (uint32_t)h, 0);
+        p->office[h] = (uint16_t)(h * (size_t)p->n_offices / p->n);
+        p->group[h] = GROUP_NONE;
+        int origin = categorical(c->origin, N_ORIGINS, gsl_rng_uniform(g));
+        p->origin[h] = (uint8_t)origin;
+        p->n_adults[h] = gsl_rng_uniform(g) < c->single ? 1 : 2;
+        p->takeup[h] = (float)gsl_rng_uniform(g);
+        p->shock_proneness[h] = (float)gsl_ran_exponential(g, 1.0);
+        for (int a = 0; a < ARV_MAX_ADULTS; a++) {
+            size_t i = (size_t)ARV_MAX_ADULTS * h + a;
+            synth_adult(p, c, i, origin, g);
+            if (a >= p->n_adults[h])
+                p->work[i] = WORK_INACTIVE; /* empty slot, never read */
+        }
+        unsigned kids = 1 + gsl_ran_poisson(g, c->extra_children);
+        if (kids > (unsigned)c->max_children)
+            kids = (unsigned)c->max_children;
+        p->n_children[h] = (uint8_t)kids;
+        for (int k = 0; k < ARV_MAX_CHILDREN; k++) {
+            size_t i = (size_t)ARV_MAX_CHILDREN * h + k;
+            double trait = gsl_ran_gaussian(g, c->trait_sd);
+            p->child_age[i] = k < (int)kids ? (int16_t)gsl_rng_uniform_int(g, 18 * 12) : -1;
+            p->inclusion_trait[i] = (float)trait;
+            p->inclusion[i] = (float)trait;
+            p->participation[i] = 0;
+            p->months_low_income[i] = p->months_sa[i] = p->months_temporary[i] = 0;
+            p->moves[i] = 0;
+        }
+        p->housing[h] = HOUSING_PRIVATE_INSECURE;
+        p->housing_months[h] = 0;
+        p->moved[h] = 0;
+        p->arrears[h] = 0;
+        p->strain[h] = 5;
+        p->sa[h] = 0;
+        p->sa_history[h] = 0;
+        p->followup_month[h] = -1;
+        p->followup_scale[h] = 0;
+        p->responded[h] = 0;
+    }
+}
+
+static const char *group_name(int g)
+{
+    static const char *const names[] = {"usual", "coordinator", "holf"};
+    return g >= GROUP_USUAL && g <= GROUP_HOLF ? names[g - 1] : "ineligible";
+}
+
+static void panel_row(const struct arv_world *w, size_t h, char *buf, size_t size)
+{
+    const struct arv_pop *p = arv__pop(w);
+    size_t a0 = (size_t)ARV_MAX_ADULTS * h;
+    int employed = 0;
+    for (int a = 0; a < p->n_adults[h]; a++)
+        employed += arv__employed(p->work[a0 + a]);
+    double incl = 0;
+    int kids = 0;
+    for (int k = 0; k < ARV_MAX_CHILDREN; k++) {
+        size_t i = (size_t)ARV_MAX_CHILDREN * h + k;
+        if (p->child_age[i] >= 0) {
+            incl += p->inclusion[i];
+            kids++;
+        }
+    }
+    char inclusion[32] = "NA";
+    if (kids > 0)
+        snprintf(inclusion, sizeof inclusion, "%.4f", incl / kids);
+    snprintf(buf, size, ",%u,%s,%d,%s,%s,%u,%u,%s,%d,%u,%.0f,%u,%s,%.0f,%.4f,%s", p->office[h],
+             group_name(p->group[h]), w->month, arv__origin_names[p->origin[h]],
+             arv__education_names[p->education[a0]], p->n_adults[h], p->n_children[h],
+             arv__work_names[p->work[a0]], employed, p->sa[h], p->disposable[h],
+             p->low_income[h], arv__housing_names[p->housing[h]], p->arrears[h], p->strain[h],
+             inclusion);
+}
+
+const struct arv_model_ops arv_model_population = {
+    .name = "population",
+    .params = defs,
+    .n_params = sizeof defs / sizeof defs[0],
+    .setup = setup,
+    .release = release,
+    .prepare = prepare,
+    .start = start,
+    .panel_header = ",office,group,month,origin,education,adults,children,work_state,"
+                    "employed_adults,sa,disposable_income,low_income,housing,arrears,"
+                    "financial_strain,child_inclusion_mean",
+    .panel_row = panel_row,
+};

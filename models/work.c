@@ -1,0 +1,185 @@
+/*
+ * Work, per adult: five states moving by a monthly multinomial logit.
+ *
+ * From state i the linear predictor of moving to j != i is
+ *   eta_ij = alpha_ij + dir(i, j) * z + delta * log(1 + months in i)
+ * where dir is +1 for a move up the ladder (inactive < seeking = programme
+ * < part time < full time), -1 for a move down and 0 sideways, and z is the
+ * adult's work propensity:
+ *   z = beta_edu + beta_origin + beta_years log(1 + years in Norway)
+ *     + beta_barrier barrier + beta_child3 [youngest child under 3]
+ *     + beta_unemployment (local rate - mean rate) + office effect
+ *     + follow-up effect (work domain, up moves only).
+ * Staying has predictor 0. delta < 0 gives duration dependence.
+ */
+#include "household.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define ALPHA(from, to, v)                                                                       \
+    {"work.alpha." from "_to_" to, ARV_PARAM_DOUBLE, v, -15, 5, "logit",                         \
+     "Intercept of the monthly move " from " -> " to " (reference adult).", "assumption", NULL,  \
+     NULL}
+#define BETA(name, v, desc)                                                                      \
+    {"work.beta." name, ARV_PARAM_DOUBLE, v, -50, 50, "logit", desc, "assumption", NULL, NULL}
+
+static const struct arv_param_def defs[] = {
+    ALPHA("inactive", "seeking", -3.9),     ALPHA("inactive", "programme", -4.2),
+    ALPHA("inactive", "part_time", -5.1),   ALPHA("inactive", "full_time", -5.8),
+    ALPHA("seeking", "inactive", -3.5),     ALPHA("seeking", "programme", -3.5),
+    ALPHA("seeking", "part_time", -3.5),    ALPHA("seeking", "full_time", -3.9),
+    ALPHA("programme", "inactive", -4.2),   ALPHA("programme", "seeking", -3.35),
+    ALPHA("programme", "part_time", -3.7),  ALPHA("programme", "full_time", -4.2),
+    ALPHA("part_time", "inactive", -4.6),   ALPHA("part_time", "seeking", -4.2),
+    ALPHA("part_time", "programme", -5.8),  ALPHA("part_time", "full_time", -3.9),
+    ALPHA("full_time", "inactive", -5.3),   ALPHA("full_time", "seeking", -4.8),
+    ALPHA("full_time", "programme", -6.9),  ALPHA("full_time", "part_time", -4.8),
+    BETA("upper_secondary", 0.3, "Education effect, upper secondary vs primary."),
+    BETA("tertiary", 0.6, "Education effect, tertiary vs primary."),
+    BETA("somalia", -0.7, "Origin effect vs Norway-born (direction: G45, G48)."),
+    BETA("eritrea", -0.3, "Origin effect vs Norway-born (G47, G48)."),
+    BETA("iraq", -0.5, "Origin effect vs Norway-born (G46, G48)."),
+    BETA("afghanistan", -0.5, "Origin effect vs Norway-born (G47, G48)."),
+    BETA("other", -0.3, "Origin effect vs Norway-born (G42)."),
+    BETA("years_norway", 0.15, "Effect per unit of log(1 + years in Norway) (direction: G46)."),
+    BETA("barrier", -0.6, "Effect per sd of the latent barrier to work."),
+    BETA("child_under_3", -0.4, "Effect of a youngest child under 3."),
+    BETA("unemployment", -10, "Effect per unit of local unemployment above the mean rate."),
+    {"work.duration", ARV_PARAM_DOUBLE, -0.2, -3, 3, "logit",
+     "Duration dependence: effect of log(1 + months in the state) on every exit.", "assumption",
+     NULL, NULL},
+};
+
+static const struct arv_metric_def metrics[] = {
+    {"employment_rate", ARV_TABLE_SUMMARY, "share of adults in part- or full-time work"},
+    {"fulltime_rate", ARV_TABLE_SUMMARY, "share of adults in full-time work"},
+    {"programme_rate", ARV_TABLE_SUMMARY, "share of adults in a qualification programme"},
+};
+
+static const int rank[N_WORK] = {0, 1, 1, 2, 3};
+
+struct work {
+    double alpha[N_WORK][N_WORK];
+    double beta_edu[N_EDUCATION], beta_origin[N_ORIGINS];
+    double beta_years, beta_barrier, beta_child3, beta_unemp, delta, unemp_ref;
+    double log1p_months[601]; /* log(1 + m), m capped at 600 */
+};
+
+static int setup(struct arv_world *w, struct arv_error *err)
+{
+    const struct arv_params *p = w->params;
+    struct work *k = arv_xcalloc(1, sizeof *k);
+    char path[128];
+    for (int i = 0; i < N_WORK; i++)
+        for (int j = 0; j < N_WORK; j++)
+            if (i != j) {
+                snprintf(path, sizeof path, "work.alpha.%s_to_%s", arv__work_names[i],
+                         arv__work_names[j]);
+                k->alpha[i][j] = arv_params_double(p, path);
+            }
+    k->beta_edu[EDU_UPPER_SECONDARY] = arv_params_double(p, "work.beta.upper_secondary");
+    k->beta_edu[EDU_TERTIARY] = arv_params_double(p, "work.beta.tertiary");
+    for (int o = ORIGIN_SOMALIA; o < N_ORIGINS; o++) {
+        snprintf(path, sizeof path, "work.beta.%s", arv__origin_names[o]);
+        k->beta_origin[o] = arv_params_double(p, path);
+    }
+    k->beta_years = arv_params_double(p, "work.beta.years_norway");
+    k->beta_barrier = arv_params_double(p, "work.beta.barrier");
+    k->beta_child3 = arv_params_double(p, "work.beta.child_under_3");
+    k->beta_unemp = arv_params_double(p, "work.beta.unemployment");
+    k->delta = arv_params_double(p, "work.duration");
+    k->unemp_ref = arv_params_double(p, "offices.unemployment_mean");
+    for (int m = 0; m <= 600; m++)
+        k->log1p_months[m] = log1p(m);
+    arv_world_set_state(w, &arv_model_work, k);
+    return ARV_OK;
+}
+
+static void release(struct arv_world *w)
+{
+    free(arv_world_state(w, &arv_model_work));
+}
+
+static int youngest_under_3(const struct arv_pop *p, size_t h)
+{
+    for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
+        int age = p->child_age[(size_t)ARV_MAX_CHILDREN * h + c];
+        if (age >= 0 && age < 36)
+            return 1;
+    }
+    return 0;
+}
+
+static void step(struct arv_world *w, size_t begin, size_t end)
+{
+    const struct work *k = arv_world_state(w, &arv_model_work);
+    struct arv_pop *p = arv__pop(w);
+    struct arv_rng r;
+    arv_rng_init(&r, w->seed, w->rep);
+    uint32_t month = arv__key_month(w);
+    for (size_t h = begin; h < end; h++) {
+        const struct arv_office *of = &p->offices[p->office[h]];
+        double household_z = k->beta_origin[p->origin[h]] +
+                             k->beta_child3 * youngest_under_3(p, h) +
+                             k->beta_unemp * (of->unemployment - k->unemp_ref) +
+                             of->effect[DOMAIN_WORK];
+        double fu = arv__followup_effect(p, h, DOMAIN_WORK);
+        for (int a = 0; a < p->n_adults[h]; a++) {
+            size_t i = (size_t)ARV_MAX_ADULTS * h + a;
+            arv_rng_seek(&r, ARV_STREAM_WORK, (uint32_t)i, month);
+            double u = arv_rng_uniform(&r);
+            int from = p->work[i];
+            double z = household_z + k->beta_edu[p->education[i]] +
+                       k->beta_years * log1p(p->years_norway[i]) +
+                       k->beta_barrier * p->barrier[i];
+            double dur = k->delta * k->log1p_months[p->work_months[i] < 600 ? p->work_months[i]
+                                                                             : 600];
+            double eta[N_WORK];
+            for (int j = 0; j < N_WORK; j++) {
+                int dir = (rank[j] > rank[from]) - (rank[j] < rank[from]);
+                eta[j] = k->alpha[from][j] + dir * z + (dir > 0 ? fu : 0.0) + dur;
+            }
+            int to = arv__mnl_draw(eta, N_WORK, from, u);
+            if (to != from) {
+                p->work[i] = (uint8_t)to;
+                p->work_months[i] = 0;
+            } else if (p->work_months[i] < UINT16_MAX) {
+                p->work_months[i]++;
+            }
+        }
+    }
+}
+
+static void observe(const struct arv_world *w, size_t begin, size_t end, struct arv_tally *t,
+                    int m0)
+{
+    const struct arv_pop *p = arv__pop(w);
+    for (size_t h = begin; h < end; h++) {
+        int g = p->group[h];
+        if (g == GROUP_NONE)
+            continue;
+        int employed = 0, full = 0, programme = 0;
+        for (int a = 0; a < p->n_adults[h]; a++) {
+            int s = p->work[(size_t)ARV_MAX_ADULTS * h + a];
+            employed += arv__employed(s);
+            full += s == WORK_FULL_TIME;
+            programme += s == WORK_PROGRAMME;
+        }
+        arv_tally_add(t, m0, g, 0, employed, p->n_adults[h]);
+        arv_tally_add(t, m0 + 1, g, 0, full, p->n_adults[h]);
+        arv_tally_add(t, m0 + 2, g, 0, programme, p->n_adults[h]);
+    }
+}
+
+const struct arv_model_ops arv_model_work = {
+    .name = "work",
+    .params = defs,
+    .n_params = sizeof defs / sizeof defs[0],
+    .metrics = metrics,
+    .n_metrics = sizeof metrics / sizeof metrics[0],
+    .setup = setup,
+    .release = release,
+    .step = step,
+    .observe = observe,
+};
