@@ -58,8 +58,8 @@ static const struct arv_param_def defs[] = {
 
 static const struct arv_metric_def metrics[] = {
     {"child_participation_rate", ARV_TABLE_SUMMARY,
-     "share of children aged 1-17 in kindergarten, after-school club or organised leisure"},
-    {"child_inclusion_mean", ARV_TABLE_SUMMARY, "mean social inclusion score of children"},
+     "share of children aged 1-17 in kindergarten, after-school club or organised leisure", ARV_STAT_RATIO},
+    {"child_inclusion_mean", ARV_TABLE_SUMMARY, "mean social inclusion score of children", ARV_STAT_RATIO},
 };
 
 struct kids {
@@ -114,6 +114,8 @@ static void step(struct arv_world *w, size_t begin, size_t end)
                                  k->c_temp * (hs == HOUSING_TEMPORARY) +
                                  k->c_insecure * (hs == HOUSING_PRIVATE_INSECURE) +
                                  k->c_move * p->moved[h] + of->effect[DOMAIN_CHILDREN] + fu;
+        /* switching probabilities [band][participating], computed when first needed */
+        double p_switch[2][2] = {{-1, -1}, {-1, -1}};
         for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
             size_t i = (size_t)ARV_MAX_CHILDREN * h + c;
             int age = p->child_age[i];
@@ -126,8 +128,10 @@ static void step(struct arv_world *w, size_t begin, size_t end)
                 part = 0;
             } else {
                 int band = age >= 72;
-                double x = part ? k->exit[band] - barriers - fu : k->enter[band] + barriers + fu;
-                if (u < arv__logistic(x))
+                if (p_switch[band][part] < 0)
+                    p_switch[band][part] = arv__logistic(
+                        part ? k->exit[band] - barriers - fu : k->enter[band] + barriers + fu);
+                if (u < p_switch[band][part])
                     part = !part;
                 if (part && p->moved[h] && u_move < k->drop_on_move)
                     part = 0;
@@ -135,7 +139,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
             p->participation[i] = (uint8_t)part;
             double level = p->inclusion_trait[i] + k->c_part * part + level_household;
             p->inclusion[i] = (float)(k->rho * p->inclusion[i] + (1 - k->rho) * level +
-                                      gsl_ran_gaussian(g, k->sd));
+                                      gsl_ran_gaussian_ziggurat(g, k->sd));
             if (p->months_low_income[i] < UINT16_MAX)
                 p->months_low_income[i] += p->low_income[h];
             if (p->months_sa[i] < UINT16_MAX)

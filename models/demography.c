@@ -69,9 +69,9 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         }
         double u_birth = arv_rng_uniform(&r);
         double u_partner = arv_rng_uniform(&r);
-        double trait = gsl_ran_gaussian(arv_rng_gsl(&r), d->trait_sd);
         if (free_slot >= 0 && u_birth < d->birth) {
             size_t i = c0 + (size_t)free_slot;
+            double trait = gsl_ran_gaussian_ziggurat(arv_rng_gsl(&r), d->trait_sd);
             p->child_age[i] = 0;
             p->inclusion_trait[i] = (float)trait;
             p->inclusion[i] = (float)trait;

@@ -60,9 +60,9 @@ static const struct arv_param_def defs[] = {
 };
 
 static const struct arv_metric_def metrics[] = {
-    {"followup_active_rate", ARV_TABLE_SUMMARY, "share of families in active follow-up"},
+    {"followup_active_rate", ARV_TABLE_SUMMARY, "share of families in active follow-up", ARV_STAT_RATIO},
     {"followup_intensity_mean", ARV_TABLE_SUMMARY,
-     "mean effect multiplier among families ever followed (0-1)"},
+     "mean effect multiplier among families ever followed (0-1)", ARV_STAT_RATIO},
 };
 
 struct fu {
@@ -201,7 +201,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         if (t < 0)
             continue;
         if (t < f->duration) {
-            double ramp = f->ramp > 0 ? fmin(1.0, (t + 1) / f->ramp) : 1.0;
+            double ramp = f->ramp > 0 ? arv__min(1.0, (t + 1) / f->ramp) : 1.0;
             p->followup_scale[h] = (float)(p->offices[p->office[h]].intensity * ramp);
         } else {
             p->followup_scale[h] = (float)(p->followup_scale[h] * f->fade_factor);

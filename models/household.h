@@ -66,7 +66,9 @@ struct arv_pop {
     uint8_t *n_adults;      /* 1 or 2 */
     uint8_t *n_children;    /* children living at home */
     uint8_t *origin;        /* enum arv_origin (of the household's first adult) */
-    float *takeup;          /* persistent SA take-up propensity, uniform(0,1) */
+    float *takeup;          /* persistent SA take-up propensity: logit of a uniform(0,1);
+                               the family claims SA when in need if it is below the
+                               take-up log-odds */
     float *shock_proneness; /* persistent multiplier of expense shocks */
 
     /* adults [ARV_MAX_ADULTS * h + a] */
@@ -76,6 +78,7 @@ struct arv_pop {
     float *years_norway;    /* years in Norway (immigrants), 0 for Norway-born */
     float *barrier;         /* latent distance from work (health, language), sd units */
     float *wage;            /* full-time gross wage, NOK/month */
+    float *work_z;          /* time-constant part of the work propensity (work.c) */
 
     /* children [ARV_MAX_CHILDREN * h + c] */
     int16_t *child_age;        /* age in months; < 0: empty slot */
@@ -141,26 +144,49 @@ static inline int arv__housing_stable(int state)
     return state == HOUSING_MUNICIPAL || state == HOUSING_PRIVATE_STABLE || state == HOUSING_OWNER;
 }
 
+/* min and max without fmin/fmax's NaN rules, so they compile to one
+ * instruction (no NaN reaches them). */
+static inline double arv__min(double a, double b)
+{
+    return a < b ? a : b;
+}
+
+static inline double arv__max(double a, double b)
+{
+    return a > b ? a : b;
+}
+
 static inline double arv__logistic(double x)
 {
     return 1.0 / (1.0 + exp(-x));
 }
 
-/* Draws the destination of a multinomial-logit move: eta[j] is the linear
- * predictor of moving to j (ignored for j == from); staying has 0. */
-static inline int arv__mnl_draw(const double *eta, int n, int from, double u)
+/*
+ * Draws the destination of a multinomial-logit move on a ladder of states.
+ * The predictor of moving from `from` to j != from is
+ *   eta_j = alpha[from][j] + (shift_up, shift_down or 0 by the direction of
+ *   the move), and staying has predictor 0;
+ * exp_alpha[from][j] = exp(alpha[from][j]) is precomputed and the caller
+ * passes the multipliers exp(shift) for moves up, down and sideways, so a
+ * draw costs no exp().
+ * dir[from][j] is +1 (up the ladder), -1 (down) or 0 (sideways).
+ */
+static inline int arv__mnl_draw(const double *exp_alpha_row, const signed char *dir_row, int n,
+                                int from, double exp_up, double exp_down, double exp_side,
+                                double u)
 {
     double e[8], total = 1.0;
     for (int j = 0; j < n; j++) {
-        e[j] = j == from ? 0.0 : exp(eta[j]);
+        double m = dir_row[j] > 0 ? exp_up : dir_row[j] < 0 ? exp_down : exp_side;
+        e[j] = j == from ? 0.0 : exp_alpha_row[j] * m;
         total += e[j];
     }
-    double acc = 0.0;
+    double threshold = u * total, acc = 0.0;
     for (int j = 0; j < n; j++) {
         if (j == from)
             continue;
-        acc += e[j] / total;
-        if (u < acc)
+        acc += e[j];
+        if (threshold < acc)
             return j;
     }
     return from;

@@ -54,16 +54,17 @@ static const struct arv_param_def defs[] = {
 };
 
 static const struct arv_metric_def metrics[] = {
-    {"temporary_housing_rate", ARV_TABLE_SUMMARY, "share of families in temporary housing"},
+    {"temporary_housing_rate", ARV_TABLE_SUMMARY, "share of families in temporary housing", ARV_STAT_RATIO},
     {"housing_stable_rate", ARV_TABLE_SUMMARY,
-     "share in municipal, stable private or owned housing"},
-    {"moves_rate", ARV_TABLE_SUMMARY, "share of families who moved this month"},
+     "share in municipal, stable private or owned housing", ARV_STAT_RATIO},
+    {"moves_rate", ARV_TABLE_SUMMARY, "share of families who moved this month", ARV_STAT_RATIO},
 };
 
 static const int rank[N_HOUSING] = {0, 2, 1, 3, 4};
 
 struct housing {
-    double alpha[N_HOUSING][N_HOUSING];
+    double exp_alpha[N_HOUSING][N_HOUSING];
+    signed char dir[N_HOUSING][N_HOUSING];
     double beta_income, beta_fulltime, beta_arrears, churn;
 };
 
@@ -77,7 +78,8 @@ static int setup(struct arv_world *w, struct arv_error *err)
             if (i != j) {
                 snprintf(path, sizeof path, "housing.alpha.%s_to_%s", arv__housing_names[i],
                          arv__housing_names[j]);
-                k->alpha[i][j] = arv_params_double(p, path);
+                k->exp_alpha[i][j] = exp(arv_params_double(p, path));
+                k->dir[i][j] = (signed char)((rank[j] > rank[i]) - (rank[j] < rank[i]));
             }
     k->beta_income = arv_params_double(p, "housing.beta.income");
     k->beta_fulltime = arv_params_double(p, "housing.beta.fulltime");
@@ -105,18 +107,16 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         int fulltime = 0;
         for (int a = 0; a < p->n_adults[h]; a++)
             fulltime |= p->work[(size_t)ARV_MAX_ADULTS * h + a] == WORK_FULL_TIME;
-        double ratio = p->needs[h] > 0 ? log(fmax(1.0, p->disposable[h]) / p->needs[h]) : 0;
-        double z = k->beta_income * fmin(1, fmax(-1, ratio)) + k->beta_fulltime * fulltime +
+        double ratio = p->needs[h] > 0 ? log(arv__max(1.0, p->disposable[h]) / p->needs[h]) : 0;
+        double z = k->beta_income * arv__min(1, arv__max(-1, ratio)) + k->beta_fulltime * fulltime +
                    p->offices[p->office[h]].effect[DOMAIN_HOUSING];
         double fu = arv__followup_effect(p, h, DOMAIN_HOUSING);
-        double eviction = k->beta_arrears * log1p(p->arrears[h] / 10000.0);
+        double eviction =
+            p->arrears[h] > 0 ? k->beta_arrears * log1p(p->arrears[h] / 10000.0) : 0.0;
         int from = p->housing[h];
-        double eta[N_HOUSING];
-        for (int j = 0; j < N_HOUSING; j++) {
-            int dir = (rank[j] > rank[from]) - (rank[j] < rank[from]);
-            eta[j] = k->alpha[from][j] + dir * z + (dir > 0 ? fu : eviction);
-        }
-        int to = arv__mnl_draw(eta, N_HOUSING, from, u);
+        double e_up = exp(z + fu), e_down = exp(eviction - z);
+        int to = arv__mnl_draw(k->exp_alpha[from], k->dir[from], N_HOUSING, from, e_up, e_down,
+                               1.0, u);
         int moved = to != from || (from == HOUSING_PRIVATE_INSECURE && u_churn < k->churn);
         p->moved[h] = (uint8_t)moved;
         if (to != from) {

@@ -80,14 +80,14 @@ static const struct arv_param_def defs[] = {
 };
 
 static const struct arv_metric_def metrics[] = {
-    {"sa_receipt_rate", ARV_TABLE_SUMMARY, "share of families receiving SA this month"},
-    {"sa_amount_mean", ARV_TABLE_SUMMARY, "mean SA paid per family, NOK/month"},
-    {"earnings_mean", ARV_TABLE_SUMMARY, "mean net earnings per family, NOK/month"},
-    {"disposable_income_mean", ARV_TABLE_SUMMARY, "mean disposable income, NOK/month"},
-    {"low_income_rate", ARV_TABLE_SUMMARY, "share of families below EU-60"},
-    {"child_low_income_rate", ARV_TABLE_SUMMARY, "share of children in EU-60 low income"},
-    {"arrears_mean", ARV_TABLE_SUMMARY, "mean arrears per family, NOK"},
-    {"financial_strain_mean", ARV_TABLE_SUMMARY, "mean financial strain score (0-10)"},
+    {"sa_receipt_rate", ARV_TABLE_SUMMARY, "share of families receiving SA this month", ARV_STAT_RATIO},
+    {"sa_amount_mean", ARV_TABLE_SUMMARY, "mean SA paid per family, NOK/month", ARV_STAT_RATIO},
+    {"earnings_mean", ARV_TABLE_SUMMARY, "mean net earnings per family, NOK/month", ARV_STAT_RATIO},
+    {"disposable_income_mean", ARV_TABLE_SUMMARY, "mean disposable income, NOK/month", ARV_STAT_RATIO},
+    {"low_income_rate", ARV_TABLE_SUMMARY, "share of families below EU-60", ARV_STAT_RATIO},
+    {"child_low_income_rate", ARV_TABLE_SUMMARY, "share of children in EU-60 low income", ARV_STAT_RATIO},
+    {"arrears_mean", ARV_TABLE_SUMMARY, "mean arrears per family, NOK", ARV_STAT_RATIO},
+    {"financial_strain_mean", ARV_TABLE_SUMMARY, "mean financial strain score (0-10)", ARV_STAT_RATIO},
 };
 
 struct income {
@@ -178,14 +178,14 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         double cost = k->rent[hs] + (hs == HOUSING_TEMPORARY ? 0 : k->rent_person * persons);
         double allowance = 0;
         if (hs != HOUSING_TEMPORARY && hs != HOUSING_OWNER)
-            allowance = fmax(0, k->ha_rate * (cost - k->ha_own * (gross + programme)));
+            allowance = arv__max(0, k->ha_rate * (cost - k->ha_own * (gross + programme)));
         double net = gross * (1 - k->tax);
         double benefits = programme + k->child_benefit * p->n_children[h] + allowance;
         double needs = sa_norm(k, p, h) + cost;
         double economy = p->offices[p->office[h]].effect[DOMAIN_ECONOMY] +
                          arv__followup_effect(p, h, DOMAIN_ECONOMY);
         double need = needs - net - benefits;
-        int takes = p->takeup[h] < arv__logistic(k->takeup_logit + economy);
+        int takes = p->takeup[h] < k->takeup_logit + economy;
         double sa = need >= k->min_need && takes ? need : 0;
         double disposable = net + benefits + sa;
         double cu = 1 + 0.5 * (p->n_adults[h] - 1) + 0.3 * p->n_children[h];
@@ -197,17 +197,18 @@ static void step(struct arv_world *w, size_t begin, size_t end)
                            ? gsl_ran_exponential(g, k->shock_mean)
                            : 0;
         double arrears = p->arrears[h];
-        double settle = arv__logistic(k->settle_logit + economy);
-        double repaid = fmin(arrears, k->repay * fmax(0, slack) + settle * arrears);
-        arrears += k->shortfall * fmax(0, -slack) + shock - repaid;
-        arrears = fmax(0, arrears);
+        double settle = arrears > 0 ? arv__logistic(k->settle_logit + economy) : 0.0;
+        double repaid = arv__min(arrears, k->repay * arv__max(0, slack) + settle * arrears);
+        arrears += k->shortfall * arv__max(0, -slack) + shock - repaid;
+        arrears = arv__max(0, arrears);
 
         /* strain: AR(1) towards the level income, arrears and SA imply */
-        double gap = fmin(1, fmax(-1, -slack / needs));
-        double target = k->s_base + k->s_gap * gap + k->s_arrears * log1p(arrears / 10000.0) +
+        double gap = arv__min(1, arv__max(-1, -slack / needs));
+        double debt = arrears > 0 ? log1p(arrears / 10000.0) : 0.0;
+        double target = k->s_base + k->s_gap * gap + k->s_arrears * debt +
                         k->s_sa * (sa > 0) - k->s_econ * economy;
         double strain = k->s_rho * p->strain[h] + (1 - k->s_rho) * target +
-                        gsl_ran_gaussian(g, k->s_sd);
+                        gsl_ran_gaussian_ziggurat(g, k->s_sd);
 
         p->earnings[h] = (float)net;
         p->benefits[h] = (float)benefits;
@@ -219,7 +220,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         p->housing_cost[h] = (float)cost;
         p->low_income[h] = disposable / cu < k->threshold_month;
         p->arrears[h] = (float)arrears;
-        p->strain[h] = (float)fmin(10, fmax(0, strain));
+        p->strain[h] = (float)arv__min(10, arv__max(0, strain));
     }
 }
 

@@ -34,10 +34,10 @@ static const struct arv_param_def defs[] = {
 };
 
 static const struct arv_metric_def metrics[] = {
-    {"survey_response_rate", ARV_TABLE_SUMMARY, "share of trial families answering the survey"},
-    {"survey_financial_strain_mean", ARV_TABLE_SUMMARY, "reported financial strain, responders"},
+    {"survey_response_rate", ARV_TABLE_SUMMARY, "share of trial families answering the survey", ARV_STAT_RATIO},
+    {"survey_financial_strain_mean", ARV_TABLE_SUMMARY, "reported financial strain, responders", ARV_STAT_RATIO},
     {"survey_child_inclusion_mean", ARV_TABLE_SUMMARY,
-     "reported mean inclusion of the children, responders"},
+     "reported mean inclusion of the children, responders", ARV_STAT_RATIO},
 };
 
 struct measure {

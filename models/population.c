@@ -102,6 +102,11 @@ struct comp {
     int n_holf, n_coord;
 };
 
+static const struct arv_metric_def metrics[] = {
+    {"families", ARV_TABLE_SUMMARY, "number of families in the group", ARV_STAT_SUM},
+    {"children", ARV_TABLE_SUMMARY, "number of children living at home", ARV_STAT_SUM},
+};
+
 static struct comp *comp_of(const struct arv_world *w)
 {
     return arv_world_state(w, &arv_model_population);
@@ -138,7 +143,7 @@ static void alloc_pop(struct arv_pop *p, size_t n, int n_offices)
     ALLOC(office, n), ALLOC(group, n), ALLOC(n_adults, n), ALLOC(n_children, n);
     ALLOC(origin, n), ALLOC(takeup, n), ALLOC(shock_proneness, n);
     ALLOC(education, na), ALLOC(work, na), ALLOC(work_months, na), ALLOC(years_norway, na);
-    ALLOC(barrier, na), ALLOC(wage, na);
+    ALLOC(barrier, na), ALLOC(wage, na), ALLOC(work_z, na);
     ALLOC(child_age, nc), ALLOC(participation, nc), ALLOC(inclusion, nc);
     ALLOC(inclusion_trait, nc), ALLOC(months_low_income, nc), ALLOC(months_sa, nc);
     ALLOC(months_temporary, nc), ALLOC(moves, nc);
@@ -154,7 +159,7 @@ static void free_pop(struct arv_pop *p)
 {
     void *fields[] = {p->offices, p->office, p->group, p->n_adults, p->n_children, p->origin,
                       p->takeup, p->shock_proneness, p->education, p->work, p->work_months,
-                      p->years_norway, p->barrier, p->wage, p->child_age, p->participation,
+                      p->years_norway, p->barrier, p->wage, p->work_z, p->child_age, p->participation,
                       p->inclusion, p->inclusion_trait, p->months_low_income, p->months_sa,
                       p->months_temporary, p->moves, p->earnings, p->benefits, p->sa_amount,
                       p->disposable, p->needs, p->housing_cost, p->arrears, p->strain, p->sa,
@@ -268,7 +273,7 @@ static void prepare(struct arv_world *w)
         gsl_rng *g = arv_rng_gsl(&r);
         for (int d = 0; d < N_DOMAINS; d++)
             of->effect[d] = (float)gsl_ran_gaussian(g, c->sd[d]);
-        of->unemployment = (float)fmax(0.0, c->unemp_mean + gsl_ran_gaussian(g, c->unemp_sd));
+        of->unemployment = (float)arv__max(0.0, c->unemp_mean + gsl_ran_gaussian(g, c->unemp_sd));
         /* beta with the given mean and sd (method of moments) */
         double m = c->fid_mean, v = c->fid_sd * c->fid_sd;
         double fid = m;
@@ -315,7 +320,8 @@ static void start(struct arv_world *w, size_t begin, size_t end)
         int origin = categorical(c->origin, N_ORIGINS, gsl_rng_uniform(g));
         p->origin[h] = (uint8_t)origin;
         p->n_adults[h] = gsl_rng_uniform(g) < c->single ? 1 : 2;
-        p->takeup[h] = (float)gsl_rng_uniform(g);
+        double u_takeup = gsl_rng_uniform_pos(g);
+        p->takeup[h] = (float)log(u_takeup / (1 - u_takeup));
         p->shock_proneness[h] = (float)gsl_ran_exponential(g, 1.0);
         for (int a = 0; a < ARV_MAX_ADULTS; a++) {
             size_t i = (size_t)ARV_MAX_ADULTS * h + a;
@@ -348,6 +354,17 @@ static void start(struct arv_world *w, size_t begin, size_t end)
         p->followup_scale[h] = 0;
         p->responded[h] = 0;
     }
+}
+
+static void observe(const struct arv_world *w, size_t begin, size_t end, struct arv_tally *t,
+                    int m0)
+{
+    const struct arv_pop *p = arv__pop(w);
+    for (size_t h = begin; h < end; h++)
+        if (p->group[h] != GROUP_NONE) {
+            arv_tally_add(t, m0, p->group[h], 0, 1, 1);
+            arv_tally_add(t, m0 + 1, p->group[h], 0, p->n_children[h], 1);
+        }
 }
 
 static const char *group_name(int g)
@@ -387,10 +404,13 @@ const struct arv_model_ops arv_model_population = {
     .name = "population",
     .params = defs,
     .n_params = sizeof defs / sizeof defs[0],
+    .metrics = metrics,
+    .n_metrics = sizeof metrics / sizeof metrics[0],
     .setup = setup,
     .release = release,
     .prepare = prepare,
     .start = start,
+    .observe = observe,
     .panel_header = ",office,group,month,origin,education,adults,children,work_state,"
                     "employed_adults,sa,disposable_income,low_income,housing,arrears,"
                     "financial_strain,child_inclusion_mean",

@@ -52,18 +52,19 @@ static const struct arv_param_def defs[] = {
 };
 
 static const struct arv_metric_def metrics[] = {
-    {"employment_rate", ARV_TABLE_SUMMARY, "share of adults in part- or full-time work"},
-    {"fulltime_rate", ARV_TABLE_SUMMARY, "share of adults in full-time work"},
-    {"programme_rate", ARV_TABLE_SUMMARY, "share of adults in a qualification programme"},
+    {"employment_rate", ARV_TABLE_SUMMARY, "share of adults in part- or full-time work", ARV_STAT_RATIO},
+    {"fulltime_rate", ARV_TABLE_SUMMARY, "share of adults in full-time work", ARV_STAT_RATIO},
+    {"programme_rate", ARV_TABLE_SUMMARY, "share of adults in a qualification programme", ARV_STAT_RATIO},
 };
 
 static const int rank[N_WORK] = {0, 1, 1, 2, 3};
 
 struct work {
-    double alpha[N_WORK][N_WORK];
+    double exp_alpha[N_WORK][N_WORK];
+    signed char dir[N_WORK][N_WORK];
     double beta_edu[N_EDUCATION], beta_origin[N_ORIGINS];
     double beta_years, beta_barrier, beta_child3, beta_unemp, delta, unemp_ref;
-    double log1p_months[601]; /* log(1 + m), m capped at 600 */
+    double duration_factor[601]; /* exp(delta log(1 + m)), m capped at 600 */
 };
 
 static int setup(struct arv_world *w, struct arv_error *err)
@@ -76,7 +77,8 @@ static int setup(struct arv_world *w, struct arv_error *err)
             if (i != j) {
                 snprintf(path, sizeof path, "work.alpha.%s_to_%s", arv__work_names[i],
                          arv__work_names[j]);
-                k->alpha[i][j] = arv_params_double(p, path);
+                k->exp_alpha[i][j] = exp(arv_params_double(p, path));
+                k->dir[i][j] = (signed char)((rank[j] > rank[i]) - (rank[j] < rank[i]));
             }
     k->beta_edu[EDU_UPPER_SECONDARY] = arv_params_double(p, "work.beta.upper_secondary");
     k->beta_edu[EDU_TERTIARY] = arv_params_double(p, "work.beta.tertiary");
@@ -91,7 +93,7 @@ static int setup(struct arv_world *w, struct arv_error *err)
     k->delta = arv_params_double(p, "work.duration");
     k->unemp_ref = arv_params_double(p, "offices.unemployment_mean");
     for (int m = 0; m <= 600; m++)
-        k->log1p_months[m] = log1p(m);
+        k->duration_factor[m] = exp(k->delta * log1p(m));
     arv_world_set_state(w, &arv_model_work, k);
     return ARV_OK;
 }
@@ -111,6 +113,18 @@ static int youngest_under_3(const struct arv_pop *p, size_t h)
     return 0;
 }
 
+/* The time-constant part of each adult's propensity, once per replicate. */
+static void start(struct arv_world *w, size_t begin, size_t end)
+{
+    const struct work *k = arv_world_state(w, &arv_model_work);
+    struct arv_pop *p = arv__pop(w);
+    for (size_t i = begin * ARV_MAX_ADULTS; i < end * ARV_MAX_ADULTS; i++)
+        p->work_z[i] = (float)(k->beta_origin[p->origin[i / ARV_MAX_ADULTS]] +
+                               k->beta_edu[p->education[i]] +
+                               k->beta_years * log1p(p->years_norway[i]) +
+                               k->beta_barrier * p->barrier[i]);
+}
+
 static void step(struct arv_world *w, size_t begin, size_t end)
 {
     const struct work *k = arv_world_state(w, &arv_model_work);
@@ -120,8 +134,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     uint32_t month = arv__key_month(w);
     for (size_t h = begin; h < end; h++) {
         const struct arv_office *of = &p->offices[p->office[h]];
-        double household_z = k->beta_origin[p->origin[h]] +
-                             k->beta_child3 * youngest_under_3(p, h) +
+        double household_z = k->beta_child3 * youngest_under_3(p, h) +
                              k->beta_unemp * (of->unemployment - k->unemp_ref) +
                              of->effect[DOMAIN_WORK];
         double fu = arv__followup_effect(p, h, DOMAIN_WORK);
@@ -130,17 +143,13 @@ static void step(struct arv_world *w, size_t begin, size_t end)
             arv_rng_seek(&r, ARV_STREAM_WORK, (uint32_t)i, month);
             double u = arv_rng_uniform(&r);
             int from = p->work[i];
-            double z = household_z + k->beta_edu[p->education[i]] +
-                       k->beta_years * log1p(p->years_norway[i]) +
-                       k->beta_barrier * p->barrier[i];
-            double dur = k->delta * k->log1p_months[p->work_months[i] < 600 ? p->work_months[i]
-                                                                             : 600];
-            double eta[N_WORK];
-            for (int j = 0; j < N_WORK; j++) {
-                int dir = (rank[j] > rank[from]) - (rank[j] < rank[from]);
-                eta[j] = k->alpha[from][j] + dir * z + (dir > 0 ? fu : 0.0) + dur;
-            }
-            int to = arv__mnl_draw(eta, N_WORK, from, u);
+            unsigned months = p->work_months[i] < 600 ? p->work_months[i] : 600;
+            double dur = k->duration_factor[months];
+            double e_z = exp(household_z + p->work_z[i]);
+            double e_up = e_z * dur * (fu != 0 ? exp(fu) : 1.0);
+            double e_down = dur / e_z;
+            int to = arv__mnl_draw(k->exp_alpha[from], k->dir[from], N_WORK, from, e_up, e_down,
+                                   dur, u);
             if (to != from) {
                 p->work[i] = (uint8_t)to;
                 p->work_months[i] = 0;
@@ -180,6 +189,7 @@ const struct arv_model_ops arv_model_work = {
     .n_metrics = sizeof metrics / sizeof metrics[0],
     .setup = setup,
     .release = release,
+    .start = start,
     .step = step,
     .observe = observe,
 };

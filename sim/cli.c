@@ -318,8 +318,30 @@ static int set_threads(const struct opts *o, int *threads)
     return 0;
 }
 
-/* Prints the headline of a run: each summary metric for group "all" at
- * month 0 and at the end, mean over replicates. */
+/* Mean over replicates of a summary cell, NAN if undefined. */
+static double summary_mean(const struct arv_world *w, int time, int g, int local, double *scratch)
+{
+    const struct arv_results *r = &w->results[ARV_TABLE_SUMMARY];
+    size_t stride = (size_t)r->n_times * r->n_groups * r->n_metrics;
+    size_t cell = ((size_t)time * r->n_groups + g) * r->n_metrics + local;
+    struct arv_rep_stats s;
+    arv_rep_stats(r->value + cell, (size_t)r->reps, stride, scratch, &s);
+    return s.mean;
+}
+
+static void print_cell(double v)
+{
+    if (isnan(v))
+        printf(" %9s", "-");
+    else if (fabs(v) >= 1000 || v == floor(v))
+        printf(" %9.0f", v);
+    else
+        printf(" %9.3f", v);
+}
+
+/* Prints the headline of a run: each summary metric at month 0 and at the
+ * end, for every group with families (means over replicates; intervals
+ * are in summary.csv). */
 static void print_headline(const struct arv_world *w, const char *name, const char *dir)
 {
     const struct arv_results *r = &w->results[ARV_TABLE_SUMMARY];
@@ -327,18 +349,33 @@ static void print_headline(const struct arv_world *w, const char *name, const ch
            w->months, w->reps, w->reps == 1 ? "" : "s", dir);
     if (r->n_metrics == 0)
         return;
-    printf("  %-28s %12s %12s\n", "metric (all households)", "month 0", "end");
     double *scratch = arv_xcalloc((size_t)r->reps, sizeof *scratch);
-    size_t stride = (size_t)r->n_times * r->n_groups * r->n_metrics;
+    int shown[ARV_MAX_GROUPS], n_shown = 0, last = r->n_times - 1;
+    int end_month = last * w->report_every;
+    for (int g = 0; g < r->n_groups; g++) {
+        bool any = false;
+        for (int m = 0; m < r->n_metrics && !any; m++)
+            any = !isnan(summary_mean(w, 0, g, m, scratch));
+        if (any)
+            shown[n_shown++] = g;
+    }
+    printf("  %-28s", "");
+    for (int k = 0; k < n_shown; k++)
+        printf(" %19s", w->reg->groups[shown[k]]);
+    printf("\n  %-28s", "metric");
+    for (int k = 0; k < n_shown; k++)
+        printf(" %9s %8s%d", "month 0", "month ", end_month);
+    printf("\n");
     for (int m = 0; m < w->n_metrics; m++) {
         if (w->metric[m]->table != ARV_TABLE_SUMMARY)
             continue;
         int local = w->metric_table_index[m];
-        struct arv_rep_stats a, b;
-        arv_rep_stats(r->value + local, (size_t)r->reps, stride, scratch, &a);
-        size_t last = ((size_t)(r->n_times - 1) * r->n_groups) * r->n_metrics + local;
-        arv_rep_stats(r->value + last, (size_t)r->reps, stride, scratch, &b);
-        printf("  %-28s %12.4g %12.4g\n", w->metric[m]->name, a.mean, b.mean);
+        printf("  %-28s", w->metric[m]->name);
+        for (int k = 0; k < n_shown; k++) {
+            print_cell(summary_mean(w, 0, shown[k], local, scratch));
+            print_cell(summary_mean(w, last, shown[k], local, scratch));
+        }
+        printf("\n");
     }
     free(scratch);
 }
@@ -543,17 +580,18 @@ static const struct command commands[] = {
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
-static const char *const option_help[][2] = {
-    {"out", "DIR       output directory (default out/SCENARIO)"},
-    {"seed", "N        seed of the keyed random streams, 0 to 4294967295"},
-    {"reps", "N        replicates (mean, sd, 95% interval across them)"},
-    {"threads", "N     OpenMP threads (results do not depend on it)"},
-    {"set", "PATH=VALUE  override one parameter, e.g. --set run.months=24"},
-    {"quiet", "         no progress bar or summary on the terminal"},
-    {"microdata", "     also write panel.csv (one row per household and month)"},
-    {"markdown", "      print the table as Markdown (docs/parameters.md)"},
-    {"households", "N  households to simulate (bench)"},
-    {"months", "N      months to simulate (bench)"},
+/* Option, its argument, what it does. */
+static const char *const option_help[][3] = {
+    {"out", "DIR", "output directory (default out/SCENARIO)"},
+    {"seed", "N", "seed of the keyed random streams, 0 to 4294967295"},
+    {"reps", "N", "replicates (mean, sd, 95% interval across them)"},
+    {"threads", "N", "OpenMP threads (results do not depend on it)"},
+    {"set", "PATH=VALUE", "override one parameter, e.g. --set run.months=24"},
+    {"quiet", "", "no progress bar or summary on the terminal"},
+    {"microdata", "", "also write panel.csv (one row per household and panel month)"},
+    {"markdown", "", "print the table as Markdown (docs/parameters.md)"},
+    {"households", "N", "households to simulate (bench)"},
+    {"months", "N", "months to simulate (bench)"},
 };
 
 static const struct command *find_command(const char *name)
@@ -590,7 +628,7 @@ static int cmd_help(struct opts *o, const struct arv_registry *reg, int argc, ch
         const char *hit = strstr(c->options, opt);
         size_t n = strlen(opt);
         if (hit && (hit == c->options || hit[-1] == ' ') && (hit[n] == ' ' || hit[n] == '\0'))
-            printf("  --%s%s\n", opt, option_help[k][1]);
+            printf("  --%-11s %-11s %s\n", opt, option_help[k][1], option_help[k][2]);
     }
     return 0;
 }

@@ -235,6 +235,10 @@ static void reduce(struct arv_world *w, int t, int time_index)
 {
     struct arv_results *r = &w->results[t];
     int slots = table_slots(w, t);
+    const struct arv_metric_def *table_metric[ARV_MAX_METRICS];
+    for (int m = 0; m < w->n_metrics; m++)
+        if ((int)w->metric[m]->table == t)
+            table_metric[w->metric_table_index[m]] = w->metric[m];
     for (int g = 0; g < r->n_groups; g++)
         for (int s = 0; s < slots; s++)
             for (int m = 0; m < r->n_metrics; m++) {
@@ -246,7 +250,8 @@ static void reduce(struct arv_world *w, int t, int time_index)
                 }
                 int time = t == ARV_TABLE_YOUNG_ADULTS ? s : time_index;
                 size_t o = (((size_t)w->rep * r->n_times + time) * r->n_groups + g) * r->n_metrics + m;
-                r->value[o] = den > 0 ? num / den : NAN;
+                bool sum = table_metric[m]->stat == ARV_STAT_SUM;
+                r->value[o] = den > 0 ? (sum ? num : num / den) : NAN;
             }
 }
 

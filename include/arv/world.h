@@ -47,12 +47,19 @@ enum arv_table {
     ARV_TABLE_TOTALS,       /* by group, whole horizon: totals.csv */
 };
 
-/* A metric is a ratio of sums, num / den, over the households of a group
- * (a rate when num counts a subset of den, a mean when den counts units). */
+/* How a metric's sums become its value. */
+enum arv_stat {
+    ARV_STAT_RATIO, /* num / den: a rate when num counts a subset of den, a mean when
+                       den counts units (undefined when den is 0) */
+    ARV_STAT_SUM,   /* num: a count or a total (undefined when den is 0, i.e. when no
+                       household of the group contributed) */
+};
+
 struct arv_metric_def {
     const char *name;        /* contract name, e.g. "employment_rate" */
     enum arv_table table;
     const char *description; /* one sentence, with the unit */
+    enum arv_stat stat;      /* ARV_STAT_RATIO unless given */
 };
 
 /* Per-chunk accumulators for the three tables, filled by the models'

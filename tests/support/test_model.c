@@ -20,10 +20,10 @@ static const struct arv_param_def defs[] = {
 };
 
 static const struct arv_metric_def metrics[] = {
-    {"up_rate", ARV_TABLE_SUMMARY, "share of households up"},
-    {"income_mean", ARV_TABLE_SUMMARY, "mean income, NOK/month"},
-    {"ya_up_rate", ARV_TABLE_YOUNG_ADULTS, "share up at the end, by pseudo-age"},
-    {"months_up_mean", ARV_TABLE_TOTALS, "mean months up per household"},
+    {"up_rate", ARV_TABLE_SUMMARY, "share of households up", ARV_STAT_RATIO},
+    {"income_mean", ARV_TABLE_SUMMARY, "mean income, NOK/month", ARV_STAT_RATIO},
+    {"ya_up_rate", ARV_TABLE_YOUNG_ADULTS, "share up at the end, by pseudo-age", ARV_STAT_RATIO},
+    {"months_up_mean", ARV_TABLE_TOTALS, "mean months up per household", ARV_STAT_RATIO},
 };
 
 struct state {
