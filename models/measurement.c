@@ -5,6 +5,13 @@
  * trial's 0 and 12): families in the trial groups respond with a
  * probability that falls with financial strain (attrition), and report
  * strain and their children's mean inclusion with measurement error.
+ *
+ * It also reports the intra-cluster correlation (ICC) the office random
+ * effects produce: the one-way ANOVA estimator across offices of household
+ * outcomes at month measurement.icc_month, among reported families, in
+ * totals.csv (icc_employment, icc_sa_receipt, icc_financial_strain,
+ * icc_child_inclusion), next to the latent ICC the work effect implies,
+ * sd^2 / (sd^2 + pi^2 / 3) on the logit scale (icc_latent_work).
  */
 #include "household.h"
 
@@ -31,6 +38,9 @@ static const struct arv_param_def defs[] = {
      "SD of measurement error in reported financial strain.", "assumption", NULL, NULL},
     {"measurement.error_inclusion", ARV_PARAM_DOUBLE, 0.3, 0, 10, "score",
      "SD of measurement error in reported children's inclusion.", "assumption", NULL, NULL},
+    {"measurement.icc_month", ARV_PARAM_INT, 12, 0, 1200, "months",
+     "Month at which the ICC of household outcomes across offices is estimated (capped at the "
+     "last month).", "H19 (the 12-month survey)", NULL, NULL},
 };
 
 static const struct arv_metric_def metrics[] = {
@@ -38,11 +48,27 @@ static const struct arv_metric_def metrics[] = {
     {"survey_financial_strain_mean", ARV_TABLE_SUMMARY, "reported financial strain, responders", ARV_STAT_RATIO},
     {"survey_child_inclusion_mean", ARV_TABLE_SUMMARY,
      "reported mean inclusion of the children, responders", ARV_STAT_RATIO},
+    {"icc_employment", ARV_TABLE_TOTALS,
+     "ICC across offices of the share of adults employed, at measurement.icc_month",
+     ARV_STAT_SUM},
+    {"icc_sa_receipt", ARV_TABLE_TOTALS, "ICC across offices of SA receipt", ARV_STAT_SUM},
+    {"icc_financial_strain", ARV_TABLE_TOTALS, "ICC across offices of financial strain",
+     ARV_STAT_SUM},
+    {"icc_child_inclusion", ARV_TABLE_TOTALS,
+     "ICC across offices of the children's mean inclusion", ARV_STAT_SUM},
+    {"icc_latent_work", ARV_TABLE_TOTALS,
+     "latent ICC implied by offices.sd_work on the logit scale", ARV_STAT_SUM},
 };
+
+enum { N_ICC = 4 };
 
 struct measure {
     unsigned char survey[MAX_SURVEY_MONTH + 1]; /* 1 if a survey month */
     double baseline, followup_logit, strain_logit, err_strain, err_inclusion;
+    int icc_month;
+    double icc_latent_work;
+    double icc[N_ICC];  /* estimates of the current replicate */
+    double *office_sum; /* scratch: [office][N_ICC][3] = n, sum, sum of squares */
 };
 
 static int setup(struct arv_world *w, struct arv_error *err)
@@ -72,13 +98,97 @@ static int setup(struct arv_world *w, struct arv_error *err)
     m->strain_logit = arv_params_double(p, "measurement.response_strain");
     m->err_strain = arv_params_double(p, "measurement.error_strain");
     m->err_inclusion = arv_params_double(p, "measurement.error_inclusion");
+    m->icc_month = (int)arv_params_int(p, "measurement.icc_month");
+    if (m->icc_month > w->months)
+        m->icc_month = w->months;
+    double sd = arv_params_double(p, "offices.sd_work");
+    m->icc_latent_work = sd * sd / (sd * sd + M_PI * M_PI / 3);
+    m->office_sum = arv_xcalloc((size_t)arv_params_int(p, "offices.count") * N_ICC * 3,
+                                sizeof *m->office_sum);
     arv_world_set_state(w, &arv_model_measurement, m);
     return ARV_OK;
 }
 
 static void release(struct arv_world *w)
 {
-    free(arv_world_state(w, &arv_model_measurement));
+    struct measure *m = arv_world_state(w, &arv_model_measurement);
+    free(m->office_sum);
+    free(m);
+}
+
+/* One-way ANOVA ICC from per-cluster n, sum and sum of squares:
+ * (MSB - MSW) / (MSB + (n0 - 1) MSW), n0 the adjusted mean cluster size.
+ * NAN when it is not defined (fewer than 2 clusters or no within variance). */
+static double anova_icc(const double *cell, int clusters, int stride)
+{
+    double n = 0, sum = 0, sumsq = 0, between = 0, sum_n2 = 0;
+    int k = 0;
+    for (int c = 0; c < clusters; c++) {
+        const double *x = cell + (size_t)c * stride;
+        if (x[0] <= 0)
+            continue;
+        k++;
+        n += x[0];
+        sum += x[1];
+        sumsq += x[2];
+        between += x[1] * x[1] / x[0];
+        sum_n2 += x[0] * x[0];
+    }
+    if (k < 2 || n <= k)
+        return NAN;
+    double ssb = between - sum * sum / n, ssw = sumsq - between;
+    double msb = ssb / (k - 1), msw = ssw / (n - k);
+    double n0 = (n - sum_n2 / n) / (k - 1);
+    if (msw <= 0 && msb <= 0)
+        return NAN;
+    return (msb - msw) / (msb + (n0 - 1) * msw);
+}
+
+/* Serial, in household order: the ICC of each outcome across offices. */
+static void estimate_icc(struct arv_world *w)
+{
+    struct measure *m = arv_world_state(w, &arv_model_measurement);
+    const struct arv_pop *p = arv__pop(w);
+    size_t cells = (size_t)p->n_offices * N_ICC * 3;
+    for (size_t c = 0; c < cells; c++)
+        m->office_sum[c] = 0;
+    for (size_t h = 0; h < p->n; h++) {
+        if (p->group[h] == GROUP_NONE)
+            continue;
+        double y[N_ICC] = {0, p->sa[h], p->strain[h], NAN};
+        for (int a = 0; a < p->n_adults[h]; a++)
+            y[0] += arv__employed(p->work[(size_t)ARV_MAX_ADULTS * h + a]);
+        y[0] /= p->n_adults[h];
+        double incl = 0;
+        int kids = 0;
+        for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
+            size_t i = (size_t)ARV_MAX_CHILDREN * h + c;
+            if (p->child_age[i] >= 0) {
+                incl += p->inclusion[i];
+                kids++;
+            }
+        }
+        if (kids)
+            y[3] = incl / kids;
+        double *cell = m->office_sum + (size_t)p->office[h] * N_ICC * 3;
+        for (int k = 0; k < N_ICC; k++)
+            if (!isnan(y[k])) {
+                cell[3 * k] += 1;
+                cell[3 * k + 1] += y[k];
+                cell[3 * k + 2] += y[k] * y[k];
+            }
+    }
+    for (int k = 0; k < N_ICC; k++)
+        m->icc[k] = anova_icc(m->office_sum + 3 * k, p->n_offices, N_ICC * 3);
+}
+
+/* The ICC is estimated on the state at the end of month icc_month (month 0
+ * at enrolment). */
+static void after_month(struct arv_world *w)
+{
+    const struct measure *m = arv_world_state(w, &arv_model_measurement);
+    if (w->month == m->icc_month)
+        estimate_icc(w);
 }
 
 static int is_survey_month(const struct measure *m, int month)
@@ -123,9 +233,13 @@ static void survey(struct arv_world *w, size_t begin, size_t end, int month)
 
 static void enroll(struct arv_world *w)
 {
-    const struct measure *m = arv_world_state(w, &arv_model_measurement);
+    struct measure *m = arv_world_state(w, &arv_model_measurement);
     if (is_survey_month(m, 0))
         survey(w, 0, w->n_households, 0);
+    for (int k = 0; k < N_ICC; k++)
+        m->icc[k] = NAN;
+    if (m->icc_month == 0)
+        estimate_icc(w);
 }
 
 static void step(struct arv_world *w, size_t begin, size_t end)
@@ -155,6 +269,18 @@ static void observe(const struct arv_world *w, size_t begin, size_t end, struct 
     }
 }
 
+static void finish(const struct arv_world *w, size_t begin, size_t end, struct arv_tally *t,
+                   int m0)
+{
+    const struct measure *m = arv_world_state(w, &arv_model_measurement);
+    if (begin != 0) /* one report per replicate, from the first chunk */
+        return;
+    for (int k = 0; k < N_ICC; k++)
+        if (!isnan(m->icc[k]))
+            arv_tally_add(t, m0 + 3 + k, GROUP_ALL, 0, m->icc[k], 1);
+    arv_tally_add(t, m0 + 3 + N_ICC, GROUP_ALL, 0, m->icc_latent_work, 1);
+}
+
 const struct arv_model_ops arv_model_measurement = {
     .name = "measurement",
     .params = defs,
@@ -165,5 +291,7 @@ const struct arv_model_ops arv_model_measurement = {
     .release = release,
     .enroll = enroll,
     .step = step,
+    .after_month = after_month,
     .observe = observe,
+    .finish = finish,
 };

@@ -228,6 +228,9 @@ void arv_world_step(struct arv_world *w)
 {
     run_phases(w, false);
     w->month++;
+    for (size_t k = 0; k < w->reg->n_models; k++)
+        if (w->reg->models[k]->after_month)
+            w->reg->models[k]->after_month(w);
 }
 
 /* Sums the chunk tallies of table t in chunk order into value[rep][time]. */

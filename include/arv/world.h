@@ -96,6 +96,9 @@ struct arv_model_ops {
      * step. Either may be NULL. Neither may allocate. */
     void (*serial)(struct arv_world *w);
     void (*step)(struct arv_world *w, size_t begin, size_t end);
+    /* After every model's step of a month (w->month already counts it):
+     * serial, id-ordered work on the month's final state. May be NULL. */
+    void (*after_month)(struct arv_world *w);
     /* Adds this model's summary metrics for households [begin, end) at the
      * current month; first_metric is the world index of metrics[0]. */
     void (*observe)(const struct arv_world *w, size_t begin, size_t end, struct arv_tally *t,
