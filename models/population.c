@@ -5,11 +5,13 @@
  * It owns the shared arrays of household.h.
  */
 #include "household.h"
+#include "population_file.h"
 
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 const char *const arv__origin_names[N_ORIGINS] = {"norway", "somalia", "eritrea",
                                                   "iraq",   "afghanistan", "other"};
@@ -70,6 +72,10 @@ static const struct arv_param_def defs[] = {
     SHARE("population.education.tertiary", 0.18, "Adults with tertiary education.",
           "assumption"),
     SHARE("population.single_parent_share", 0.40, "Households with one adult.", "assumption"),
+    {"population.file", ARV_PARAM_STRING, 0, 0, 0, "-",
+     "Household CSV to simulate instead of synthesising (the format `arv synth` writes); "
+     "relative to the scenario file that sets it. Empty: synthesise.",
+     "assumption", "", NULL},
     {"population.extra_children_mean", ARV_PARAM_DOUBLE, 1.2, 0, 8, "children",
      "Mean of the Poisson number of children beyond the first.", "assumption", NULL, NULL},
     {"population.max_children", ARV_PARAM_INT, 4, 1, ARV_MAX_CHILDREN, "children",
@@ -100,6 +106,7 @@ struct comp {
     int max_children;
     double sd[N_DOMAINS], unemp_mean, unemp_sd, fid_mean, fid_sd, coordinators;
     int n_holf, n_coord;
+    struct arv_household_row *rows; /* from population.file, or NULL */
 };
 
 static const struct arv_metric_def metrics[] = {
@@ -171,6 +178,34 @@ static void free_pop(struct arv_pop *p)
     free(p);
 }
 
+/* Reads population.file, if set, resolving it against the directory of the
+ * scenario that named it; its rows must match population.households. */
+static int read_file(const struct arv_world *w, struct comp *c, int n_off, struct arv_error *err)
+{
+    const char *name = arv_params_str(w->params, "population.file");
+    if (name[0] == '\0')
+        return ARV_OK;
+    struct arv_param_origin o = arv_params_origin(w->params, "population.file");
+    char path[8192];
+    const char *slash = o.file && o.line > 0 ? strrchr(o.file, '/') : NULL;
+    if (name[0] != '/' && slash)
+        snprintf(path, sizeof path, "%.*s/%s", (int)(slash - o.file), o.file, name);
+    else
+        snprintf(path, sizeof path, "%s", name);
+    size_t n_rows = 0;
+    if (arv__households_read(path, n_off, &c->rows, &n_rows, err) != ARV_OK)
+        return err->status;
+    if (n_rows != w->n_households) {
+        char where[512];
+        arv_params_where(w->params, "population.households", where, sizeof where);
+        return arv_error_set(err, ARV_EINVAL,
+                             "%s: population.households is %zu but %s has %zu households; "
+                             "set population.households = %zu",
+                             where, w->n_households, path, n_rows, n_rows);
+    }
+    return ARV_OK;
+}
+
 static int setup(struct arv_world *w, struct arv_error *err)
 {
     const struct arv_params *p = w->params;
@@ -196,7 +231,10 @@ static int setup(struct arv_world *w, struct arv_error *err)
         rc = arv_error_set(err, ARV_EINVAL, "%s: more offices (%d) than households (%zu)", where,
                            n_off, w->n_households);
     }
+    if (rc == ARV_OK)
+        rc = read_file(w, c, n_off, err);
     if (rc != ARV_OK) {
+        free(c->rows);
         free(c);
         return rc;
     }
@@ -230,6 +268,7 @@ static int setup(struct arv_world *w, struct arv_error *err)
 
 static void release(struct arv_world *w)
 {
+    free(comp_of(w)->rows);
     free(comp_of(w));
     free_pop(arv__pop(w));
     w->shared = NULL;
@@ -288,22 +327,72 @@ static void prepare(struct arv_world *w)
     }
 }
 
+/* Latent traits of an adult: barrier to work and wage. */
+static void draw_adult_traits(struct arv_pop *p, const struct comp *c, size_t a, int origin,
+                              gsl_rng *g)
+{
+    double barrier = gsl_ran_gaussian(g, 1.0);
+    if (origin != ORIGIN_NORWAY)
+        barrier += c->barrier_imm + c->barrier_year * p->years_norway[a];
+    p->barrier[a] = (float)barrier;
+    p->wage[a] = (float)(c->wage[p->education[a]] * exp(gsl_ran_gaussian(g, c->wage_sd)));
+}
+
 static void synth_adult(struct arv_pop *p, const struct comp *c, size_t a, int origin,
                         gsl_rng *g)
 {
     p->education[a] = (uint8_t)categorical(c->education, N_EDUCATION, gsl_rng_uniform(g));
-    double years = 0;
-    double barrier = gsl_ran_gaussian(g, 1.0);
-    if (origin != ORIGIN_NORWAY) {
-        years = gsl_ran_gamma(g, c->years_shape, c->years_mean / c->years_shape);
-        barrier += c->barrier_imm + c->barrier_year * years;
-    }
-    p->years_norway[a] = (float)years;
-    p->barrier[a] = (float)barrier;
-    p->wage[a] = (float)(c->wage[p->education[a]] * exp(gsl_ran_gaussian(g, c->wage_sd)));
+    p->years_norway[a] = origin == ORIGIN_NORWAY
+                             ? 0.0f
+                             : (float)gsl_ran_gamma(g, c->years_shape,
+                                                    c->years_mean / c->years_shape);
+    draw_adult_traits(p, c, a, origin, g);
     /* burn-in start; run.burn_in months make the start state irrelevant */
-    p->work[a] = barrier > 0 ? WORK_INACTIVE : WORK_SEEKING;
+    p->work[a] = p->barrier[a] > 0 ? WORK_INACTIVE : WORK_SEEKING;
     p->work_months[a] = 0;
+}
+
+/* Composition and start state of household h from a file row. */
+static void from_row(struct arv_pop *p, const struct comp *c, size_t h,
+                     const struct arv_household_row *row, gsl_rng *g)
+{
+    p->office[h] = (uint16_t)row->office;
+    p->origin[h] = (uint8_t)row->origin;
+    p->n_adults[h] = (uint8_t)row->adults;
+    for (int a = 0; a < ARV_MAX_ADULTS; a++) {
+        size_t i = (size_t)ARV_MAX_ADULTS * h + a;
+        if (a < row->adults) {
+            p->education[i] = (uint8_t)row->education[a];
+            p->years_norway[i] = row->years_norway[a];
+            draw_adult_traits(p, c, i, row->origin, g);
+            p->work[i] = (uint8_t)row->work[a];
+        } else { /* a partner who may join later (demography.c) */
+            synth_adult(p, c, i, row->origin, g);
+        }
+        p->work_months[i] = 0;
+    }
+    p->n_children[h] = (uint8_t)row->n_children;
+    p->housing[h] = (uint8_t)row->housing;
+    p->sa[h] = (uint8_t)row->on_sa;
+    /* the most recent months first, as the history bits count */
+    p->sa_history[h] = (uint16_t)((1u << row->sa_months) - 1u);
+    p->arrears[h] = row->arrears;
+}
+
+static void synth_household(struct arv_pop *p, const struct comp *c, size_t h, gsl_rng *g)
+{
+    p->office[h] = (uint16_t)(h * (size_t)p->n_offices / p->n);
+    int origin = categorical(c->origin, N_ORIGINS, gsl_rng_uniform(g));
+    p->origin[h] = (uint8_t)origin;
+    p->n_adults[h] = gsl_rng_uniform(g) < c->single ? 1 : 2;
+    for (int a = 0; a < ARV_MAX_ADULTS; a++)
+        synth_adult(p, c, (size_t)ARV_MAX_ADULTS * h + a, origin, g);
+    unsigned kids = 1 + gsl_ran_poisson(g, c->extra_children);
+    p->n_children[h] = (uint8_t)(kids > (unsigned)c->max_children ? (unsigned)c->max_children : kids);
+    p->housing[h] = HOUSING_PRIVATE_INSECURE;
+    p->sa[h] = 0;
+    p->sa_history[h] = 0;
+    p->arrears[h] = 0;
 }
 
 static void start(struct arv_world *w, size_t begin, size_t end)
@@ -315,41 +404,34 @@ static void start(struct arv_world *w, size_t begin, size_t end)
     gsl_rng *g = arv_rng_gsl(&r);
     for (size_t h = begin; h < end; h++) {
         arv_rng_seek(&r, ARV_STREAM_POPULATION, (uint32_t)h, 0);
-        p->office[h] = (uint16_t)(h * (size_t)p->n_offices / p->n);
+        if (c->rows)
+            from_row(p, c, h, &c->rows[h], g);
+        else
+            synth_household(p, c, h, g);
         p->group[h] = GROUP_NONE;
-        int origin = categorical(c->origin, N_ORIGINS, gsl_rng_uniform(g));
-        p->origin[h] = (uint8_t)origin;
-        p->n_adults[h] = gsl_rng_uniform(g) < c->single ? 1 : 2;
         double u_takeup = gsl_rng_uniform_pos(g);
         p->takeup[h] = (float)log(u_takeup / (1 - u_takeup));
         p->shock_proneness[h] = (float)gsl_ran_exponential(g, 1.0);
-        for (int a = 0; a < ARV_MAX_ADULTS; a++) {
-            size_t i = (size_t)ARV_MAX_ADULTS * h + a;
-            synth_adult(p, c, i, origin, g);
-            if (a >= p->n_adults[h])
-                p->work[i] = WORK_INACTIVE; /* empty slot, never read */
-        }
-        unsigned kids = 1 + gsl_ran_poisson(g, c->extra_children);
-        if (kids > (unsigned)c->max_children)
-            kids = (unsigned)c->max_children;
-        p->n_children[h] = (uint8_t)kids;
+        /* children: ages from the file or uniform over 0-17 years */
+        arv_rng_seek(&r, ARV_STREAM_POPULATION, (uint32_t)h, 1);
         for (int k = 0; k < ARV_MAX_CHILDREN; k++) {
             size_t i = (size_t)ARV_MAX_CHILDREN * h + k;
             double trait = gsl_ran_gaussian(g, c->trait_sd);
-            p->child_age[i] = k < (int)kids ? (int16_t)gsl_rng_uniform_int(g, 18 * 12) : -1;
+            int age = (int)gsl_rng_uniform_int(g, 18 * 12);
+            if (c->rows)
+                age = k < c->rows[h].n_children ? c->rows[h].child_age[k] : -1;
+            else if (k >= p->n_children[h])
+                age = -1;
+            p->child_age[i] = (int16_t)age;
             p->inclusion_trait[i] = (float)trait;
             p->inclusion[i] = (float)trait;
             p->participation[i] = 0;
             p->months_low_income[i] = p->months_sa[i] = p->months_temporary[i] = 0;
             p->moves[i] = 0;
         }
-        p->housing[h] = HOUSING_PRIVATE_INSECURE;
         p->housing_months[h] = 0;
         p->moved[h] = 0;
-        p->arrears[h] = 0;
         p->strain[h] = 5;
-        p->sa[h] = 0;
-        p->sa_history[h] = 0;
         p->followup_month[h] = -1;
         p->followup_scale[h] = 0;
         p->responded[h] = 0;

@@ -5,6 +5,7 @@
 #include "arv/cli.h"
 #include "engine.h"
 #include "household.h"
+#include "population_file.h"
 
 static const struct arv_model_ops *const models[] = {
     &arv_model_population,  /* offices (serial), household synthesis */
@@ -26,4 +27,5 @@ const struct arv_registry arv_registry_default = {
     .n_engine_groups = 1,
     .groups = groups,
     .n_groups = 4,
+    .write_population = arv__households_write,
 };

@@ -561,6 +561,50 @@ static int cmd_bench(struct opts *o, const struct arv_registry *reg, int argc, c
     return 0;
 }
 
+/* Writes the households of replicate 0 at month 0 (after the burn-in and
+ * enrolment) as a CSV that population.file can read back. */
+static int cmd_synth(struct opts *o, const struct arv_registry *reg, int argc, char **argv)
+{
+    if (reg->write_population == NULL)
+        return fail("synth: this model has no household file format");
+    if (o->out == NULL)
+        return fail("synth: --out FILE is required");
+    struct arv_error err;
+    arv_error_init(&err);
+    int threads;
+    if (set_threads(o, &threads))
+        return 1;
+    struct arv_params *p = load_params(reg, o, o->files[0], &err);
+    if (p == NULL)
+        return fail("%s", err.msg);
+    struct arv_world *w = arv_world_alloc(reg, p, &err);
+    if (w == NULL) {
+        arv_params_free(p);
+        return fail("%s", err.msg);
+    }
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", o->out);
+    int fd = mkstemp(tmp);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    int status = 0;
+    if (f == NULL) {
+        status = fail("--out %s: cannot write: %s", o->out, strerror(errno));
+    } else {
+        arv_world_start(w, 0);
+        reg->write_population(w, f);
+        if (arv_outdir_close(f, o->out, &err) != ARV_OK || rename(tmp, o->out) != 0) {
+            unlink(tmp);
+            status = fail("%s", err.status ? err.msg : "cannot move the file into place");
+        } else if (!o->quiet) {
+            printf("%s: %zu households at month 0 -> %s\n", o->files[0], w->n_households,
+                   o->out);
+        }
+    }
+    arv_world_free(w);
+    arv_params_free(p);
+    return status;
+}
+
 static int cmd_help(struct opts *o, const struct arv_registry *reg, int argc, char **argv);
 
 static const struct command commands[] = {
@@ -576,6 +620,9 @@ static const struct command commands[] = {
               "        [--set PATH=VALUE]...",
      "measure household-months per second of the monthly step and peak memory",
      "households months threads set seed", 1, 1, cmd_bench},
+    {"synth", "arv synth SCENARIO.cfg --out FILE [--seed N] [--set PATH=VALUE]...",
+     "write the scenario's households at month 0 as a CSV that population.file reads",
+     "out seed set quiet threads", 1, 1, cmd_synth},
     {"help", "arv help [COMMAND]", "show help for arv or for one command", "", 0, 1, cmd_help},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };

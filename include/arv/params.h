@@ -85,6 +85,9 @@ bool arv_params_bool(const struct arv_params *p, const char *path);
 const char *arv_params_str(const struct arv_params *p, const char *path);
 /* Index of the ENUM value among its choices (0-based). */
 int arv_params_enum(const struct arv_params *p, const char *path);
+/* Where a parameter's value came from (file NULL for the default). */
+struct arv_param_origin arv_params_origin(const struct arv_params *p, const char *path);
+
 /* "file:line" or "default" or "--set" for a parameter, for messages. */
 const char *arv_params_where(const struct arv_params *p, const char *path, char *buf,
                              size_t size);

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "arv/error.h"
 #include "arv/params.h"
@@ -120,6 +121,9 @@ struct arv_registry {
     size_t n_engine_groups;
     const char *const *groups; /* group names; groups[0] must be "all" */
     int n_groups;
+    /* Writes the households at the current month as a CSV that the
+     * population can be read back from (`arv synth`); may be NULL. */
+    void (*write_population)(const struct arv_world *w, FILE *f);
 };
 
 /* Results of one metric table across replicates: value[rep][time][group][metric]. */

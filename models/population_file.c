@@ -1,0 +1,218 @@
+/*
+ * Households from a CSV file (population.file): the format `arv synth`
+ * writes, one row per household. Every cell is checked; every bad cell is
+ * reported on stderr as "file: row R, column C: reason" and, if any was
+ * bad, loading fails and nothing is simulated.
+ *
+ * Observed characteristics come from the file; latent traits the register
+ * does not hold (barrier to work, wage, take-up propensity, expense-shock
+ * proneness, children's inclusion trait) are drawn as in synthesis.
+ */
+#include "population_file.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arv/csv.h"
+
+static const char *const columns[] = {
+    "household",     "office",       "origin",         "adults",
+    "education_1",   "education_2",  "years_norway_1", "years_norway_2",
+    "work_state_1",  "work_state_2", "housing",        "on_sa",
+    "sa_months_last_year", "arrears", "child_ages",
+};
+enum {
+    COL_HOUSEHOLD, COL_OFFICE, COL_ORIGIN, COL_ADULTS, COL_EDU1, COL_EDU2, COL_YEARS1, COL_YEARS2,
+    COL_WORK1, COL_WORK2, COL_HOUSING, COL_ON_SA, COL_SA_MONTHS, COL_ARREARS, COL_CHILD_AGES,
+    N_COLUMNS
+};
+_Static_assert(sizeof columns / sizeof columns[0] == N_COLUMNS, "column list");
+
+enum { MAX_REPORTED = 50 };
+
+struct checker {
+    const char *file;
+    size_t row; /* data row; file row is row + 2 */
+    int bad;    /* bad cells so far */
+};
+
+static void bad_cell(struct checker *c, int col, const char *fmt, const char *value)
+{
+    if (c->bad++ < MAX_REPORTED) {
+        fprintf(stderr, "arv: %s: row %zu, column %s: ", c->file, c->row + 2, columns[col]);
+        fprintf(stderr, fmt, value);
+        fputc('\n', stderr);
+    }
+}
+
+static int name_index(const char *const *names, int n, const char *value)
+{
+    for (int k = 0; k < n; k++)
+        if (strcmp(names[k], value) == 0)
+            return k;
+    return -1;
+}
+
+static double number(struct checker *c, int col, const char *v, double lo, double hi)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (end == v || *end != '\0' || errno == ERANGE || !isfinite(x)) {
+        bad_cell(c, col, "'%.40s' is not a number", v);
+        return lo;
+    }
+    if (x < lo || x > hi) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "%%s is outside [%g, %g]", lo, hi);
+        bad_cell(c, col, msg, v);
+        return lo;
+    }
+    return x;
+}
+
+static int integer(struct checker *c, int col, const char *v, int lo, int hi)
+{
+    double x = number(c, col, v, lo, hi);
+    if (x != floor(x)) {
+        bad_cell(c, col, "'%.40s' is not a whole number", v);
+        return lo;
+    }
+    return (int)x;
+}
+
+static int category(struct checker *c, int col, const char *v, const char *const *names, int n)
+{
+    int k = name_index(names, n, v);
+    if (k < 0) {
+        char msg[160] = "'%.40s' is not one of ";
+        for (int i = 0; i < n; i++) {
+            strncat(msg, names[i], sizeof msg - strlen(msg) - 2);
+            if (i + 1 < n)
+                strncat(msg, "|", sizeof msg - strlen(msg) - 1);
+        }
+        bad_cell(c, col, msg, v);
+        return 0;
+    }
+    return k;
+}
+
+static void child_ages(struct checker *c, const char *v, struct arv_household_row *row)
+{
+    row->n_children = 0;
+    const char *s = v;
+    while (*s) {
+        char *end;
+        errno = 0;
+        long age = strtol(s, &end, 10);
+        if (end == s || errno || age < 0 || age >= 18 * 12 || (*end && *end != ';')) {
+            bad_cell(c, COL_CHILD_AGES,
+                     "'%.40s' is not a ';'-separated list of ages in months (0-215)", v);
+            return;
+        }
+        if (row->n_children == ARV_MAX_CHILDREN) {
+            bad_cell(c, COL_CHILD_AGES, "'%.40s' lists more than 8 children", v);
+            return;
+        }
+        row->child_age[row->n_children++] = (int16_t)age;
+        s = *end ? end + 1 : end;
+    }
+}
+
+int arv__households_read(const char *file, int n_offices, struct arv_household_row **rows,
+                         size_t *n_rows, struct arv_error *err)
+{
+    struct arv_csv t;
+    if (arv_csv_read(file, &t, err) != ARV_OK)
+        return err->status;
+    long col[N_COLUMNS];
+    for (int k = 0; k < N_COLUMNS; k++)
+        if ((col[k] = arv_csv_column(&t, columns[k])) < 0) {
+            arv_csv_release(&t);
+            return arv_error_set(err, ARV_EINVAL, "%s: row 1: missing column '%s'", file,
+                                 columns[k]);
+        }
+    struct arv_household_row *out = arv_xcalloc(t.n_rows, sizeof *out);
+    struct checker c = {.file = file};
+    int previous_office = 0;
+    for (size_t r = 0; r < t.n_rows; r++) {
+        c.row = r;
+        const char *v[N_COLUMNS];
+        for (int k = 0; k < N_COLUMNS; k++)
+            v[k] = arv_csv_cell(&t, r, (size_t)col[k]);
+        struct arv_household_row *h = &out[r];
+        integer(&c, COL_HOUSEHOLD, v[COL_HOUSEHOLD], 0, 2147483647);
+        h->office = integer(&c, COL_OFFICE, v[COL_OFFICE], 0, n_offices - 1);
+        if (h->office < previous_office)
+            bad_cell(&c, COL_OFFICE, "%s: rows must be grouped by office in increasing order",
+                     v[COL_OFFICE]);
+        previous_office = h->office;
+        h->origin = category(&c, COL_ORIGIN, v[COL_ORIGIN], arv__origin_names, N_ORIGINS);
+        h->adults = integer(&c, COL_ADULTS, v[COL_ADULTS], 1, ARV_MAX_ADULTS);
+        for (int a = 0; a < ARV_MAX_ADULTS; a++) {
+            int ce = COL_EDU1 + a, cy = COL_YEARS1 + a, cw = COL_WORK1 + a;
+            if (a >= h->adults) {
+                if (v[ce][0] || v[cy][0] || v[cw][0])
+                    bad_cell(&c, ce, "'%.40s': no second adult, leave the _2 columns empty",
+                             v[ce]);
+                continue;
+            }
+            h->education[a] = category(&c, ce, v[ce], arv__education_names, N_EDUCATION);
+            h->years_norway[a] = (float)number(&c, cy, v[cy], 0, 100);
+            h->work[a] = category(&c, cw, v[cw], arv__work_names, N_WORK);
+        }
+        h->housing = category(&c, COL_HOUSING, v[COL_HOUSING], arv__housing_names, N_HOUSING);
+        h->on_sa = integer(&c, COL_ON_SA, v[COL_ON_SA], 0, 1);
+        h->sa_months = integer(&c, COL_SA_MONTHS, v[COL_SA_MONTHS], 0, 12);
+        if (h->on_sa && h->sa_months == 0)
+            bad_cell(&c, COL_SA_MONTHS, "%s: on_sa is 1, so at least 1", v[COL_SA_MONTHS]);
+        h->arrears = (float)number(&c, COL_ARREARS, v[COL_ARREARS], 0, 1e8);
+        child_ages(&c, v[COL_CHILD_AGES], h);
+    }
+    size_t n = t.n_rows;
+    arv_csv_release(&t);
+    if (c.bad > 0) {
+        free(out);
+        return arv_error_set(err, ARV_EINVAL, "%s: %d bad cell%s%s; nothing simulated", file,
+                             c.bad, c.bad == 1 ? "" : "s",
+                             c.bad > MAX_REPORTED ? " (the first 50 are listed above)" : "");
+    }
+    *rows = out;
+    *n_rows = n;
+    return ARV_OK;
+}
+
+void arv__households_write(const struct arv_world *w, FILE *f)
+{
+    const struct arv_pop *p = arv__pop(w);
+    for (int k = 0; k < N_COLUMNS; k++)
+        fprintf(f, "%s%s", columns[k], k + 1 < N_COLUMNS ? "," : "\n");
+    for (size_t h = 0; h < p->n; h++) {
+        fprintf(f, "%zu,%u,%s,%u", h, p->office[h], arv__origin_names[p->origin[h]],
+                p->n_adults[h]);
+        size_t a0 = (size_t)ARV_MAX_ADULTS * h;
+        for (int a = 0; a < ARV_MAX_ADULTS; a++)
+            fprintf(f, ",%s", a < p->n_adults[h] ? arv__education_names[p->education[a0 + a]] : "");
+        for (int a = 0; a < ARV_MAX_ADULTS; a++)
+            if (a < p->n_adults[h])
+                fprintf(f, ",%.2f", p->years_norway[a0 + a]);
+            else
+                fputs(",", f);
+        for (int a = 0; a < ARV_MAX_ADULTS; a++)
+            fprintf(f, ",%s", a < p->n_adults[h] ? arv__work_names[p->work[a0 + a]] : "");
+        fprintf(f, ",%s,%u,%d,%.0f,", arv__housing_names[p->housing[h]], p->sa[h],
+                __builtin_popcount(p->sa_history[h] & 0xFFFu), p->arrears[h]);
+        int first = 1;
+        for (int k = 0; k < ARV_MAX_CHILDREN; k++) {
+            int age = p->child_age[(size_t)ARV_MAX_CHILDREN * h + k];
+            if (age >= 0) {
+                fprintf(f, "%s%d", first ? "" : ";", age);
+                first = 0;
+            }
+        }
+        fputc('\n', f);
+    }
+}
