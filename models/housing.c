@@ -17,7 +17,7 @@
 #include <stdlib.h>
 
 #define ALPHA(from, to, v)                                                                       \
-    {"housing.alpha." from "_to_" to, ARV_PARAM_DOUBLE, v, -15, 5, "logit",                      \
+    {"housing.alpha." from "_to_" to, ARV_PARAM_DOUBLE, v, -50, 5, "logit",                      \
      "Intercept of the monthly move " from " -> " to ".", "assumption", NULL, NULL}
 
 static const struct arv_param_def defs[] = {

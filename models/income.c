@@ -11,7 +11,7 @@
  *   financial-strain score, an AR(1) pulled towards a level set by the gap
  *   between income and needs, arrears and SA receipt.
  */
-#include "household.h"
+#include "income.h"
 
 #include <gsl/gsl_randist.h>
 #include <math.h>
@@ -90,18 +90,8 @@ static const struct arv_metric_def metrics[] = {
     {"financial_strain_mean", ARV_TABLE_SUMMARY, "mean financial strain score (0-10)", ARV_STAT_RATIO},
 };
 
-struct income {
-    double tax, part, programme, child_benefit;
-    double sa_single, sa_couple, sa_child[3], takeup_logit, min_need;
-    double rent[N_HOUSING], rent_person, ha_rate, ha_own;
-    double threshold_month, shock_rate, shock_mean, shortfall, repay, settle_logit;
-    double s_base, s_gap, s_arrears, s_sa, s_econ, s_rho, s_sd;
-};
-
-static int setup(struct arv_world *w, struct arv_error *err)
+void arv__income_rules_read(const struct arv_params *p, struct arv_income_rules *k)
 {
-    const struct arv_params *p = w->params;
-    struct income *k = arv_xcalloc(1, sizeof *k);
     k->tax = arv_params_double(p, "income.tax_rate");
     k->part = arv_params_double(p, "income.part_time_share");
     k->programme = arv_params_double(p, "income.programme_benefit");
@@ -135,6 +125,12 @@ static int setup(struct arv_world *w, struct arv_error *err)
     k->s_econ = arv_params_double(p, "income.strain.economy");
     k->s_rho = arv_params_double(p, "income.strain.persistence");
     k->s_sd = arv_params_double(p, "income.strain.sd");
+}
+
+static int setup(struct arv_world *w, struct arv_error *err)
+{
+    struct arv_income_rules *k = arv_xcalloc(1, sizeof *k);
+    arv__income_rules_read(w->params, k);
     arv_world_set_state(w, &arv_model_income, k);
     return ARV_OK;
 }
@@ -144,21 +140,31 @@ static void release(struct arv_world *w)
     free(arv_world_state(w, &arv_model_income));
 }
 
-/* The SA guideline norm for the household, housing excluded. */
-static double sa_norm(const struct income *k, const struct arv_pop *p, size_t h)
+void arv__budget(const struct arv_income_rules *k, const struct arv_budget_case *c,
+                 struct arv_budget *b)
 {
-    double norm = p->n_adults[h] >= 2 ? k->sa_couple : k->sa_single;
-    for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
-        int age = p->child_age[(size_t)ARV_MAX_CHILDREN * h + c];
-        if (age >= 0)
-            norm += k->sa_child[age < 72 ? 0 : age < 132 ? 1 : 2];
-    }
-    return norm;
+    int children = c->children[0] + c->children[1] + c->children[2];
+    int hs = c->housing;
+    b->cost = k->rent[hs] + (hs == HOUSING_TEMPORARY ? 0 : k->rent_person * (c->adults + children));
+    b->allowance = 0;
+    if (hs != HOUSING_TEMPORARY && hs != HOUSING_OWNER)
+        b->allowance = arv__max(0, k->ha_rate * (b->cost - k->ha_own * (c->gross + c->programme)));
+    b->net = c->gross * (1 - k->tax);
+    b->benefits = c->programme + k->child_benefit * children + b->allowance;
+    double norm = c->adults >= 2 ? k->sa_couple : k->sa_single;
+    for (int band = 0; band < 3; band++)
+        norm += k->sa_child[band] * c->children[band];
+    b->needs = norm + b->cost;
+    double need = b->needs - b->net - b->benefits;
+    b->sa = need >= k->min_need && c->takes_up ? need : 0;
+    b->disposable = b->net + b->benefits + b->sa;
+    b->equivalised = b->disposable / (1 + 0.5 * (c->adults - 1) + 0.3 * children);
+    b->low_income = b->equivalised < k->threshold_month;
 }
 
 static void step(struct arv_world *w, size_t begin, size_t end)
 {
-    const struct income *k = arv_world_state(w, &arv_model_income);
+    const struct arv_income_rules *k = arv_world_state(w, &arv_model_income);
     struct arv_pop *p = arv__pop(w);
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
@@ -166,29 +172,24 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     uint32_t month = arv__key_month(w);
     for (size_t h = begin; h < end; h++) {
         arv_rng_seek(&r, ARV_STREAM_INCOME, (uint32_t)h, month);
-        double gross = 0, programme = 0;
+        struct arv_budget_case c = {.adults = p->n_adults[h], .housing = p->housing[h]};
         for (int a = 0; a < p->n_adults[h]; a++) {
             size_t i = (size_t)ARV_MAX_ADULTS * h + a;
             int s = p->work[i];
-            gross += s == WORK_FULL_TIME ? p->wage[i] : s == WORK_PART_TIME ? k->part * p->wage[i] : 0;
-            programme += s == WORK_PROGRAMME ? k->programme : 0;
+            c.gross += s == WORK_FULL_TIME ? p->wage[i] : s == WORK_PART_TIME ? k->part * p->wage[i] : 0;
+            c.programme += s == WORK_PROGRAMME ? k->programme : 0;
         }
-        int persons = p->n_adults[h] + p->n_children[h];
-        int hs = p->housing[h];
-        double cost = k->rent[hs] + (hs == HOUSING_TEMPORARY ? 0 : k->rent_person * persons);
-        double allowance = 0;
-        if (hs != HOUSING_TEMPORARY && hs != HOUSING_OWNER)
-            allowance = arv__max(0, k->ha_rate * (cost - k->ha_own * (gross + programme)));
-        double net = gross * (1 - k->tax);
-        double benefits = programme + k->child_benefit * p->n_children[h] + allowance;
-        double needs = sa_norm(k, p, h) + cost;
+        for (int i = 0; i < ARV_MAX_CHILDREN; i++) {
+            int age = p->child_age[(size_t)ARV_MAX_CHILDREN * h + i];
+            if (age >= 0)
+                c.children[arv__sa_child_band(age)]++;
+        }
         double economy = p->offices[p->office[h]].effect[DOMAIN_ECONOMY] +
                          arv__followup_effect(p, h, DOMAIN_ECONOMY);
-        double need = needs - net - benefits;
-        int takes = p->takeup[h] < k->takeup_logit + economy;
-        double sa = need >= k->min_need && takes ? need : 0;
-        double disposable = net + benefits + sa;
-        double cu = 1 + 0.5 * (p->n_adults[h] - 1) + 0.3 * p->n_children[h];
+        c.takes_up = p->takeup[h] < k->takeup_logit + economy;
+        struct arv_budget b;
+        arv__budget(k, &c, &b);
+        double needs = b.needs, sa = b.sa, disposable = b.disposable;
 
         /* arrears: shortfall and shocks in, repayment and settlement out */
         double slack = disposable - needs;
@@ -210,15 +211,15 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         double strain = k->s_rho * p->strain[h] + (1 - k->s_rho) * target +
                         gsl_ran_gaussian_ziggurat(g, k->s_sd);
 
-        p->earnings[h] = (float)net;
-        p->benefits[h] = (float)benefits;
+        p->earnings[h] = (float)b.net;
+        p->benefits[h] = (float)b.benefits;
         p->sa_amount[h] = (float)sa;
         p->sa[h] = sa > 0;
         p->sa_history[h] = (uint16_t)(((p->sa_history[h] << 1) | p->sa[h]) & 0xFFF);
         p->disposable[h] = (float)disposable;
         p->needs[h] = (float)needs;
-        p->housing_cost[h] = (float)cost;
-        p->low_income[h] = disposable / cu < k->threshold_month;
+        p->housing_cost[h] = (float)b.cost;
+        p->low_income[h] = (uint8_t)b.low_income;
         p->arrears[h] = (float)arrears;
         p->strain[h] = (float)arv__min(10, arv__max(0, strain));
     }

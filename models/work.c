@@ -18,7 +18,7 @@
 #include <stdlib.h>
 
 #define ALPHA(from, to, v)                                                                       \
-    {"work.alpha." from "_to_" to, ARV_PARAM_DOUBLE, v, -15, 5, "logit",                         \
+    {"work.alpha." from "_to_" to, ARV_PARAM_DOUBLE, v, -50, 5, "logit",                         \
      "Intercept of the monthly move " from " -> " to " (reference adult).", "assumption", NULL,  \
      NULL}
 #define BETA(name, v, desc)                                                                      \

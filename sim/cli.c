@@ -98,15 +98,7 @@ static void scenario_name(const struct arv_params *p, const char *file, char *bu
 static struct arv_params *load_params(const struct arv_registry *reg, const struct opts *o,
                                       const char *file, struct arv_error *err)
 {
-    struct arv_param_group groups[ARV_MAX_MODELS + 4];
-    size_t n = 0;
-    for (size_t k = 0; k < reg->n_engine_groups; k++)
-        groups[n++] = reg->engine_params[k];
-    for (size_t k = 0; k < reg->n_models; k++)
-        if (reg->models[k]->n_params)
-            groups[n++] = (struct arv_param_group){reg->models[k]->params,
-                                                   reg->models[k]->n_params};
-    struct arv_params *p = arv_params_alloc(groups, n);
+    struct arv_params *p = arv_registry_params(reg);
     if (file && arv_params_load(p, file, err) != ARV_OK)
         goto fail_params;
     for (int k = 0; k < o->n_sets; k++)
@@ -683,9 +675,13 @@ static int cmd_help(struct opts *o, const struct arv_registry *reg, int argc, ch
 /* Is name among the space-separated words of list? */
 static bool has_word(const char *list, const char *name, size_t n)
 {
-    for (const char *c = list; (c = strstr(c, name)) != NULL; c += n)
-        if ((c == list || c[-1] == ' ') && (c[n] == ' ' || c[n] == '\0'))
+    for (const char *c = list; *c;) {
+        size_t len = strcspn(c, " ");
+        if (len == n && strncmp(c, name, n) == 0)
             return true;
+        c += len;
+        c += *c == ' ';
+    }
     return false;
 }
 
@@ -742,8 +738,8 @@ static int parse_options(const struct command *c, int argc, char **argv, int fir
         }
     }
     if (o->n_files < c->min_files)
-        return fail("%s: missing %s (usage: %s)", c->name,
-                    c->min_files == 1 ? "scenario file" : "argument", c->usage);
+        return fail("%s: missing %s (see 'arv help %s')", c->name,
+                    c->min_files == 1 ? "scenario file" : "argument", c->name);
     if (o->n_files > c->max_files)
         return fail("%s: unexpected argument '%s'", c->name, o->files[c->max_files]);
     return 0;
@@ -752,7 +748,7 @@ static int parse_options(const struct command *c, int argc, char **argv, int fir
 int arv_cli_main(int argc, char **argv, const struct arv_registry *reg)
 {
     if (argc < 2) {
-        print_usage(stderr);
+        fail("missing command (try 'arv help')");
         return 2;
     }
     if (strcmp(argv[1], "--version") == 0) {

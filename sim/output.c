@@ -83,6 +83,10 @@ int arv_outdir_begin(struct arv_outdir *o, const char *final, struct arv_error *
     if (mkdtemp(o->tmp) == NULL)
         return arv_error_set(err, ARV_EIO, "--out %s: cannot create a directory: %s", o->final,
                              strerror(errno));
+    /* mkdtemp makes it private; the result gets the usual permissions */
+    mode_t mask = umask(0);
+    umask(mask);
+    chmod(o->tmp, 0777 & ~mask);
     return ARV_OK;
 }
 

@@ -15,6 +15,12 @@
 
 #include <nettle/sha2.h>
 
+enum {
+    MAX_STRING = 4096, /* longest STRING value accepted */
+    /* A value as text: a string quoted with every character escaped. */
+    VALUE_BUF = 2 * MAX_STRING + 3,
+};
+
 static void set_default(const struct arv_param_def *d, struct arv_param_value *v)
 {
     v->origin.file = NULL;
@@ -183,8 +189,10 @@ static int range_error(const struct arv_param_def *d, struct arv_param_origin o,
 {
     char w[320];
     where_prefix(o, d->path, w, sizeof w);
-    return arv_error_set(err, ARV_EINVAL, "%s = %s is out of range [%g, %g]%s%s", w, text, d->min,
-                         d->max, d->unit && strcmp(d->unit, "-") ? " " : "",
+    /* %.15g, not %g: six digits would show run.seed's limit 4294967295 as
+     * 4.29497e+09, which is not the limit. */
+    return arv_error_set(err, ARV_EINVAL, "%s = %s is out of range [%.15g, %.15g]%s%s", w, text,
+                         d->min, d->max, d->unit && strcmp(d->unit, "-") ? " " : "",
                          d->unit && strcmp(d->unit, "-") ? d->unit : "");
 }
 
@@ -280,8 +288,9 @@ int arv_params_set_value(struct arv_params *p, const char *path, const char *tex
         v->s = arv_xstrdup(text);
         break;
     case ARV_PARAM_STRING:
-        if (strlen(text) > 4096)
-            return arv_error_set(err, ARV_EINVAL, "%s: string longer than 4096 characters", w);
+        if (strlen(text) > MAX_STRING)
+            return arv_error_set(err, ARV_EINVAL, "%s: string longer than %d characters", w,
+                                 MAX_STRING);
         free(v->s);
         v->s = arv_xstrdup(text);
         break;
@@ -460,7 +469,7 @@ int arv_params_write_cfg(const struct arv_params *p, FILE *f)
                 fprintf(f, "%*s%.*s: {\n", 2 * depth, "", (int)(i - start), path + start);
                 start = i + 1;
             }
-        char buf[4200];
+        char buf[VALUE_BUF];
         long idx = arv_params_find(p, path);
         format_value(sorted[k], &p->values[idx], buf, sizeof buf, true);
         fprintf(f, "%*s%s = %s;\n", 2 * count_dots(path, strlen(path)), "", path + start, buf);
@@ -477,7 +486,8 @@ static void format_range(const struct arv_param_def *d, char *buf, size_t size)
     switch (d->type) {
     case ARV_PARAM_INT:
     case ARV_PARAM_DOUBLE:
-        snprintf(buf, size, "%g – %g", d->min, d->max);
+        /* every digit of the limits (see range_error) */
+        snprintf(buf, size, "%.15g – %.15g", d->min, d->max);
         break;
     case ARV_PARAM_BOOL:
         snprintf(buf, size, "true, false");
@@ -520,7 +530,7 @@ void arv_params_write_markdown(const struct arv_params *p, FILE *f)
             fprintf(f, "| path | type | default | range | unit | description | source |\n");
             fprintf(f, "|---|---|---|---|---|---|---|\n");
         }
-        char def[4200], range[256];
+        char def[VALUE_BUF], range[256];
         struct arv_param_value dv = {0};
         set_default(d, &dv);
         format_value(d, &dv, def, sizeof def, false);
@@ -536,7 +546,7 @@ void arv_params_write_list(const struct arv_params *p, FILE *f)
 {
     for (size_t k = 0; k < p->n; k++) {
         const struct arv_param_def *d = p->defs[k];
-        char val[4200], range[256];
+        char val[VALUE_BUF], range[256];
         format_value(d, &p->values[k], val, sizeof val, false);
         format_range(d, range, sizeof range);
         fprintf(f, "%-44s %-6s %-14s [%s] %s\n", d->path, short_type(d->type), val, range,
@@ -560,4 +570,11 @@ void arv_params_sha256(const struct arv_params *p, char hex[65])
     free(text);
     for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
         snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+}
+
+struct arv_param_origin arv_params_origin(const struct arv_params *p, const char *path)
+{
+    long k = arv_params_find(p, path);
+    assert(k >= 0);
+    return p->values[k].origin;
 }

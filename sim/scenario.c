@@ -11,7 +11,8 @@
  *
  * Bad input of any kind (syntax, binary data, NUL bytes, unknown keys, wrong
  * types, out-of-range values, include loops, missing files, directories,
- * huge files or lines, deep nesting) is reported as "file:line: reason".
+ * huge files or lines, deep nesting, unterminated strings and comments) is
+ * reported as "file:line: reason".
  */
 #include "arv/params.h"
 
@@ -19,6 +20,7 @@
 #include <errno.h>
 #include <libconfig.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,6 +30,7 @@ enum {
     MAX_LINE_BYTES = 16384,
     MAX_INCLUDE_DEPTH = 16,
     MAX_GROUP_DEPTH = 6,
+    MAX_BRACKET_DEPTH = 64, /* libconfig's parser gives up near 5000 */
 };
 
 /* The contract's top-level groups: always valid, even while empty. */
@@ -117,34 +120,145 @@ static void dir_of(const char *path, char *buf, size_t size)
 /*
  * libconfig 1.5 silently wraps integer literals that do not fit in 32 bits
  * unless they carry an L suffix (households = 4294967297 would read as 1).
- * The lexer below checks every integer literal itself; *c is left on the
- * literal's last character.
+ * The lexer below checks every integer literal itself, with its sign
+ * (-2147483648 fits) and in the base libconfig reads it in (decimal, even
+ * with leading zeros, or 0x hex); *c is left on the literal's last
+ * character.
  */
-static int check_integer(const char *file, int line, char **c, struct arv_error *err)
+static int check_integer(const char *file, int line, char **c, bool negative,
+                         struct arv_error *err)
 {
-    char *end;
+    bool hex = (*c)[0] == '0' && ((*c)[1] == 'x' || (*c)[1] == 'X');
+    char *start = negative ? *c - 1 : *c, *end;
     errno = 0;
-    long long v = strtoll(*c, &end, 0);
+    long long v = strtoll(start, &end, hex ? 16 : 10);
     bool overflow = errno == ERANGE;
-    if (*end == '.' || *end == 'e' || *end == 'E') { /* a float: skip it */
+    if (!hex && (*end == '.' || *end == 'e' || *end == 'E')) { /* a float: skip it */
         strtod(*c, &end);
         *c = end - 1;
         return ARV_OK;
     }
     bool wide = *end == 'L';
-    if (overflow || (!wide && v > INT32_MAX))
-        return arv_error_set(err, ARV_EINVAL,
-                             "%s:%d: integer %.*s is too large%s", file, line,
-                             (int)(end - *c < 30 ? end - *c : 30), *c,
+    if (overflow || (!wide && (v > INT32_MAX || v < INT32_MIN)))
+        return arv_error_set(err, ARV_EINVAL, "%s:%d: integer %.*s is too large%s", file, line,
+                             (int)(end - start < 30 ? end - start : 30), start,
                              overflow ? "" : " for a plain integer (write it with an L suffix)");
     *c = (wide ? end : end - 1);
     return ARV_OK;
 }
 
+/* Skips a block comment; *c is left on its closing '/'. libconfig 1.5
+ * accepts a comment that never ends, silently dropping the rest of the
+ * file, so that is an error here (at the line where the comment opens). */
+static int skip_block_comment(const char *file, char **c, int *line, struct arv_error *err)
+{
+    int first = *line;
+    char *q = *c + 2;
+    for (; *q && !(q[0] == '*' && q[1] == '/'); q++)
+        *line += *q == '\n';
+    if (*q == '\0')
+        return arv_error_set(err, ARV_EINVAL, "%s:%d: unterminated /* comment", file, first);
+    *c = q + 1;
+    return ARV_OK;
+}
+
+/* Skips a string literal, which may span lines as in libconfig (so that
+ * text inside it is never taken for a comment or a directive); *c is left
+ * on the closing quote. An unterminated string is reported at the line
+ * where it opens (libconfig would blame the end of the file). */
+static int skip_string(const char *file, char **c, int *line, struct arv_error *err)
+{
+    int first = *line;
+    char *q = *c + 1;
+    for (; *q && *q != '"'; q++) {
+        if (*q == '\\' && q[1])
+            q++;
+        *line += *q == '\n';
+    }
+    if (*q == '\0')
+        return arv_error_set(err, ARV_EINVAL, "%s:%d: unterminated string", file, first);
+    *c = q;
+    return ARV_OK;
+}
+
+/* Is the rest of the line (from c) blank or a comment? */
+static bool rest_is_blank(const char *c)
+{
+    while (*c == ' ' || *c == '\t' || *c == '\r')
+        c++;
+    return *c == '\0' || *c == '\n' || *c == '#' || (c[0] == '/' && (c[1] == '/' || c[1] == '*'));
+}
+
 /*
- * Finds top-level @include lines, blanks them (keeping line numbers) and
- * loads each included file. A small lexer tracks strings, comments and
- * bracket depth so that @include inside a group is reported, not guessed at.
+ * Reports an included file's error as "file:line: in @include "name": ...".
+ * When a long chain of includes does not fit in the message, its middle is
+ * dropped rather than its end, which holds the root cause.
+ */
+static int include_error(struct arv_error *err, const struct arv_error *inner, const char *file,
+                         int line, const char *name)
+{
+    char prefix[400];
+    snprintf(prefix, sizeof prefix, "%.200s:%d: in @include \"%.120s\": ", file, line, name);
+    size_t room = sizeof err->msg - 1 - strlen(prefix), n = strlen(inner->msg);
+    if (n <= room)
+        return arv_error_set(err, inner->status, "%s%s", prefix, inner->msg);
+    return arv_error_set(err, inner->status, "%s... %s", prefix, inner->msg + n - (room - 4));
+}
+
+/*
+ * Loads the file named by the @include directive at *c (relative to the
+ * including file) and blanks the directive, keeping line numbers, so that
+ * libconfig never sees it. *c is left on the directive's closing quote.
+ */
+static int include_directive(struct arv_params *p, const char *file, int line, char **c,
+                             struct include_stack *stack, struct arv_error *err)
+{
+    char *q = *c + 8;
+    while (*q == ' ' || *q == '\t')
+        q++;
+    char *end = *q == '"' ? strchr(q + 1, '"') : NULL;
+    char *eol = strchr(*c, '\n');
+    if (end == NULL || (eol && end > eol))
+        return arv_error_set(err, ARV_EINVAL, "%s:%d: @include expects a quoted file name", file,
+                             line);
+    /* Anything after the name would be dropped or misread: refuse it. */
+    if (!rest_is_blank(end + 1))
+        return arv_error_set(err, ARV_EINVAL,
+                             "%s:%d: unexpected text after @include \"...\" (put it on its own "
+                             "line)",
+                             file, line);
+    char name[PATH_MAX], dir[PATH_MAX], full[2 * PATH_MAX + 1];
+    size_t n = (size_t)(end - q - 1);
+    if (n == 0 || n >= sizeof name)
+        return arv_error_set(err, ARV_EINVAL, "%s:%d: bad @include file name", file, line);
+    memcpy(name, q + 1, n);
+    name[n] = '\0';
+    dir_of(file, dir, sizeof dir);
+    snprintf(full, sizeof full, "%s%s", name[0] == '/' ? "" : dir, name);
+    for (char *b = *c; b <= end; b++)
+        *b = ' ';
+    *c = end;
+    struct arv_error inner;
+    arv_error_init(&inner);
+    if (load_file(p, full, stack, &inner) != ARV_OK)
+        return include_error(err, &inner, file, line, name);
+    return ARV_OK;
+}
+
+/* Can a digit at c start a number (rather than continue a name or one)? */
+static bool starts_number(const char *text, const char *c)
+{
+    return isdigit((unsigned char)*c) &&
+           (c == text || !(isalnum((unsigned char)c[-1]) || c[-1] == '_' || c[-1] == '.'));
+}
+
+/*
+ * Finds top-level @include lines and loads them (include_directive). A
+ * small lexer tracks strings, comments and bracket depth so that @include
+ * inside a group is reported, not guessed at; it also rejects what
+ * libconfig would misread (see check_integer, skip_block_comment) and
+ * bracket nesting deep enough to exhaust libconfig's parser stack, which
+ * would otherwise be reported as "memory exhausted".
  */
 static int process_includes(struct arv_params *p, const char *file, char *text,
                             struct include_stack *stack, struct arv_error *err)
@@ -155,76 +269,37 @@ static int process_includes(struct arv_params *p, const char *file, char *text,
         if (*c == '\n') {
             line++;
             at_line_start = true;
-            continue;
-        }
-        if (*c == ' ' || *c == '\t' || *c == '\r')
-            continue;
-        if (*c == '#' || (c[0] == '/' && c[1] == '/')) {
+        } else if (*c == ' ' || *c == '\t' || *c == '\r') {
+            /* blanks leave at_line_start as it is */
+        } else if (*c == '#' || (c[0] == '/' && c[1] == '/')) {
             while (c[1] && c[1] != '\n')
                 c++;
-            continue;
-        }
-        if (c[0] == '/' && c[1] == '*') {
-            for (c += 2; *c && !(c[0] == '*' && c[1] == '/'); c++)
-                line += *c == '\n';
-            if (!*c)
-                break; /* unterminated comment: libconfig reports it */
-            c++;
-            continue;
-        }
-        if (*c == '"') {
-            for (c++; *c && *c != '"' && *c != '\n'; c++)
-                if (*c == '\\' && c[1] && c[1] != '\n')
-                    c++;
-            if (*c != '"')
-                c--; /* unterminated string: let libconfig report it */
-            at_line_start = false;
-            continue;
-        }
-        if (at_line_start && strncmp(c, "@include", 8) == 0) {
+        } else if (c[0] == '/' && c[1] == '*') {
+            if (skip_block_comment(file, &c, &line, err) != ARV_OK)
+                return err->status;
+        } else if (at_line_start && strncmp(c, "@include", 8) == 0) {
             if (depth != 0)
                 return arv_error_set(err, ARV_EINVAL,
                                      "%s:%d: @include is only allowed at the top level", file,
                                      line);
-            char *q = c + 8;
-            while (*q == ' ' || *q == '\t')
-                q++;
-            char *end = *q == '"' ? strchr(q + 1, '"') : NULL;
-            char *eol = strchr(c, '\n');
-            if (end == NULL || (eol && end > eol))
-                return arv_error_set(err, ARV_EINVAL, "%s:%d: @include expects a quoted file name",
-                                     file, line);
-            char name[PATH_MAX], dir[PATH_MAX], full[2 * PATH_MAX + 1];
-            size_t n = (size_t)(end - q - 1);
-            if (n == 0 || n >= sizeof name)
-                return arv_error_set(err, ARV_EINVAL, "%s:%d: bad @include file name", file,
-                                     line);
-            memcpy(name, q + 1, n);
-            name[n] = '\0';
-            dir_of(file, dir, sizeof dir);
-            snprintf(full, sizeof full, "%s%s", name[0] == '/' ? "" : dir, name);
-            /* blank the directive so libconfig never sees it */
-            for (char *b = c; *b && *b != '\n'; b++)
-                *b = ' ';
-            struct arv_error inner;
-            arv_error_init(&inner);
-            if (load_file(p, full, stack, &inner) != ARV_OK)
-                return arv_error_set(err, inner.status, "%s:%d: in @include \"%s\": %s", file,
-                                     line, name, inner.msg);
-            c = eol ? eol - 1 : c + strlen(c) - 1;
-            continue;
-        }
-        at_line_start = false;
-        if (isdigit((unsigned char)*c) && (c == text || !(isalnum((unsigned char)c[-1]) ||
-                                                          c[-1] == '_' || c[-1] == '.'))) {
-            if (check_integer(file, line, &c, err) != ARV_OK)
+            if (include_directive(p, file, line, &c, stack, err) != ARV_OK)
                 return err->status;
-            continue;
+            at_line_start = false;
+        } else {
+            at_line_start = false;
+            if (*c == '"') {
+                if (skip_string(file, &c, &line, err) != ARV_OK)
+                    return err->status;
+            } else if (starts_number(text, c)) {
+                bool negative = c > text && c[-1] == '-';
+                if (check_integer(file, line, &c, negative, err) != ARV_OK)
+                    return err->status;
+            } else if ((*c == '{' || *c == '(' || *c == '[') && ++depth > MAX_BRACKET_DEPTH)
+                return arv_error_set(err, ARV_EINVAL, "%s:%d: brackets nested more than %d deep",
+                                     file, line, MAX_BRACKET_DEPTH);
+            else if (*c == '}' || *c == ')' || *c == ']')
+                depth--;
         }
-        if (*c == '{' || *c == '(' || *c == '[')
-            depth++;
-        else if (*c == '}' || *c == ')' || *c == ']')
-            depth--;
     }
     return ARV_OK;
 }
@@ -267,6 +342,13 @@ static const char *libconfig_type(int t)
     }
 }
 
+static const char *want_name(enum arv_param_type t)
+{
+    static const char *const names[] = {"an integer", "a number", "true or false", "a string",
+                                        "a string"};
+    return names[t];
+}
+
 static int apply_scalar(struct arv_params *p, const char *file, const char *path,
                         config_setting_t *s, struct arv_error *err)
 {
@@ -290,6 +372,10 @@ static int apply_scalar(struct arv_params *p, const char *file, const char *path
         break;
     case CONFIG_TYPE_FLOAT:
         ok = want == ARV_PARAM_DOUBLE;
+        /* libconfig reads 1e400 as inf without a word */
+        if (ok && !isfinite(config_setting_get_float(s)))
+            return arv_error_set(err, ARV_EINVAL, "%s:%d: %s: number too large for a double",
+                                 file, line, path);
         snprintf(text, sizeof text, "%.17g", config_setting_get_float(s));
         break;
     case CONFIG_TYPE_BOOL:
@@ -303,14 +389,38 @@ static int apply_scalar(struct arv_params *p, const char *file, const char *path
     default:
         break;
     }
-    if (!ok) {
-        static const char *const want_names[] = {"an integer", "a number", "true or false",
-                                                 "a string", "a string"};
+    if (!ok)
         return arv_error_set(err, ARV_EINVAL, "%s:%d: %s expects %s, got %s", file, line, path,
-                             want_names[want], libconfig_type(t));
-    }
+                             want_name(want), libconfig_type(t));
     struct arv_param_origin o = {file, line};
     return arv_params_set_value(p, path, text, o, err);
+}
+
+/* May path (a group at depth, inside prefix) hold settings? */
+static int check_group(const struct arv_params *p, const char *file, int line, const char *prefix,
+                       const char *path, int depth, struct arv_error *err)
+{
+    long k = arv_params_find(p, path);
+    if (k >= 0) /* a parameter written as a group */
+        return arv_error_set(err, ARV_EINVAL, "%s:%d: %s expects %s, got a group", file, line,
+                             path, want_name(p->defs[k]->type));
+    if (depth + 1 >= MAX_GROUP_DEPTH)
+        return arv_error_set(err, ARV_EINVAL, "%s:%d: groups nested too deeply", file, line);
+    char sub[520];
+    snprintf(sub, sizeof sub, "%s.", path);
+    if ((depth == 0 && is_top_group(path)) || known_group(p, sub))
+        return ARV_OK;
+    const char *sug = arv_params_suggest(p, path);
+    char guess[256] = "";
+    if (sug) {
+        /* suggest the group, not a leaf, when the guess is a group; the
+         * guess may be shorter than prefix (a leaf from another group) */
+        size_t skip = strlen(prefix) < strlen(sug) ? strlen(prefix) : strlen(sug);
+        const char *dot = strchr(sug + skip, '.');
+        int len = dot ? (int)(dot - sug) : (int)strlen(sug);
+        snprintf(guess, sizeof guess, " (did you mean '%.*s'?)", len, sug);
+    }
+    return arv_error_set(err, ARV_EINVAL, "%s:%d: unknown group '%s'%s", file, line, path, guess);
 }
 
 static int apply_group(struct arv_params *p, const char *file, const char *prefix,
@@ -334,22 +444,10 @@ static int apply_group(struct arv_params *p, const char *file, const char *prefi
                 return err->status;
             continue;
         }
-        if (depth + 1 >= MAX_GROUP_DEPTH)
-            return arv_error_set(err, ARV_EINVAL, "%s:%d: groups nested too deeply", file, line);
         char sub[520];
         snprintf(sub, sizeof sub, "%s.", path);
-        if (!(depth == 0 && is_top_group(name)) && !known_group(p, sub)) {
-            const char *sug = arv_params_suggest(p, path);
-            char guess[256] = "";
-            if (sug) {
-                /* suggest the group, not a leaf, when the guess is a group */
-                const char *dot = strchr(sug + strlen(prefix), '.');
-                int len = dot ? (int)(dot - sug) : (int)strlen(sug);
-                snprintf(guess, sizeof guess, " (did you mean '%.*s'?)", len, sug);
-            }
-            return arv_error_set(err, ARV_EINVAL, "%s:%d: unknown group '%s'%s", file, line, path,
-                                 guess);
-        }
+        if (check_group(p, file, line, prefix, path, depth, err) != ARV_OK)
+            return err->status;
         if (apply_group(p, file, sub, s, depth + 1, err) != ARV_OK)
             return err->status;
     }

@@ -114,6 +114,20 @@ static void alloc_results(struct arv_world *w)
     }
 }
 
+struct arv_params *arv_registry_params(const struct arv_registry *reg)
+{
+    struct arv_param_group groups[ARV_MAX_MODELS + 4];
+    size_t n = 0;
+    assert(reg->n_engine_groups <= 4);
+    for (size_t k = 0; k < reg->n_engine_groups; k++)
+        groups[n++] = reg->engine_params[k];
+    for (size_t k = 0; k < reg->n_models; k++)
+        if (reg->models[k]->n_params)
+            groups[n++] = (struct arv_param_group){reg->models[k]->params,
+                                                   reg->models[k]->n_params};
+    return arv_params_alloc(groups, n);
+}
+
 struct arv_world *arv_world_alloc(const struct arv_registry *reg, const struct arv_params *params,
                                   struct arv_error *err)
 {

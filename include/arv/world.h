@@ -167,6 +167,10 @@ struct arv_world {
     void *hook_ctx;
 };
 
+/* The parameter table of a registry (engine groups, then each model's), all
+ * values at their defaults. Never NULL; free with arv_params_free. */
+struct arv_params *arv_registry_params(const struct arv_registry *reg);
+
 /* Builds a world: loads nothing, reads the run settings and calls every
  * model's setup. Returns NULL with err set on failure (having freed what it
  * built). The params must outlive the world. */

@@ -1,0 +1,54 @@
+/*
+ * The income rules of income.c as a pure function, so that benefit rules can
+ * be checked against hand-computed cases.
+ */
+#ifndef ARV_INCOME_H
+#define ARV_INCOME_H
+
+#include "household.h"
+
+struct arv_income_rules {
+    double tax, part, programme, child_benefit;          /* share, share, NOK, NOK */
+    double sa_single, sa_couple, sa_child[3];            /* guideline rates, NOK/month */
+    double takeup_logit, min_need;                       /* log-odds; NOK */
+    double rent[N_HOUSING], rent_person, ha_rate, ha_own; /* NOK; NOK; shares */
+    double threshold_month;                              /* EU-60 per unit, NOK/month */
+    double shock_rate, shock_mean, shortfall, repay, settle_logit;
+    double s_base, s_gap, s_arrears, s_sa, s_econ, s_rho, s_sd; /* strain */
+};
+
+/* A household's month as the rules see it. */
+struct arv_budget_case {
+    int adults;      /* 1 or 2 */
+    int children[3]; /* children aged 0-5, 6-10, 11-17 (the guideline's bands) */
+    int housing;     /* enum arv_housing */
+    double gross;     /* gross earnings, NOK/month */
+    double programme; /* programme benefit, NOK/month */
+    int takes_up;    /* claims SA when in need */
+};
+
+/* The month's budget, NOK/month. */
+struct arv_budget {
+    double cost;        /* housing cost */
+    double allowance;   /* housing allowance */
+    double net;         /* earnings after tax */
+    double benefits;    /* programme + child benefit + housing allowance */
+    double needs;       /* guideline norm + housing cost */
+    double sa;          /* social assistance: needs - net - benefits if at least
+                           income.sa_min_need and taken up, else 0 */
+    double disposable;  /* net + benefits + sa */
+    double equivalised; /* disposable per EU consumption unit (1 / 0.5 / 0.3) */
+    int low_income;     /* equivalised below the EU-60 threshold */
+};
+
+/* Guideline age band of a child aged age_months: 0-5, 6-10, 11-17 years. */
+static inline int arv__sa_child_band(int age_months)
+{
+    return age_months < 72 ? 0 : age_months < 132 ? 1 : 2;
+}
+
+void arv__income_rules_read(const struct arv_params *p, struct arv_income_rules *k);
+void arv__budget(const struct arv_income_rules *k, const struct arv_budget_case *c,
+                 struct arv_budget *b);
+
+#endif

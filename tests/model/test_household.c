@@ -1,0 +1,407 @@
+/*
+ * The household model: benefit rules against hand-computed cases, limiting
+ * cases, statistical checks with fixed seeds (tolerances k sd / sqrt(n)),
+ * the trial sample against its targets, office effects and the ICC, and
+ * improvement in both arms with every follow-up effect at zero.
+ */
+#include "testing.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arv/cli.h"
+#include "arv/params.h"
+#include "household.h"
+#include "income.h"
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static struct arv_params *params_with(const char *scenario, const char *const *sets)
+{
+    struct arv_params *p = arv_registry_params(&arv_registry_default);
+    struct arv_error err;
+    arv_error_init(&err);
+    if (scenario && arv_params_load(p, scenario, &err) != ARV_OK)
+        fail_msg("%s", err.msg);
+    for (size_t k = 0; sets && sets[k]; k++)
+        if (arv_params_set(p, sets[k], &err) != ARV_OK)
+            fail_msg("%s", err.msg);
+    return p;
+}
+
+static struct arv_world *world_of(const struct arv_params *p)
+{
+    struct arv_error err;
+    arv_error_init(&err);
+    struct arv_world *w = arv_world_alloc(&arv_registry_default, p, &err);
+    if (w == NULL)
+        fail_msg("%s", err.msg);
+    return w;
+}
+
+/* Mean over replicates of summary metric `name` for group g at month m. */
+static double summary(const struct arv_world *w, const char *name, int g, int month)
+{
+    int m = arv_world_metric(w, name);
+    assert_true(m >= 0);
+    const struct arv_results *r = &w->results[ARV_TABLE_SUMMARY];
+    double sum = 0;
+    int n = 0;
+    for (int rep = 0; rep < r->reps; rep++) {
+        double v = r->value[(((size_t)rep * r->n_times + month / w->report_every) * r->n_groups +
+                             g) * r->n_metrics + w->metric_table_index[m]];
+        if (!isnan(v)) {
+            sum += v;
+            n++;
+        }
+    }
+    return n ? sum / n : NAN;
+}
+
+/* Mean and standard error over replicates of (month b - month a). */
+static void change(const struct arv_world *w, const char *name, int g, int a, int b,
+                   double *mean, double *se)
+{
+    int m = arv_world_metric(w, name);
+    const struct arv_results *r = &w->results[ARV_TABLE_SUMMARY];
+    double s = 0, s2 = 0;
+    for (int rep = 0; rep < r->reps; rep++) {
+        size_t base = (size_t)rep * r->n_times;
+        size_t ia = ((base + a) * r->n_groups + g) * r->n_metrics + w->metric_table_index[m];
+        size_t ib = ((base + b) * r->n_groups + g) * r->n_metrics + w->metric_table_index[m];
+        double d = r->value[ib] - r->value[ia];
+        s += d;
+        s2 += d * d;
+    }
+    *mean = s / r->reps;
+    *se = sqrt((s2 / r->reps - *mean * *mean) / (r->reps - 1));
+}
+
+/* ---- benefit rules (guideline rates 2019, sources.md G22) -------------- */
+
+static struct arv_income_rules default_rules(void)
+{
+    struct arv_params *p = arv_registry_params(&arv_registry_default);
+    struct arv_income_rules k;
+    arv__income_rules_read(p, &k);
+    arv_params_free(p);
+    return k;
+}
+
+/* A couple with children aged 3 and 8 in municipal housing and no income:
+ * norm 10,250 + 2,400 + 3,100 = 15,750; housing 8,000 + 4 x 1,200 =
+ * 12,800; needs 28,550. Housing allowance 0.7 x 12,800 = 8,960, child
+ * benefit 2 x 1,054 = 2,108; SA = 28,550 - 11,068 = 17,482 and disposable
+ * income equals the needs exactly. */
+static void test_zero_income_topped_up_to_norm(void **state)
+{
+    struct arv_income_rules k = default_rules();
+    struct arv_budget_case c = {.adults = 2, .children = {1, 1, 0},
+                                .housing = HOUSING_MUNICIPAL, .takes_up = 1};
+    struct arv_budget b;
+    arv__budget(&k, &c, &b);
+    assert_near(b.cost, 12800, 1e-9);
+    assert_near(b.allowance, 8960, 1e-9);
+    assert_near(b.needs, 28550, 1e-9);
+    assert_near(b.sa, 17482, 1e-9);
+    assert_near(b.disposable, b.needs, 1e-9);
+    /* equivalised 28,550 / 2.1 = 13,595 < 212,000 / 12: low income */
+    assert_near(b.equivalised, 28550 / 2.1, 1e-9);
+    assert_int_equal(b.low_income, 1);
+}
+
+/* A single parent with a child of 12 in a stable private rental earning
+ * 40,000 gross: housing 11,000 + 2 x 1,200 = 13,400; allowance
+ * 0.7 x (13,400 - 0.25 x 40,000) = 2,380; net 30,000; needs
+ * 6,150 + 4,000 + 13,400 = 23,550 < 30,000 + 1,054 + 2,380: no SA. */
+static void test_family_above_norm_gets_none(void **state)
+{
+    struct arv_income_rules k = default_rules();
+    struct arv_budget_case c = {.adults = 1, .children = {0, 0, 1},
+                                .housing = HOUSING_PRIVATE_STABLE, .gross = 40000,
+                                .takes_up = 1};
+    struct arv_budget b;
+    arv__budget(&k, &c, &b);
+    assert_near(b.allowance, 2380, 1e-9);
+    assert_near(b.needs, 23550, 1e-9);
+    assert_near(b.sa, 0, 0);
+    assert_near(b.disposable, 30000 + 1054 + 2380, 1e-9);
+}
+
+/* Part of the norm covered: SA pays exactly the rest; a family that does
+ * not claim gets nothing; a need below income.sa_min_need is not paid. */
+static void test_partial_need_and_takeup(void **state)
+{
+    struct arv_income_rules k = default_rules();
+    /* single, two children 0-5, owner (no allowance), programme benefit */
+    struct arv_budget_case c = {.adults = 1, .children = {2, 0, 0}, .housing = HOUSING_OWNER,
+                                .programme = 13000, .takes_up = 1};
+    struct arv_budget b;
+    arv__budget(&k, &c, &b);
+    double needs = 6150 + 2 * 2400 + 9000 + 3 * 1200;
+    assert_near(b.needs, needs, 1e-9);
+    assert_near(b.sa, needs - 13000 - 2 * 1054, 1e-9);
+    c.takes_up = 0;
+    arv__budget(&k, &c, &b);
+    assert_near(b.sa, 0, 0);
+    assert_near(b.disposable, 13000 + 2 * 1054, 1e-9);
+    /* need of 300 NOK < 500 NOK minimum */
+    c.takes_up = 1;
+    c.programme = needs - 2 * 1054 - 300;
+    arv__budget(&k, &c, &b);
+    assert_near(b.sa, 0, 0);
+}
+
+/* Temporary housing: the household pays a fixed amount, no allowance. */
+static void test_temporary_housing_cost(void **state)
+{
+    struct arv_income_rules k = default_rules();
+    struct arv_budget_case c = {.adults = 2, .children = {0, 0, 3},
+                                .housing = HOUSING_TEMPORARY, .takes_up = 1};
+    struct arv_budget b;
+    arv__budget(&k, &c, &b);
+    assert_near(b.cost, 3000, 1e-9);
+    assert_near(b.allowance, 0, 0);
+    assert_near(b.needs, 10250 + 3 * 4000 + 3000, 1e-9);
+}
+
+/* ---- limiting cases ----------------------------------------------------- */
+
+/* With every transition probability zero nothing moves: work and housing
+ * states, household size and children are as at month 0 after two years. */
+static void test_probability_zero_no_transitions(void **state)
+{
+    static const char *const sets[] = {
+        "population.households=3000", "run.burn_in=0", "run.months=24",
+        "demography.birth_rate=0", "demography.partnership_rate=0",
+        "demography.separation_rate=0", "housing.churn_insecure=0",
+        "followup.eligibility=none", NULL};
+    struct arv_params *p = params_with(FIXTURE("../../scenarios/holf_trial.cfg"), sets);
+    struct arv_error err;
+    arv_error_init(&err);
+    const char *from_work[] = {"inactive", "seeking", "programme", "part_time", "full_time"};
+    const char *from_housing[] = {"temporary", "municipal", "private_insecure", "private_stable",
+                                  "owner"};
+    char buf[160];
+    for (int i = 0; i < 5; i++)
+        for (int j = 0; j < 5; j++) {
+            if (i == j)
+                continue;
+            snprintf(buf, sizeof buf, "work.alpha.%s_to_%s=-50", from_work[i], from_work[j]);
+            assert_int_equal(arv_params_set(p, buf, &err), ARV_OK);
+            snprintf(buf, sizeof buf, "housing.alpha.%s_to_%s=-50", from_housing[i],
+                     from_housing[j]);
+            assert_int_equal(arv_params_set(p, buf, &err), ARV_OK);
+        }
+    struct arv_world *w = world_of(p);
+    arv_world_start(w, 0);
+    const struct arv_pop *pop = arv__pop(w);
+    size_t n = w->n_households;
+    uint8_t *work0 = malloc(n * ARV_MAX_ADULTS), *housing0 = malloc(n), *adults0 = malloc(n);
+    memcpy(work0, pop->work, n * ARV_MAX_ADULTS);
+    memcpy(housing0, pop->housing, n);
+    memcpy(adults0, pop->n_adults, n);
+    size_t moves = 0;
+    for (int m = 0; m < 24; m++) {
+        arv_world_step(w);
+        for (size_t h = 0; h < n; h++)
+            moves += pop->moved[h];
+    }
+    for (size_t h = 0; h < n; h++) {
+        assert_int_equal(pop->housing[h], housing0[h]);
+        assert_int_equal(pop->n_adults[h], adults0[h]);
+        for (int a = 0; a < adults0[h]; a++)
+            assert_int_equal(pop->work[ARV_MAX_ADULTS * h + a], work0[ARV_MAX_ADULTS * h + a]);
+        for (int c = 0; c < ARV_MAX_CHILDREN; c++)
+            assert_true(pop->child_age[ARV_MAX_CHILDREN * h + c] != 0); /* no births */
+    }
+    assert_int_equal(moves, 0);
+    free(work0);
+    free(housing0);
+    free(adults0);
+    arv_world_free(w);
+    arv_params_free(p);
+}
+
+/* ---- statistical checks ------------------------------------------------- */
+
+/* With every covariate, office and duration effect at zero, the monthly
+ * share of inactive adults who start seeking equals the multinomial-logit
+ * probability exp(a) / (1 + sum exp(a_j)), within 4 sd / sqrt(n). */
+static void test_work_transition_frequency(void **state)
+{
+    static const char *const sets[] = {
+        "population.households=20000", "run.burn_in=0", "offices.sd_work=0",
+        "offices.unemployment_sd=0", "work.duration=0", "work.beta.upper_secondary=0",
+        "work.beta.tertiary=0", "work.beta.somalia=0", "work.beta.eritrea=0", "work.beta.iraq=0",
+        "work.beta.afghanistan=0", "work.beta.other=0", "work.beta.years_norway=0",
+        "work.beta.barrier=0", "work.beta.child_under_3=0", "followup.eligibility=none", NULL};
+    struct arv_params *p = params_with(NULL, sets);
+    struct arv_world *w = world_of(p);
+    double a[4] = {arv_params_double(p, "work.alpha.inactive_to_seeking"),
+                   arv_params_double(p, "work.alpha.inactive_to_programme"),
+                   arv_params_double(p, "work.alpha.inactive_to_part_time"),
+                   arv_params_double(p, "work.alpha.inactive_to_full_time")};
+    double total = 1;
+    for (int j = 0; j < 4; j++)
+        total += exp(a[j]);
+    double expect = exp(a[0]) / total;
+    arv_world_start(w, 0);
+    const struct arv_pop *pop = arv__pop(w);
+    size_t n = w->n_households * ARV_MAX_ADULTS;
+    uint8_t *before = malloc(n), *present = malloc(n);
+    double at_risk = 0, moved = 0;
+    for (int m = 0; m < 6; m++) {
+        memcpy(before, pop->work, n);
+        for (size_t i = 0; i < n; i++)
+            present[i] = (uint8_t)(i % ARV_MAX_ADULTS < pop->n_adults[i / ARV_MAX_ADULTS]);
+        arv_world_step(w);
+        for (size_t i = 0; i < n; i++)
+            if (present[i] && before[i] == WORK_INACTIVE &&
+                i % ARV_MAX_ADULTS < pop->n_adults[i / ARV_MAX_ADULTS]) {
+                at_risk++;
+                moved += pop->work[i] == WORK_SEEKING;
+            }
+    }
+    double observed = moved / at_risk;
+    assert_true(at_risk > 10000);
+    assert_near(observed, expect, 4 * sqrt(expect * (1 - expect) / at_risk));
+    free(before);
+    free(present);
+    arv_world_free(w);
+    arv_params_free(p);
+}
+
+/* ---- the trial sample --------------------------------------------------- */
+
+/* The enrolled families match the HOLF trial: 15 HOLF and 14 local-practice
+ * offices (H02, H03), about 383 and 360 families (H11, H12), 78% immigrant
+ * background (H13), 49% primary school or less (H15), 1-4 children and on
+ * SA in at least 6 of the last 12 months (H17, H18). */
+static void test_trial_sample(void **state)
+{
+    static const char *const sets[] = {"run.months=1", NULL};
+    struct arv_params *p = params_with(FIXTURE("../../scenarios/holf_trial.cfg"), sets);
+    struct arv_world *w = world_of(p);
+    double n = 0, imm = 0, primary = 0, holf = 0, coord = 0;
+    const int reps = 4;
+    for (int rep = 0; rep < reps; rep++) {
+        arv_world_start(w, (uint32_t)rep);
+        const struct arv_pop *pop = arv__pop(w);
+        int arms[N_ARMS] = {0};
+        for (int o = 0; o < pop->n_offices; o++)
+            arms[pop->offices[o].arm]++;
+        assert_int_equal(arms[ARM_HOLF], 15);
+        assert_int_equal(arms[ARM_COORDINATOR], 14);
+        for (size_t h = 0; h < w->n_households; h++) {
+            if (pop->group[h] == GROUP_NONE)
+                continue;
+            n++;
+            imm += pop->origin[h] != ORIGIN_NORWAY;
+            primary += pop->education[ARV_MAX_ADULTS * h] == EDU_PRIMARY;
+            holf += pop->group[h] == GROUP_HOLF;
+            coord += pop->group[h] == GROUP_COORDINATOR;
+            assert_true(pop->n_children[h] >= 1 && pop->n_children[h] <= 4);
+            assert_true(pop->sa[h]);
+            assert_true(__builtin_popcount(pop->sa_history[h] & 0xFFFu) >= 6);
+            if (pop->group[h] != GROUP_USUAL)
+                assert_int_equal(pop->followup_month[h], 0);
+        }
+    }
+    assert_near(imm / n, 0.78, 4 * sqrt(0.78 * 0.22 / n));
+    assert_near(primary / n, 0.49, 4 * sqrt(0.49 * 0.51 / n));
+    /* at most 26 drawn per office; the pool leaves few offices short */
+    assert_true(holf / reps <= 15 * 26 && holf / reps > 383 * 0.95);
+    assert_true(coord / reps <= 14 * 26 && coord / reps > 360 * 0.95);
+    arv_world_free(w);
+    arv_params_free(p);
+}
+
+/* ---- office effects and the ICC ----------------------------------------- */
+
+static double icc_employment(double sd_work, int reps)
+{
+    char sd[64], r[64];
+    snprintf(sd, sizeof sd, "offices.sd_work=%g", sd_work);
+    snprintf(r, sizeof r, "run.reps=%d", reps);
+    const char *const sets[] = {sd, r, "run.months=12", "offices.sd_economy=0",
+                                "offices.sd_housing=0", "offices.sd_children=0",
+                                "offices.unemployment_sd=0", NULL};
+    struct arv_params *p = params_with(FIXTURE("../../scenarios/holf_trial.cfg"), sets);
+    struct arv_world *w = world_of(p);
+    arv_world_run(w);
+    int m = arv_world_metric(w, "icc_employment");
+    const struct arv_results *t = &w->results[ARV_TABLE_TOTALS];
+    double s = 0;
+    for (int rep = 0; rep < reps; rep++)
+        s += t->value[(size_t)rep * t->n_groups * t->n_metrics + w->metric_table_index[m]];
+    arv_world_free(w);
+    arv_params_free(p);
+    return s / reps;
+}
+
+/* Without office effects the estimated ICC is near zero (the ANOVA
+ * estimator's sampling mean is about -1/(n0 - 1) there); larger office
+ * effects give a larger ICC, near the latent 0.046 at the default 0.4. */
+static void test_icc_follows_office_effects(void **state)
+{
+    double none = icc_employment(0.0, 8), mid = icc_employment(0.4, 8),
+           big = icc_employment(1.0, 8);
+    assert_true(fabs(none) < 0.015);
+    assert_true(mid > none + 0.01 && mid < 0.12);
+    assert_true(big > mid + 0.03);
+}
+
+/* ---- mechanism: both arms improve with zero effects --------------------- */
+
+/* Every follow-up effect at zero: from month 0 to 12 financial strain falls
+ * and children's inclusion rises in both trial arms, by more than 3
+ * standard errors over 12 replicates (eligibility selects families at a
+ * low point; see docs/model.md). */
+static void test_both_arms_improve_without_effects(void **state)
+{
+    static const char *const sets[] = {
+        "run.months=12", "run.reps=12",
+        "followup.coordinator.effect.work=0", "followup.coordinator.effect.housing=0",
+        "followup.coordinator.effect.economy=0", "followup.coordinator.effect.children=0",
+        "followup.holf.effect.work=0", "followup.holf.effect.housing=0",
+        "followup.holf.effect.economy=0", "followup.holf.effect.children=0", NULL};
+    struct arv_params *p = params_with(FIXTURE("../../scenarios/holf_trial.cfg"), sets);
+    struct arv_world *w = world_of(p);
+    arv_world_run(w);
+    const int arms[] = {GROUP_COORDINATOR, GROUP_HOLF};
+    for (int k = 0; k < 2; k++) {
+        double d, se;
+        change(w, "financial_strain_mean", arms[k], 0, 12, &d, &se);
+        if (!(d < -3 * se))
+            fail_msg("group %d: strain change %g (se %g) is not a clear fall", arms[k], d, se);
+        change(w, "child_inclusion_mean", arms[k], 0, 12, &d, &se);
+        if (!(d > 3 * se))
+            fail_msg("group %d: inclusion change %g (se %g) is not a clear rise", arms[k], d, se);
+        change(w, "survey_financial_strain_mean", arms[k], 0, 12, &d, &se);
+        if (!(d < 0))
+            fail_msg("group %d: reported strain did not fall (%g)", arms[k], d);
+    }
+    /* and with zero effects the arms do not differ at month 12 beyond noise */
+    double diff = summary(w, "employment_rate", GROUP_HOLF, 12) -
+                  summary(w, "employment_rate", GROUP_COORDINATOR, 12);
+    assert_true(fabs(diff) < 0.05);
+    arv_world_free(w);
+    arv_params_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_zero_income_topped_up_to_norm),
+        cmocka_unit_test(test_family_above_norm_gets_none),
+        cmocka_unit_test(test_partial_need_and_takeup),
+        cmocka_unit_test(test_temporary_housing_cost),
+        cmocka_unit_test(test_probability_zero_no_transitions),
+        cmocka_unit_test(test_work_transition_frequency),
+        cmocka_unit_test(test_trial_sample),
+        cmocka_unit_test(test_icc_follows_office_effects),
+        cmocka_unit_test(test_both_arms_improve_without_effects),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
