@@ -11,8 +11,17 @@
  * child drop out with probability children.drop_on_move.
  * Inclusion: x' = rho x + (1 - rho) m + sd e, with the level
  *   m = trait + c_part participation + c_low low income + c_temp temporary
- *     + c_insecure insecure rental + c_move moved + office effect
- *     + follow-up effect (children domain).
+ *     + c_insecure insecure rental + c_move moved + c_stress stress
+ *     + office effect + follow-up effect (children domain).
+ *
+ * Family stress is updated here, after every phase that produces events:
+ *   stress' = rho_s stress + sum of the impulses of this month's events
+ * (separation, an adult's job loss, an expense shock, eviction into
+ * temporary housing). It is what makes a family's worst months transitory:
+ * families often come to social assistance after such events, and
+ * eligibility for follow-up (months on SA) then selects them while stress
+ * is high, so strain and inclusion recover afterwards whatever the
+ * follow-up does.
  */
 #include "household.h"
 
@@ -54,6 +63,17 @@ static const struct arv_param_def defs[] = {
         "Inclusion level shift in insecure private rental."),
     NUM("children.inclusion.move", -0.5, -5, 5, "score",
         "Inclusion level shift in a month with a move."),
+    NUM("children.inclusion.stress", -0.3, -5, 5, "score per unit",
+        "Inclusion level shift per unit of family stress."),
+    NUM("children.stress.persistence", 0.85, 0, 0.999, "-",
+        "Monthly persistence of family stress after an adverse event."),
+    NUM("children.stress.separation", 1.0, 0, 10, "units", "Stress impulse of a separation."),
+    NUM("children.stress.job_loss", 1.0, 0, 10, "units",
+        "Stress impulse of an adult's job loss."),
+    NUM("children.stress.shock", 0.5, 0, 10, "units",
+        "Stress impulse of an unexpected expense."),
+    NUM("children.stress.eviction", 1.5, 0, 10, "units",
+        "Stress impulse of a move into temporary housing."),
 };
 
 static const struct arv_metric_def metrics[] = {
@@ -64,7 +84,8 @@ static const struct arv_metric_def metrics[] = {
 
 struct kids {
     double enter[2], exit[2], b_low, b_imm, b_temp, drop_on_move;
-    double rho, sd, c_part, c_low, c_temp, c_insecure, c_move;
+    double rho, sd, c_part, c_low, c_temp, c_insecure, c_move, c_stress;
+    double stress_rho, impulse[16]; /* stress impulse of each event combination */
 };
 
 static int setup(struct arv_world *w, struct arv_error *err)
@@ -86,6 +107,15 @@ static int setup(struct arv_world *w, struct arv_error *err)
     k->c_temp = arv_params_double(p, "children.inclusion.temporary");
     k->c_insecure = arv_params_double(p, "children.inclusion.insecure");
     k->c_move = arv_params_double(p, "children.inclusion.move");
+    k->c_stress = arv_params_double(p, "children.inclusion.stress");
+    k->stress_rho = arv_params_double(p, "children.stress.persistence");
+    double sep = arv_params_double(p, "children.stress.separation"),
+           job = arv_params_double(p, "children.stress.job_loss"),
+           shock = arv_params_double(p, "children.stress.shock"),
+           evict = arv_params_double(p, "children.stress.eviction");
+    for (int e = 0; e < 16; e++)
+        k->impulse[e] = sep * !!(e & EVENT_SEPARATION) + job * !!(e & EVENT_JOB_LOSS) +
+                        shock * !!(e & EVENT_SHOCK) + evict * !!(e & EVENT_EVICTION);
     arv_world_set_state(w, &arv_model_children, k);
     return ARV_OK;
 }
@@ -106,6 +136,8 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     for (size_t h = begin; h < end; h++) {
         int hs = p->housing[h];
         const struct arv_office *of = &p->offices[p->office[h]];
+        double stress = k->stress_rho * p->stress[h] + k->impulse[p->events[h] & 15];
+        p->stress[h] = (float)stress;
         double fu = arv__followup_effect(p, h, DOMAIN_CHILDREN);
         double barriers = k->b_low * p->low_income[h] +
                           k->b_imm * (p->origin[h] != ORIGIN_NORWAY) +
@@ -113,7 +145,8 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         double level_household = k->c_low * p->low_income[h] +
                                  k->c_temp * (hs == HOUSING_TEMPORARY) +
                                  k->c_insecure * (hs == HOUSING_PRIVATE_INSECURE) +
-                                 k->c_move * p->moved[h] + of->effect[DOMAIN_CHILDREN] + fu;
+                                 k->c_move * p->moved[h] + k->c_stress * stress +
+                                 of->effect[DOMAIN_CHILDREN] + fu;
         /* switching probabilities [band][participating], computed when first needed */
         double p_switch[2][2] = {{-1, -1}, {-1, -1}};
         for (int c = 0; c < ARV_MAX_CHILDREN; c++) {

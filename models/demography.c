@@ -53,6 +53,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     uint32_t month = arv__key_month(w);
     for (size_t h = begin; h < end; h++) {
         arv_rng_seek(&r, ARV_STREAM_DEMOGRAPHY, (uint32_t)h, month);
+        p->events[h] = 0; /* the month's events start here */
         size_t c0 = (size_t)ARV_MAX_CHILDREN * h;
         int free_slot = -1;
         for (int k = 0; k < ARV_MAX_CHILDREN; k++) {
@@ -88,6 +89,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
             p->work_months[a1] = 0;
         } else if (p->n_adults[h] == 2 && u_partner < d->separate) {
             p->n_adults[h] = 1;
+            p->events[h] |= EVENT_SEPARATION;
         }
     }
 }

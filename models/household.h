@@ -19,7 +19,7 @@
 #include "arv/rng.h"
 #include "arv/world.h"
 
-enum { ARV_MAX_ADULTS = 2, ARV_MAX_CHILDREN = 8 };
+enum { ARV_MAX_ADULTS = 2, ARV_MAX_CHILDREN = 8, ARV_INCOME_MONTHS = 36 };
 
 enum arv_origin {
     ORIGIN_NORWAY, ORIGIN_SOMALIA, ORIGIN_ERITREA, ORIGIN_IRAQ, ORIGIN_AFGHANISTAN, ORIGIN_OTHER,
@@ -35,6 +35,14 @@ enum arv_housing {
 enum arv_arm { ARM_USUAL, ARM_COORDINATOR, ARM_HOLF, N_ARMS };
 enum arv_group { GROUP_NONE = -1, GROUP_ALL = 0, GROUP_USUAL = 1, GROUP_COORDINATOR = 2,
                  GROUP_HOLF = 3 };
+/* Adverse events of a month (demography clears them first each month). */
+enum arv_event {
+    EVENT_SEPARATION = 1, /* demography.c */
+    EVENT_JOB_LOSS = 2,   /* work.c: an adult left work */
+    EVENT_SHOCK = 4,      /* income.c: an unexpected expense */
+    EVENT_EVICTION = 8,   /* housing.c: a move into temporary housing */
+};
+
 /* Follow-up domains (MODEL.md section 4). */
 enum arv_domain { DOMAIN_WORK, DOMAIN_HOUSING, DOMAIN_ECONOMY, DOMAIN_CHILDREN, N_DOMAINS };
 
@@ -79,6 +87,9 @@ struct arv_pop {
     float *barrier;         /* latent distance from work (health, language), sd units */
     float *wage;            /* full-time gross wage, NOK/month */
     float *work_z;          /* time-constant part of the work propensity (work.c) */
+    uint8_t *ui_months;     /* months of unemployment benefit left (work.c grants,
+                               income.c pays) */
+    float *ui_amount;       /* unemployment benefit, gross NOK/month */
 
     /* children [ARV_MAX_CHILDREN * h + c] */
     int16_t *child_age;        /* age in months; < 0: empty slot */
@@ -100,11 +111,18 @@ struct arv_pop {
     uint8_t *sa;            /* received SA this month */
     uint16_t *sa_history;   /* bit k: received SA k months ago (12 bits) */
     uint8_t *low_income;    /* EU-60 equivalised low income this month */
+    float *income_ring;     /* [ARV_INCOME_MONTHS * h + m % ARV_INCOME_MONTHS]: equivalised
+                               disposable income of the last 36 months, for persistent
+                               low income (3-year average, as SSB measures it) */
 
     /* housing */
     uint8_t *housing;       /* enum arv_housing */
     uint16_t *housing_months;
     uint8_t *moved;         /* moved this month */
+
+    /* life events and the stress they leave (children.c) */
+    uint8_t *events;        /* this month's events, bits of enum arv_event */
+    float *stress;          /* family stress: decaying sum of past events */
 
     /* follow-up */
     int16_t *followup_month; /* months since follow-up started; -1: not followed */

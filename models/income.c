@@ -9,7 +9,7 @@
  *   arrears (unpaid bills: part of any shortfall, expense shocks, minus
  *   repayment from slack and settlement, which follow-up helps); and a
  *   financial-strain score, an AR(1) pulled towards a level set by the gap
- *   between income and needs, arrears and SA receipt.
+ *   between income and needs, arrears, SA receipt and family stress.
  */
 #include "income.h"
 
@@ -25,6 +25,11 @@
 static const struct arv_param_def defs[] = {
     NUM("income.tax_rate", 0.25, 0, 0.9, "share", "Flat tax on earnings.", "assumption"),
     NUM("income.part_time_share", 0.5, 0.05, 1, "share", "Part-time hours as a share of full time.",
+        "assumption"),
+    NUM("income.hours_sd.part_time", 0.25, 0, 2, "log NOK",
+        "SD of month-to-month variation of part-time earnings (hours).", "assumption"),
+    NUM("income.hours_sd.full_time", 0.08, 0, 2, "log NOK",
+        "SD of month-to-month variation of full-time earnings (overtime, pay periods).",
         "assumption"),
     NOK("income.programme_benefit", 13000,
         "Net benefit of an adult in a qualification or introduction programme.", "assumption"),
@@ -58,6 +63,17 @@ static const struct arv_param_def defs[] = {
         "Monthly probability of an unexpected expense (times the family's proneness).",
         "assumption"),
     NOK("income.shock_mean", 6000, "Mean unexpected expense (exponential).", "assumption"),
+    NUM("income.sa_emergency", 0.5, 0, 1, "probability",
+        "Probability that a family hit by an expense it cannot cover applies for (one-off) SA "
+        "to cover it.", "assumption"),
+    {"income.ui.min_tenure", ARV_PARAM_INT, 12, 0, 600, "months",
+     "Months in work needed for unemployment benefit after a job loss.", "assumption", NULL,
+     NULL},
+    {"income.ui.months", ARV_PARAM_INT, 12, 0, 255, "months",
+     "Months of unemployment benefit (paid from the month after the job loss).", "assumption",
+     NULL, NULL},
+    NUM("income.ui.replacement", 0.624, 0, 1, "share",
+        "Unemployment benefit as a share of the lost gross earnings.", "assumption"),
     NUM("income.shortfall_to_arrears", 0.5, 0, 1, "share",
         "Share of an income shortfall below needs that becomes unpaid bills.", "assumption"),
     NUM("income.repay_share", 0.5, 0, 1, "share",
@@ -71,6 +87,9 @@ static const struct arv_param_def defs[] = {
     NUM("income.strain.arrears", 1.2, -10, 10, "score per log unit",
         "Strain per unit of log(1 + arrears / 10,000 NOK).", "assumption"),
     NUM("income.strain.sa", 1.0, -10, 10, "score", "Strain while living on SA.", "assumption"),
+    NUM("income.strain.stress", 1.0, -10, 10, "score per unit",
+        "Strain per unit of family stress (last month's; see children.stress.*).",
+        "assumption"),
     NUM("income.strain.economy", 1.0, -10, 10, "score per logit",
         "Strain reduction per unit of economy effect (office and follow-up).", "assumption"),
     NUM("income.strain.persistence", 0.85, 0, 0.999, "-", "Monthly AR(1) coefficient of strain.",
@@ -86,6 +105,13 @@ static const struct arv_metric_def metrics[] = {
     {"disposable_income_mean", ARV_TABLE_SUMMARY, "mean disposable income, NOK/month", ARV_STAT_RATIO},
     {"low_income_rate", ARV_TABLE_SUMMARY, "share of families below EU-60", ARV_STAT_RATIO},
     {"child_low_income_rate", ARV_TABLE_SUMMARY, "share of children in EU-60 low income", ARV_STAT_RATIO},
+    {"child_persistent_low_income_rate", ARV_TABLE_SUMMARY,
+     "share of children whose household's equivalised income over the last 36 months averages "
+     "below the EU-60 threshold (SSB's persistent low income)", ARV_STAT_RATIO},
+    {"child_persistent_low_income_rate_immigrant", ARV_TABLE_SUMMARY,
+     "the same among children of immigrant background", ARV_STAT_RATIO},
+    {"child_persistent_low_income_rate_non_immigrant", ARV_TABLE_SUMMARY,
+     "the same among children of Norway-born parents", ARV_STAT_RATIO},
     {"arrears_mean", ARV_TABLE_SUMMARY, "mean arrears per family, NOK", ARV_STAT_RATIO},
     {"financial_strain_mean", ARV_TABLE_SUMMARY, "mean financial strain score (0-10)", ARV_STAT_RATIO},
 };
@@ -94,6 +120,8 @@ void arv__income_rules_read(const struct arv_params *p, struct arv_income_rules 
 {
     k->tax = arv_params_double(p, "income.tax_rate");
     k->part = arv_params_double(p, "income.part_time_share");
+    k->hours_sd[0] = arv_params_double(p, "income.hours_sd.part_time");
+    k->hours_sd[1] = arv_params_double(p, "income.hours_sd.full_time");
     k->programme = arv_params_double(p, "income.programme_benefit");
     k->child_benefit = arv_params_double(p, "income.child_benefit");
     k->sa_single = arv_params_double(p, "income.sa.single");
@@ -116,6 +144,7 @@ void arv__income_rules_read(const struct arv_params *p, struct arv_income_rules 
     k->shock_rate = arv_params_double(p, "income.shock_rate");
     k->shock_mean = arv_params_double(p, "income.shock_mean");
     k->shortfall = arv_params_double(p, "income.shortfall_to_arrears");
+    k->emergency = arv_params_double(p, "income.sa_emergency");
     k->repay = arv_params_double(p, "income.repay_share");
     k->settle_logit = arv_params_double(p, "income.settle_logit");
     k->s_base = arv_params_double(p, "income.strain.base");
@@ -123,6 +152,7 @@ void arv__income_rules_read(const struct arv_params *p, struct arv_income_rules 
     k->s_arrears = arv_params_double(p, "income.strain.arrears");
     k->s_sa = arv_params_double(p, "income.strain.sa");
     k->s_econ = arv_params_double(p, "income.strain.economy");
+    k->s_stress = arv_params_double(p, "income.strain.stress");
     k->s_rho = arv_params_double(p, "income.strain.persistence");
     k->s_sd = arv_params_double(p, "income.strain.sd");
 }
@@ -148,8 +178,9 @@ void arv__budget(const struct arv_income_rules *k, const struct arv_budget_case 
     b->cost = k->rent[hs] + (hs == HOUSING_TEMPORARY ? 0 : k->rent_person * (c->adults + children));
     b->allowance = 0;
     if (hs != HOUSING_TEMPORARY && hs != HOUSING_OWNER)
-        b->allowance = arv__max(0, k->ha_rate * (b->cost - k->ha_own * (c->gross + c->programme)));
-    b->net = c->gross * (1 - k->tax);
+        b->allowance = arv__max(
+            0, k->ha_rate * (b->cost - k->ha_own * (c->gross + c->insurance + c->programme)));
+    b->net = (c->gross + c->insurance) * (1 - k->tax);
     b->benefits = c->programme + k->child_benefit * children + b->allowance;
     double norm = c->adults >= 2 ? k->sa_couple : k->sa_single;
     for (int band = 0; band < 3; band++)
@@ -158,7 +189,8 @@ void arv__budget(const struct arv_income_rules *k, const struct arv_budget_case 
     double need = b->needs - b->net - b->benefits;
     b->sa = need >= k->min_need && c->takes_up ? need : 0;
     b->disposable = b->net + b->benefits + b->sa;
-    b->equivalised = b->disposable / (1 + 0.5 * (c->adults - 1) + 0.3 * children);
+    b->equivalence = 1 + 0.5 * (c->adults - 1) + 0.3 * children;
+    b->equivalised = b->disposable / b->equivalence;
     b->low_income = b->equivalised < k->threshold_month;
 }
 
@@ -170,14 +202,25 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     arv_rng_init(&r, w->seed, w->rep);
     gsl_rng *g = arv_rng_gsl(&r);
     uint32_t month = arv__key_month(w);
+    size_t ring = (size_t)(w->month + w->burn_in) % ARV_INCOME_MONTHS;
     for (size_t h = begin; h < end; h++) {
         arv_rng_seek(&r, ARV_STREAM_INCOME, (uint32_t)h, month);
         struct arv_budget_case c = {.adults = p->n_adults[h], .housing = p->housing[h]};
         for (int a = 0; a < p->n_adults[h]; a++) {
             size_t i = (size_t)ARV_MAX_ADULTS * h + a;
             int s = p->work[i];
-            c.gross += s == WORK_FULL_TIME ? p->wage[i] : s == WORK_PART_TIME ? k->part * p->wage[i] : 0;
+            if (arv__employed(s)) {
+                /* hours and overtime vary from month to month */
+                double sd = s == WORK_FULL_TIME ? k->hours_sd[1] : k->hours_sd[0];
+                double wobble = sd > 0 ? exp(gsl_ran_gaussian_ziggurat(g, sd) - sd * sd / 2) : 1;
+                c.gross += p->wage[i] * (s == WORK_PART_TIME ? k->part : 1.0) * wobble;
+            }
             c.programme += s == WORK_PROGRAMME ? k->programme : 0;
+            /* benefit from the month after the job loss while it lasts */
+            if (!arv__employed(s) && p->ui_months[i] > 0 && p->work_months[i] >= 1) {
+                c.insurance += p->ui_amount[i];
+                p->ui_months[i]--;
+            }
         }
         for (int i = 0; i < ARV_MAX_CHILDREN; i++) {
             int age = p->child_age[(size_t)ARV_MAX_CHILDREN * h + i];
@@ -193,21 +236,28 @@ static void step(struct arv_world *w, size_t begin, size_t end)
 
         /* arrears: shortfall and shocks in, repayment and settlement out */
         double slack = disposable - needs;
-        double u_shock = arv_rng_uniform(&r);
-        double shock = u_shock < k->shock_rate * p->shock_proneness[h]
-                           ? gsl_ran_exponential(g, k->shock_mean)
-                           : 0;
+        double u_shock = arv_rng_uniform(&r), u_emergency = arv_rng_uniform(&r);
+        double shock = 0, covered = 0;
+        if (u_shock < k->shock_rate * p->shock_proneness[h]) {
+            shock = gsl_ran_exponential(g, k->shock_mean);
+            p->events[h] |= EVENT_SHOCK;
+            /* one-off SA for what the family cannot pay itself */
+            if (c.takes_up && u_emergency < k->emergency)
+                covered = arv__max(0, shock - arv__max(0, slack));
+        }
+        sa += covered;
+        disposable += covered;
         double arrears = p->arrears[h];
         double settle = arrears > 0 ? arv__logistic(k->settle_logit + economy) : 0.0;
         double repaid = arv__min(arrears, k->repay * arv__max(0, slack) + settle * arrears);
-        arrears += k->shortfall * arv__max(0, -slack) + shock - repaid;
+        arrears += k->shortfall * arv__max(0, -slack) + shock - covered - repaid;
         arrears = arv__max(0, arrears);
 
         /* strain: AR(1) towards the level income, arrears and SA imply */
         double gap = arv__min(1, arv__max(-1, -slack / needs));
         double debt = arrears > 0 ? log1p(arrears / 10000.0) : 0.0;
         double target = k->s_base + k->s_gap * gap + k->s_arrears * debt +
-                        k->s_sa * (sa > 0) - k->s_econ * economy;
+                        k->s_sa * (sa > 0) + k->s_stress * p->stress[h] - k->s_econ * economy;
         double strain = k->s_rho * p->strain[h] + (1 - k->s_rho) * target +
                         gsl_ran_gaussian_ziggurat(g, k->s_sd);
 
@@ -220,6 +270,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         p->needs[h] = (float)needs;
         p->housing_cost[h] = (float)b.cost;
         p->low_income[h] = (uint8_t)b.low_income;
+        p->income_ring[(size_t)ARV_INCOME_MONTHS * h + ring] = (float)(disposable / b.equivalence);
         p->arrears[h] = (float)arrears;
         p->strain[h] = (float)arv__min(10, arv__max(0, strain));
     }
@@ -228,7 +279,10 @@ static void step(struct arv_world *w, size_t begin, size_t end)
 static void observe(const struct arv_world *w, size_t begin, size_t end, struct arv_tally *t,
                     int m0)
 {
+    const struct arv_income_rules *k = arv_world_state(w, &arv_model_income);
     const struct arv_pop *p = arv__pop(w);
+    /* persistent low income needs 36 months of history */
+    int persistent = w->month + w->burn_in >= ARV_INCOME_MONTHS;
     for (size_t h = begin; h < end; h++) {
         int g = p->group[h];
         if (g == GROUP_NONE)
@@ -239,8 +293,19 @@ static void observe(const struct arv_world *w, size_t begin, size_t end, struct 
         arv_tally_add(t, m0 + 3, g, 0, p->disposable[h], 1);
         arv_tally_add(t, m0 + 4, g, 0, p->low_income[h], 1);
         arv_tally_add(t, m0 + 5, g, 0, p->low_income[h] * p->n_children[h], p->n_children[h]);
-        arv_tally_add(t, m0 + 6, g, 0, p->arrears[h], 1);
-        arv_tally_add(t, m0 + 7, g, 0, p->strain[h], 1);
+        if (persistent && p->n_children[h] > 0) {
+            const float *ring = p->income_ring + (size_t)ARV_INCOME_MONTHS * h;
+            double sum = 0;
+            for (int m = 0; m < ARV_INCOME_MONTHS; m++)
+                sum += ring[m];
+            double kids = p->n_children[h];
+            double poor = (sum / ARV_INCOME_MONTHS < k->threshold_month) * kids;
+            int immigrant = p->origin[h] != ORIGIN_NORWAY;
+            arv_tally_add(t, m0 + 6, g, 0, poor, kids);
+            arv_tally_add(t, m0 + 7 + !immigrant, g, 0, poor, kids);
+        }
+        arv_tally_add(t, m0 + 9, g, 0, p->arrears[h], 1);
+        arv_tally_add(t, m0 + 10, g, 0, p->strain[h], 1);
     }
 }
 

@@ -9,12 +9,13 @@
 
 struct arv_income_rules {
     double tax, part, programme, child_benefit;          /* share, share, NOK, NOK */
+    double hours_sd[2];                                  /* part-time, full-time, log */
     double sa_single, sa_couple, sa_child[3];            /* guideline rates, NOK/month */
     double takeup_logit, min_need;                       /* log-odds; NOK */
     double rent[N_HOUSING], rent_person, ha_rate, ha_own; /* NOK; NOK; shares */
     double threshold_month;                              /* EU-60 per unit, NOK/month */
-    double shock_rate, shock_mean, shortfall, repay, settle_logit;
-    double s_base, s_gap, s_arrears, s_sa, s_econ, s_rho, s_sd; /* strain */
+    double shock_rate, shock_mean, shortfall, repay, settle_logit, emergency;
+    double s_base, s_gap, s_arrears, s_sa, s_stress, s_econ, s_rho, s_sd; /* strain */
 };
 
 /* A household's month as the rules see it. */
@@ -23,6 +24,7 @@ struct arv_budget_case {
     int children[3]; /* children aged 0-5, 6-10, 11-17 (the guideline's bands) */
     int housing;     /* enum arv_housing */
     double gross;     /* gross earnings, NOK/month */
+    double insurance; /* gross unemployment benefit, NOK/month (taxed like earnings) */
     double programme; /* programme benefit, NOK/month */
     int takes_up;    /* claims SA when in need */
 };
@@ -31,13 +33,14 @@ struct arv_budget_case {
 struct arv_budget {
     double cost;        /* housing cost */
     double allowance;   /* housing allowance */
-    double net;         /* earnings after tax */
+    double net;         /* earnings and unemployment benefit after tax */
     double benefits;    /* programme + child benefit + housing allowance */
     double needs;       /* guideline norm + housing cost */
     double sa;          /* social assistance: needs - net - benefits if at least
                            income.sa_min_need and taken up, else 0 */
     double disposable;  /* net + benefits + sa */
-    double equivalised; /* disposable per EU consumption unit (1 / 0.5 / 0.3) */
+    double equivalence; /* EU consumption units: 1 + 0.5 per other adult + 0.3 per child */
+    double equivalised; /* disposable per consumption unit */
     int low_income;     /* equivalised below the EU-60 threshold */
 };
 

@@ -151,13 +151,16 @@ static void alloc_pop(struct arv_pop *p, size_t n, int n_offices)
     ALLOC(origin, n), ALLOC(takeup, n), ALLOC(shock_proneness, n);
     ALLOC(education, na), ALLOC(work, na), ALLOC(work_months, na), ALLOC(years_norway, na);
     ALLOC(barrier, na), ALLOC(wage, na), ALLOC(work_z, na);
+    ALLOC(ui_months, na), ALLOC(ui_amount, na);
     ALLOC(child_age, nc), ALLOC(participation, nc), ALLOC(inclusion, nc);
     ALLOC(inclusion_trait, nc), ALLOC(months_low_income, nc), ALLOC(months_sa, nc);
     ALLOC(months_temporary, nc), ALLOC(moves, nc);
     ALLOC(earnings, n), ALLOC(benefits, n), ALLOC(sa_amount, n), ALLOC(disposable, n);
     ALLOC(needs, n), ALLOC(housing_cost, n), ALLOC(arrears, n), ALLOC(strain, n);
     ALLOC(sa, n), ALLOC(sa_history, n), ALLOC(low_income, n);
+    ALLOC(income_ring, n * ARV_INCOME_MONTHS);
     ALLOC(housing, n), ALLOC(housing_months, n), ALLOC(moved, n);
+    ALLOC(events, n), ALLOC(stress, n);
     ALLOC(followup_month, n), ALLOC(followup_scale, n);
     ALLOC(survey_strain, n), ALLOC(survey_inclusion, n), ALLOC(responded, n);
 }
@@ -166,11 +169,11 @@ static void free_pop(struct arv_pop *p)
 {
     void *fields[] = {p->offices, p->office, p->group, p->n_adults, p->n_children, p->origin,
                       p->takeup, p->shock_proneness, p->education, p->work, p->work_months,
-                      p->years_norway, p->barrier, p->wage, p->work_z, p->child_age, p->participation,
+                      p->years_norway, p->barrier, p->wage, p->work_z, p->ui_months, p->ui_amount, p->child_age, p->participation,
                       p->inclusion, p->inclusion_trait, p->months_low_income, p->months_sa,
                       p->months_temporary, p->moves, p->earnings, p->benefits, p->sa_amount,
                       p->disposable, p->needs, p->housing_cost, p->arrears, p->strain, p->sa,
-                      p->sa_history, p->low_income, p->housing, p->housing_months, p->moved,
+                      p->sa_history, p->low_income, p->income_ring, p->housing, p->housing_months, p->moved, p->events, p->stress,
                       p->followup_month, p->followup_scale, p->survey_strain,
                       p->survey_inclusion, p->responded};
     for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++)
@@ -409,6 +412,10 @@ static void start(struct arv_world *w, size_t begin, size_t end)
         else
             synth_household(p, c, h, g);
         p->group[h] = GROUP_NONE;
+        for (int a = 0; a < ARV_MAX_ADULTS; a++) {
+            p->ui_months[(size_t)ARV_MAX_ADULTS * h + a] = 0;
+            p->ui_amount[(size_t)ARV_MAX_ADULTS * h + a] = 0;
+        }
         double u_takeup = gsl_rng_uniform_pos(g);
         p->takeup[h] = (float)log(u_takeup / (1 - u_takeup));
         p->shock_proneness[h] = (float)gsl_ran_exponential(g, 1.0);
@@ -431,6 +438,8 @@ static void start(struct arv_world *w, size_t begin, size_t end)
         }
         p->housing_months[h] = 0;
         p->moved[h] = 0;
+        p->events[h] = 0;
+        p->stress[h] = 0;
         p->strain[h] = 5;
         p->followup_month[h] = -1;
         p->followup_scale[h] = 0;

@@ -65,6 +65,8 @@ struct work {
     double beta_edu[N_EDUCATION], beta_origin[N_ORIGINS];
     double beta_years, beta_barrier, beta_child3, beta_unemp, delta, unemp_ref;
     double duration_factor[601]; /* exp(delta log(1 + m)), m capped at 600 */
+    int ui_tenure, ui_months;    /* unemployment benefit rules (income.ui.*) */
+    double ui_rate, part_share;
 };
 
 static int setup(struct arv_world *w, struct arv_error *err)
@@ -94,6 +96,10 @@ static int setup(struct arv_world *w, struct arv_error *err)
     k->unemp_ref = arv_params_double(p, "offices.unemployment_mean");
     for (int m = 0; m <= 600; m++)
         k->duration_factor[m] = exp(k->delta * log1p(m));
+    k->ui_tenure = (int)arv_params_int(p, "income.ui.min_tenure");
+    k->ui_months = (int)arv_params_int(p, "income.ui.months");
+    k->ui_rate = arv_params_double(p, "income.ui.replacement");
+    k->part_share = arv_params_double(p, "income.part_time_share");
     arv_world_set_state(w, &arv_model_work, k);
     return ARV_OK;
 }
@@ -151,6 +157,16 @@ static void step(struct arv_world *w, size_t begin, size_t end)
             int to = arv__mnl_draw(k->exp_alpha[from], k->dir[from], N_WORK, from, e_up, e_down,
                                    dur, u);
             if (to != from) {
+                if (arv__employed(from) && !arv__employed(to)) {
+                    /* unemployment benefit after enough months in work */
+                    p->events[h] |= EVENT_JOB_LOSS;
+                    double gross = p->wage[i] * (from == WORK_PART_TIME ? k->part_share : 1.0);
+                    int entitled = p->work_months[i] >= k->ui_tenure;
+                    p->ui_months[i] = (uint8_t)(entitled ? k->ui_months : 0);
+                    p->ui_amount[i] = (float)(entitled ? k->ui_rate * gross : 0.0);
+                } else if (arv__employed(to)) {
+                    p->ui_months[i] = 0;
+                }
                 p->work[i] = (uint8_t)to;
                 p->work_months[i] = 0;
             } else if (p->work_months[i] < UINT16_MAX) {
