@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "arv/cli.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <limits.h>
@@ -22,6 +23,7 @@
 #include <jansson.h>
 #include <omp.h>
 
+#include "arv/mpi.h"
 #include "arv/output.h"
 #include "engine.h"
 
@@ -253,7 +255,7 @@ static int write_manifest(const struct arv_outdir *od, const struct arv_params *
     json_object_set_new(root, "months", json_integer(w->months));
     json_object_set_new(root, "households", json_integer((json_int_t)w->n_households));
     json_object_set_new(root, "threads", json_integer(threads));
-    json_object_set_new(root, "mpi_ranks", json_integer(1));
+    json_object_set_new(root, "mpi_ranks", json_integer(w->size));
     json_object_set_new(root, "household_months",
                         json_integer((json_int_t)w->n_households * w->months * w->reps));
     json_object_set_new(root, "wall_seconds", json_real(wall));
@@ -372,22 +374,78 @@ static void print_headline(const struct arv_world *w, const char *name, const ch
     free(scratch);
 }
 
+/* With several MPI ranks each writes the panel rows of its replicates to a
+ * part file; rank 0 then joins them in replicate order. */
+static void part_name(const struct arv_outdir *od, int rank, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/panel.part-%d", od->tmp, rank);
+}
+
+static int join_panel(const struct arv_outdir *od, const struct arv_world *w,
+                      const struct run_ctx *rc, FILE *out, struct arv_error *err)
+{
+    int size = w->size;
+    FILE *parts[256] = {NULL};
+    char path[4400];
+    int status = ARV_OK;
+    for (int r = 0; r < size && status == ARV_OK; r++) {
+        part_name(od, r, path, sizeof path);
+        if ((parts[r] = fopen(path, "r")) == NULL)
+            status = arv_error_set(err, ARV_EIO, "%s: cannot read", path);
+    }
+    size_t rows = (size_t)rc->n_panel_months * w->n_households;
+    char *line = NULL;
+    size_t cap = 0;
+    for (int rep = 0; rep < w->reps && status == ARV_OK; rep++)
+        for (size_t k = 0; k < rows; k++) {
+            if (getline(&line, &cap, parts[rep % size]) < 0) {
+                status = arv_error_set(err, ARV_EIO, "panel part of rank %d is short", rep % size);
+                break;
+            }
+            fputs(line, out);
+        }
+    free(line);
+    for (int r = 0; r < size; r++)
+        if (parts[r]) {
+            fclose(parts[r]);
+            part_name(od, r, path, sizeof path);
+            unlink(path);
+        }
+    return status;
+}
+
+static void panel_header(const struct arv_registry *reg, FILE *f)
+{
+    fputs("rep,household", f);
+    for (size_t k = 0; k < reg->n_models; k++)
+        if (reg->models[k]->panel_header)
+            fputs(reg->models[k]->panel_header, f);
+    fputc('\n', f);
+}
+
 static int cmd_run(struct opts *o, const struct arv_registry *reg, int argc, char **argv)
 {
     struct arv_error err;
     arv_error_init(&err);
+    int rank = arv_mpi_rank(), size = arv_mpi_size();
+    bool lead = rank == 0;
     int threads;
     if (set_threads(o, &threads))
         return 1;
+    if (size > 256)
+        return fail("run: at most 256 MPI ranks");
+    /* every rank reads the same inputs, so they all fail alike; rank 0 speaks */
     struct arv_params *p = load_params(reg, o, o->files[0], &err);
     if (p == NULL)
-        return fail("%s", err.msg);
+        return lead ? fail("%s", err.msg) : 1;
     struct arv_world *w = arv_world_alloc(reg, p, &err);
     if (w == NULL) {
         arv_params_free(p);
-        return fail("%s", err.msg);
+        return lead ? fail("%s", err.msg) : 1;
     }
-    struct run_ctx rc = {.progress = {isatty(2) && !o->quiet, -1, now_seconds()}};
+    w->rank = rank;
+    w->size = size;
+    struct run_ctx rc = {.progress = {lead && isatty(2) && !o->quiet, -1, now_seconds()}};
     int status = 1;
     if (o->microdata && parse_panel_months(p, w->months, &rc))
         goto release_world;
@@ -401,22 +459,28 @@ static int cmd_run(struct opts *o, const struct arv_registry *reg, int argc, cha
     if (!o->out)
         snprintf(out, sizeof out, "out/%s", name);
     struct arv_outdir od;
-    if (arv_outdir_begin(&od, out, &err) != ARV_OK) {
-        fail("%s", err.msg);
+    memset(&od, 0, sizeof od);
+    int ok = !lead || arv_outdir_begin(&od, out, &err) == ARV_OK;
+    arv_mpi_bcast(&ok, sizeof ok);
+    arv_mpi_bcast(&od, sizeof od);
+    if (!ok) {
+        if (lead)
+            fail("%s", err.msg);
         goto release_world;
     }
     if (o->microdata) {
-        rc.panel = arv_outdir_open(&od, "panel.csv", &err);
+        char part[4400];
+        part_name(&od, rank, part, sizeof part);
+        rc.panel = size == 1 ? arv_outdir_open(&od, "panel.csv", &err) : fopen(part, "w");
         if (rc.panel == NULL)
-            goto abort_out;
+            arv_error_set(&err, ARV_EIO, "%s: cannot write", size == 1 ? "panel.csv" : part);
         rc.row_size = 4096;
         rc.row = arv_xmalloc(rc.row_size);
-        fputs("rep,household", rc.panel);
-        for (size_t k = 0; k < reg->n_models; k++)
-            if (reg->models[k]->panel_header)
-                fputs(reg->models[k]->panel_header, rc.panel);
-        fputc('\n', rc.panel);
+        if (rc.panel && size == 1)
+            panel_header(reg, rc.panel);
     }
+    if (!arv_mpi_all(err.status == ARV_OK))
+        goto abort_out;
     w->progress = on_progress;
     w->on_month = on_month;
     w->hook_ctx = &rc;
@@ -427,22 +491,37 @@ static int cmd_run(struct opts *o, const struct arv_registry *reg, int argc, cha
     if (rc.panel) {
         FILE *f = rc.panel;
         rc.panel = NULL;
-        if (arv_outdir_close(f, "panel.csv", &err) != ARV_OK)
-            goto abort_out;
+        arv_outdir_close(f, "panel.csv", &err);
     }
-    if (write_outputs(&od, p, w, name, &err) != ARV_OK ||
-        write_manifest(&od, p, w, argc, argv, threads, wall, &err) != ARV_OK ||
-        arv_outdir_commit(&od, &err) != ARV_OK)
+    if (!arv_mpi_all(err.status == ARV_OK))
         goto abort_out;
-    if (!o->quiet)
+    arv_mpi_reduce_results(w);
+    if (lead && o->microdata && size > 1) {
+        FILE *f = arv_outdir_open(&od, "panel.csv", &err);
+        if (f) {
+            panel_header(reg, f);
+            join_panel(&od, w, &rc, f, &err);
+            arv_outdir_close(f, "panel.csv", &err);
+        }
+    }
+    if (lead && err.status == ARV_OK &&
+        (write_outputs(&od, p, w, name, &err) != ARV_OK ||
+         write_manifest(&od, p, w, argc, argv, threads, wall, &err) != ARV_OK ||
+         arv_outdir_commit(&od, &err) != ARV_OK))
+        assert(err.status != ARV_OK);
+    if (!arv_mpi_all(err.status == ARV_OK))
+        goto abort_out;
+    if (lead && !o->quiet)
         print_headline(w, name, od.final);
     status = 0;
     goto release_world;
 abort_out:
     if (rc.panel)
         fclose(rc.panel);
-    arv_outdir_abort(&od);
-    fail("%s", err.msg);
+    if (lead) {
+        arv_outdir_abort(&od);
+        fail("%s", err.status ? err.msg : "another MPI rank failed");
+    }
 release_world:
     free(rc.row);
     arv_world_free(w);
@@ -745,7 +824,17 @@ static int parse_options(const struct command *c, int argc, char **argv, int fir
     return 0;
 }
 
+static int cli_main(int argc, char **argv, const struct arv_registry *reg);
+
 int arv_cli_main(int argc, char **argv, const struct arv_registry *reg)
+{
+    arv_mpi_init(&argc, &argv);
+    int status = cli_main(argc, argv, reg);
+    arv_mpi_finalize();
+    return status;
+}
+
+static int cli_main(int argc, char **argv, const struct arv_registry *reg)
 {
     if (argc < 2) {
         fail("missing command (try 'arv help')");

@@ -143,6 +143,8 @@ struct arv_world *arv_world_alloc(const struct arv_registry *reg, const struct a
     w->report_every = (int)arv_params_int(params, "run.report_every");
     w->burn_in = (int)arv_params_int(params, "run.burn_in");
     w->n_households = (size_t)arv_params_int(params, "population.households");
+    w->rank = 0;
+    w->size = 1;
     w->n_chunks = (w->n_households + ARV_CHUNK - 1) / ARV_CHUNK;
     w->age0 = 18;
     w->n_ages = 18; /* ages 18..35 */
@@ -314,15 +316,16 @@ void arv_world_finish(struct arv_world *w)
 
 void arv_world_run(struct arv_world *w)
 {
-    double total = (double)w->reps * (w->months + 1);
-    for (int rep = 0; rep < w->reps; rep++) {
+    int mine = (w->reps - w->rank + w->size - 1) / w->size; /* replicates of this rank */
+    double total = (double)mine * (w->months + 1);
+    for (int rep = w->rank, done = 0; rep < w->reps; rep += w->size, done++) {
         arv_world_start(w, (uint32_t)rep);
         for (;;) {
             arv_world_observe(w);
             if (w->on_month)
                 w->on_month(w, w->hook_ctx);
             if (w->progress)
-                w->progress(w->hook_ctx, (rep * (w->months + 1.0) + w->month + 1) / total);
+                w->progress(w->hook_ctx, (done * (w->months + 1.0) + w->month + 1) / total);
             if (w->month == w->months)
                 break;
             arv_world_step(w);

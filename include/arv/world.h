@@ -142,6 +142,8 @@ struct arv_world {
     int burn_in;   /* months simulated before month 0, not reported */
     size_t n_households;
     size_t n_chunks;
+    /* which replicates this process simulates: rank, rank + size, ... */
+    int rank, size;
     /* per-replicate state */
     uint32_t rep;  /* current replicate */
     int month;     /* months since month 0 (negative during the burn-in) */
@@ -191,8 +193,8 @@ void arv_world_observe(struct arv_world *w);
 /* Records young-adult and totals metrics at the end of the current rep. */
 void arv_world_finish(struct arv_world *w);
 
-/* Runs every replicate (start, observe month 0, step/observe each month,
- * finish), filling w->results. */
+/* Runs this process's replicates (start, observe month 0, step/observe
+ * each month, finish), filling their part of w->results. */
 void arv_world_run(struct arv_world *w);
 
 /* A model's own state slot (what its setup stored with arv_world_set_state). */

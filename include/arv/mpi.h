@@ -1,0 +1,35 @@
+/*
+ * The distributed engine. Ranks share the replicates of a run round-robin
+ * (rank r simulates replicates r, r + size, ...); each rank's results are
+ * combined on rank 0 by an exact sum (every cell is computed by exactly one
+ * rank, the others contribute 0), so the outputs are byte-identical to a
+ * single process. Built without ARV_WITH_MPI, or run without mpirun, there
+ * is one rank and every function here is trivial.
+ */
+#ifndef ARV_MPI_H
+#define ARV_MPI_H
+
+#include <stddef.h>
+
+#include "arv/world.h"
+
+/* Starts and ends MPI (no-ops without it). */
+void arv_mpi_init(int *argc, char ***argv);
+void arv_mpi_finalize(void);
+
+int arv_mpi_rank(void);
+int arv_mpi_size(void);
+
+/* Sums every rank's results into rank 0's (the other ranks' results are
+ * left undefined). */
+void arv_mpi_reduce_results(struct arv_world *w);
+
+/* True on every rank if ok is true on every rank. */
+int arv_mpi_all(int ok);
+
+/* Copies rank 0's buffer to every rank. */
+void arv_mpi_bcast(void *buf, size_t size);
+
+void arv_mpi_barrier(void);
+
+#endif

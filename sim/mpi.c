@@ -1,0 +1,106 @@
+/* MPI glue (see include/arv/mpi.h). */
+#include "arv/mpi.h"
+
+#ifdef ARV_WITH_MPI
+#include <mpi.h>
+
+void arv_mpi_init(int *argc, char ***argv)
+{
+    int provided;
+    MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+}
+
+void arv_mpi_finalize(void)
+{
+    MPI_Finalize();
+}
+
+int arv_mpi_rank(void)
+{
+    int r;
+    MPI_Comm_rank(MPI_COMM_WORLD, &r);
+    return r;
+}
+
+int arv_mpi_size(void)
+{
+    int s;
+    MPI_Comm_size(MPI_COMM_WORLD, &s);
+    return s;
+}
+
+void arv_mpi_reduce_results(struct arv_world *w)
+{
+    if (arv_mpi_size() == 1)
+        return;
+    for (int t = 0; t < 3; t++) {
+        struct arv_results *r = &w->results[t];
+        size_t n = (size_t)r->reps * r->n_times * r->n_groups * r->n_metrics;
+        /* x + 0 = x exactly, so the sum is the one rank's value, bit for bit
+         * (NaN + 0 stays NaN) */
+        for (size_t off = 0; off < n; off += 1 << 28) {
+            int count = (int)(n - off < (1u << 28) ? n - off : 1u << 28);
+            if (arv_mpi_rank() == 0)
+                MPI_Reduce(MPI_IN_PLACE, r->value + off, count, MPI_DOUBLE, MPI_SUM, 0,
+                           MPI_COMM_WORLD);
+            else
+                MPI_Reduce(r->value + off, NULL, count, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
+        }
+    }
+}
+
+int arv_mpi_all(int ok)
+{
+    int all;
+    MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD);
+    return all;
+}
+
+void arv_mpi_bcast(void *buf, size_t size)
+{
+    MPI_Bcast(buf, (int)size, MPI_BYTE, 0, MPI_COMM_WORLD);
+}
+
+void arv_mpi_barrier(void)
+{
+    MPI_Barrier(MPI_COMM_WORLD);
+}
+
+#else
+
+void arv_mpi_init(int *argc, char ***argv)
+{
+}
+
+void arv_mpi_finalize(void)
+{
+}
+
+int arv_mpi_rank(void)
+{
+    return 0;
+}
+
+int arv_mpi_size(void)
+{
+    return 1;
+}
+
+void arv_mpi_reduce_results(struct arv_world *w)
+{
+}
+
+int arv_mpi_all(int ok)
+{
+    return ok;
+}
+
+void arv_mpi_bcast(void *buf, size_t size)
+{
+}
+
+void arv_mpi_barrier(void)
+{
+}
+
+#endif
