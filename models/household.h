@@ -86,7 +86,8 @@ struct arv_pop {
     float *years_norway;    /* years in Norway (immigrants), 0 for Norway-born */
     float *barrier;         /* latent distance from work (health, language), sd units */
     float *wage;            /* full-time gross wage, NOK/month */
-    float *work_z;          /* time-constant part of the work propensity (work.c) */
+    float *work_z;          /* exp of the time-constant part of the adult's work
+                               propensity (work.c) */
     uint8_t *ui_months;     /* months of unemployment benefit left (work.c grants,
                                income.c pays) */
     float *ui_amount;       /* unemployment benefit, gross NOK/month */

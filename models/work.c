@@ -67,6 +67,8 @@ struct work {
     double duration_factor[601]; /* exp(delta log(1 + m)), m capped at 600 */
     int ui_tenure, ui_months;    /* unemployment benefit rules (income.ui.*) */
     double ui_rate, part_share;
+    double exp_child3;           /* exp(beta_child3) */
+    double *office_factor;       /* per office: exp(unemployment term + office effect) */
 };
 
 static int setup(struct arv_world *w, struct arv_error *err)
@@ -100,13 +102,17 @@ static int setup(struct arv_world *w, struct arv_error *err)
     k->ui_months = (int)arv_params_int(p, "income.ui.months");
     k->ui_rate = arv_params_double(p, "income.ui.replacement");
     k->part_share = arv_params_double(p, "income.part_time_share");
+    k->exp_child3 = exp(k->beta_child3);
+    k->office_factor = arv_xcalloc((size_t)arv_params_int(p, "offices.count"), sizeof(double));
     arv_world_set_state(w, &arv_model_work, k);
     return ARV_OK;
 }
 
 static void release(struct arv_world *w)
 {
-    free(arv_world_state(w, &arv_model_work));
+    struct work *k = arv_world_state(w, &arv_model_work);
+    free(k->office_factor);
+    free(k);
 }
 
 static int youngest_under_3(const struct arv_pop *p, size_t h)
@@ -119,16 +125,27 @@ static int youngest_under_3(const struct arv_pop *p, size_t h)
     return 0;
 }
 
-/* The time-constant part of each adult's propensity, once per replicate. */
+/* The time-constant parts of the propensity, once per replicate, as the
+ * factors exp(z) they contribute: per office (after population.c has drawn
+ * the offices) and per adult. */
+static void prepare(struct arv_world *w)
+{
+    struct work *k = arv_world_state(w, &arv_model_work);
+    const struct arv_pop *p = arv__pop(w);
+    for (int o = 0; o < p->n_offices; o++)
+        k->office_factor[o] = exp(k->beta_unemp * (p->offices[o].unemployment - k->unemp_ref) +
+                                  p->offices[o].effect[DOMAIN_WORK]);
+}
+
 static void start(struct arv_world *w, size_t begin, size_t end)
 {
     const struct work *k = arv_world_state(w, &arv_model_work);
     struct arv_pop *p = arv__pop(w);
     for (size_t i = begin * ARV_MAX_ADULTS; i < end * ARV_MAX_ADULTS; i++)
-        p->work_z[i] = (float)(k->beta_origin[p->origin[i / ARV_MAX_ADULTS]] +
-                               k->beta_edu[p->education[i]] +
-                               k->beta_years * log1p(p->years_norway[i]) +
-                               k->beta_barrier * p->barrier[i]);
+        p->work_z[i] = (float)exp(k->beta_origin[p->origin[i / ARV_MAX_ADULTS]] +
+                                  k->beta_edu[p->education[i]] +
+                                  k->beta_years * log1p(p->years_norway[i]) +
+                                  k->beta_barrier * p->barrier[i]);
 }
 
 static void step(struct arv_world *w, size_t begin, size_t end)
@@ -139,20 +156,23 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     arv_rng_init(&r, w->seed, w->rep);
     uint32_t month = arv__key_month(w);
     for (size_t h = begin; h < end; h++) {
-        const struct arv_office *of = &p->offices[p->office[h]];
-        double household_z = k->beta_child3 * youngest_under_3(p, h) +
-                             k->beta_unemp * (of->unemployment - k->unemp_ref) +
-                             of->effect[DOMAIN_WORK];
+        double household = k->office_factor[p->office[h]] *
+                           (youngest_under_3(p, h) ? k->exp_child3 : 1.0);
         double fu = arv__followup_effect(p, h, DOMAIN_WORK);
+        double exp_fu = fu != 0 ? exp(fu) : 1.0;
+        /* one sub-stream per household: adult a uses its a-th draw */
+        arv_rng_seek(&r, ARV_STREAM_WORK, (uint32_t)h, month);
+        double u_adult[ARV_MAX_ADULTS];
+        for (int a = 0; a < ARV_MAX_ADULTS; a++)
+            u_adult[a] = arv_rng_uniform(&r);
         for (int a = 0; a < p->n_adults[h]; a++) {
             size_t i = (size_t)ARV_MAX_ADULTS * h + a;
-            arv_rng_seek(&r, ARV_STREAM_WORK, (uint32_t)i, month);
-            double u = arv_rng_uniform(&r);
+            double u = u_adult[a];
             int from = p->work[i];
             unsigned months = p->work_months[i] < 600 ? p->work_months[i] : 600;
             double dur = k->duration_factor[months];
-            double e_z = exp(household_z + p->work_z[i]);
-            double e_up = e_z * dur * (fu != 0 ? exp(fu) : 1.0);
+            double e_z = household * p->work_z[i];
+            double e_up = e_z * dur * exp_fu;
             double e_down = dur / e_z;
             int to = arv__mnl_draw(k->exp_alpha[from], k->dir[from], N_WORK, from, e_up, e_down,
                                    dur, u);
@@ -205,6 +225,7 @@ const struct arv_model_ops arv_model_work = {
     .n_metrics = sizeof metrics / sizeof metrics[0],
     .setup = setup,
     .release = release,
+    .prepare = prepare,
     .start = start,
     .step = step,
     .observe = observe,
