@@ -16,12 +16,13 @@
  *
  * Family stress is updated here, after every phase that produces events:
  *   stress' = rho_s stress + sum of the impulses of this month's events
- * (separation, an adult's job loss, an expense shock, eviction into
- * temporary housing). It is what makes a family's worst months transitory:
- * families often come to social assistance after such events, and
- * eligibility for follow-up (months on SA) then selects them while stress
- * is high, so strain and inclusion recover afterwards whatever the
- * follow-up does.
+ * (a crisis such as illness, separation, an adult's job loss, an expense
+ * shock, eviction into temporary housing). Stress also holds the parents
+ * back from work (work.beta.stress), so families often come to social
+ * assistance in such a period; eligibility for follow-up (months on SA)
+ * then tends to select them while stress is high, and as it fades their
+ * strain and their children's inclusion recover whatever the follow-up
+ * does.
  */
 #include "household.h"
 
@@ -65,7 +66,7 @@ static const struct arv_param_def defs[] = {
         "Inclusion level shift in a month with a move."),
     NUM("children.inclusion.stress", -0.3, -5, 5, "score per unit",
         "Inclusion level shift per unit of family stress."),
-    NUM("children.stress.persistence", 0.85, 0, 0.999, "-",
+    NUM("children.stress.persistence", 0.92, 0, 0.999, "-",
         "Monthly persistence of family stress after an adverse event."),
     NUM("children.stress.separation", 1.0, 0, 10, "units", "Stress impulse of a separation."),
     NUM("children.stress.job_loss", 1.0, 0, 10, "units",
@@ -74,6 +75,8 @@ static const struct arv_param_def defs[] = {
         "Stress impulse of an unexpected expense."),
     NUM("children.stress.eviction", 1.5, 0, 10, "units",
         "Stress impulse of a move into temporary housing."),
+    NUM("children.stress.crisis", 2.0, 0, 10, "units",
+        "Stress impulse of an illness or family crisis (demography.crisis_rate)."),
 };
 
 static const struct arv_metric_def metrics[] = {
@@ -85,7 +88,7 @@ static const struct arv_metric_def metrics[] = {
 struct kids {
     double enter[2], exit[2], b_low, b_imm, b_temp, drop_on_move;
     double rho, sd, c_part, c_low, c_temp, c_insecure, c_move, c_stress;
-    double stress_rho, impulse[16]; /* stress impulse of each event combination */
+    double stress_rho, impulse[32]; /* stress impulse of each event combination */
 };
 
 static int setup(struct arv_world *w, struct arv_error *err)
@@ -112,10 +115,12 @@ static int setup(struct arv_world *w, struct arv_error *err)
     double sep = arv_params_double(p, "children.stress.separation"),
            job = arv_params_double(p, "children.stress.job_loss"),
            shock = arv_params_double(p, "children.stress.shock"),
-           evict = arv_params_double(p, "children.stress.eviction");
-    for (int e = 0; e < 16; e++)
+           evict = arv_params_double(p, "children.stress.eviction"),
+           crisis = arv_params_double(p, "children.stress.crisis");
+    for (int e = 0; e < 32; e++)
         k->impulse[e] = sep * !!(e & EVENT_SEPARATION) + job * !!(e & EVENT_JOB_LOSS) +
-                        shock * !!(e & EVENT_SHOCK) + evict * !!(e & EVENT_EVICTION);
+                        shock * !!(e & EVENT_SHOCK) + evict * !!(e & EVENT_EVICTION) +
+                        crisis * !!(e & EVENT_CRISIS);
     arv_world_set_state(w, &arv_model_children, k);
     return ARV_OK;
 }
@@ -136,7 +141,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     for (size_t h = begin; h < end; h++) {
         int hs = p->housing[h];
         const struct arv_office *of = &p->offices[p->office[h]];
-        double stress = k->stress_rho * p->stress[h] + k->impulse[p->events[h] & 15];
+        double stress = k->stress_rho * p->stress[h] + k->impulse[p->events[h] & 31];
         p->stress[h] = (float)stress;
         double fu = arv__followup_effect(p, h, DOMAIN_CHILDREN);
         double barriers = k->b_low * p->low_income[h] +

@@ -1,6 +1,7 @@
 /*
- * Demography: children age; at 18 a child leaves home (the young-adult
- * phase follows them); births; partnership formation and dissolution.
+ * Demography: children age; at 18 a child leaves home; births;
+ * partnership formation and dissolution. Nothing happens during the
+ * burn-in, which settles economic states for the synthesised composition.
  * Hazards are monthly and keyed per household (stream DEMOGRAPHY).
  */
 #include "household.h"
@@ -17,13 +18,16 @@ static const struct arv_param_def defs[] = {
     {"demography.separation_rate", ARV_PARAM_DOUBLE, 0.002, 0, 0.1, "per month",
      "Monthly probability that a couple separates (the second adult leaves).", "assumption",
      NULL, NULL},
+    {"demography.crisis_rate", ARV_PARAM_DOUBLE, 0.01, 0, 0.5, "per month",
+     "Monthly probability of an illness or another family crisis (a stress event).",
+     "assumption", NULL, NULL},
     {"demography.leave_home_age", ARV_PARAM_INT, 18, 16, 25, "years",
-     "Age at which a child leaves the household and is followed as a young adult.",
+     "Age at which a child leaves the household (not yet followed further).",
      "MODEL.md section 2", NULL, NULL},
 };
 
 struct demo {
-    double birth, partner, separate, trait_sd;
+    double birth, partner, separate, crisis, trait_sd;
     int leave_months;
 };
 
@@ -34,6 +38,7 @@ static int setup(struct arv_world *w, struct arv_error *err)
     d->partner = arv_params_double(w->params, "demography.partnership_rate");
     d->separate = arv_params_double(w->params, "demography.separation_rate");
     d->trait_sd = arv_params_double(w->params, "children.inclusion.trait_sd");
+    d->crisis = arv_params_double(w->params, "demography.crisis_rate");
     d->leave_months = 12 * (int)arv_params_int(w->params, "demography.leave_home_age");
     arv_world_set_state(w, &arv_model_demography, d);
     return ARV_OK;
@@ -51,9 +56,19 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
     uint32_t month = arv__key_month(w);
+    if (w->month < 0) {
+        /* the burn-in settles the families' economic states (and their
+         * crises) for the composition synthesised; it does not age it */
+        for (size_t h = begin; h < end; h++) {
+            arv_rng_seek(&r, ARV_STREAM_DEMOGRAPHY, (uint32_t)h, month);
+            p->events[h] = arv_rng_uniform(&r) < d->crisis ? EVENT_CRISIS : 0;
+        }
+        return;
+    }
     for (size_t h = begin; h < end; h++) {
         arv_rng_seek(&r, ARV_STREAM_DEMOGRAPHY, (uint32_t)h, month);
-        p->events[h] = 0; /* the month's events start here */
+        /* the month's events start here */
+        p->events[h] = arv_rng_uniform(&r) < d->crisis ? EVENT_CRISIS : 0;
         size_t c0 = (size_t)ARV_MAX_CHILDREN * h;
         int free_slot = -1;
         for (int k = 0; k < ARV_MAX_CHILDREN; k++) {
@@ -89,6 +104,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
             p->work_months[a1] = 0;
         } else if (p->n_adults[h] == 2 && u_partner < d->separate) {
             p->n_adults[h] = 1;
+            p->ui_months[a1] = 0;
             p->events[h] |= EVENT_SEPARATION;
         }
     }

@@ -36,9 +36,10 @@ static const struct arv_param_def defs[] = {
     {"followup.families_per_office", ARV_PARAM_INT, 26, 0, 100000, "families",
      "Eligible families drawn for a coordinator in each office with coordinators.",
      "derived: (383 + 360) / 29 = 25.6 (H11, H12, H01)", NULL, NULL},
-    {"followup.caseload_per_coordinator", ARV_PARAM_DOUBLE, 10.5, 0.1, 1000, "families",
+    {"followup.caseload_per_coordinator", ARV_PARAM_DOUBLE, 13, 0.1, 1000, "families",
      "Families a coordinator can follow at full intensity.",
-     "H06 (21 families per office, 2 coordinators)", NULL, NULL},
+     "derived: 26 families per office / 2 coordinators (H06's caseload of 21 is ambiguous)",
+     NULL, NULL},
     {"followup.duration_months", ARV_PARAM_INT, 24, 1, 600, "months",
      "Duration cap of follow-up.", "MODEL.md section 3.2", NULL, NULL},
     {"followup.ramp_months", ARV_PARAM_DOUBLE, 3, 0, 60, "months",
@@ -221,7 +222,7 @@ static void observe(const struct arv_world *w, size_t begin, size_t end, struct 
         if (g == GROUP_NONE)
             continue;
         int fm = p->followup_month[h];
-        arv_tally_add(t, m0, g, 0, fm > 0 && fm <= f->duration, 1);
+        arv_tally_add(t, m0, g, 0, fm >= 0 && fm < f->duration, 1);
         if (fm >= 0)
             arv_tally_add(t, m0 + 1, g, 0, p->followup_scale[h], 1);
     }

@@ -41,6 +41,7 @@ enum arv_event {
     EVENT_JOB_LOSS = 2,   /* work.c: an adult left work */
     EVENT_SHOCK = 4,      /* income.c: an unexpected expense */
     EVENT_EVICTION = 8,   /* housing.c: a move into temporary housing */
+    EVENT_CRISIS = 16,    /* demography.c: illness or another family crisis */
 };
 
 /* Follow-up domains (MODEL.md section 4). */
@@ -95,7 +96,7 @@ struct arv_pop {
     /* children [ARV_MAX_CHILDREN * h + c] */
     int16_t *child_age;        /* age in months; < 0: empty slot */
     uint8_t *participation;    /* 1 if in an age-appropriate activity */
-    float *inclusion;          /* social inclusion score (population sd 1) */
+    float *inclusion;          /* social inclusion score (0: the reference level) */
     float *inclusion_trait;    /* child's persistent level */
     uint16_t *months_low_income, *months_sa, *months_temporary; /* exposures */
     uint8_t *moves;            /* housing moves experienced */

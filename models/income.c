@@ -62,15 +62,17 @@ static const struct arv_param_def defs[] = {
     NUM("income.shock_rate", 0.05, 0, 1, "per month",
         "Monthly probability of an unexpected expense (times the family's proneness).",
         "assumption"),
-    NOK("income.shock_mean", 6000, "Mean unexpected expense (exponential).", "assumption"),
+    {"income.shock_mean", ARV_PARAM_DOUBLE, 6000, 0, 1e6, "NOK",
+     "Mean unexpected expense (exponential).", "assumption", NULL, NULL},
     NUM("income.sa_emergency", 0.5, 0, 1, "probability",
         "Probability that a family hit by an expense it cannot cover applies for (one-off) SA "
         "to cover it.", "assumption"),
     {"income.ui.min_tenure", ARV_PARAM_INT, 12, 0, 600, "months",
      "Months in work needed for unemployment benefit after a job loss.", "assumption", NULL,
      NULL},
-    {"income.ui.months", ARV_PARAM_INT, 12, 0, 255, "months",
-     "Months of unemployment benefit (paid from the month after the job loss).", "assumption",
+    {"income.ui.months", ARV_PARAM_INT, 12, 0, 254, "months",
+     "Months of unemployment benefit (paid from the month after the job loss, while "
+     "inactive or seeking).", "assumption",
      NULL, NULL},
     NUM("income.ui.replacement", 0.624, 0, 1, "share",
         "Unemployment benefit as a share of the lost gross earnings.", "assumption"),
@@ -101,7 +103,8 @@ static const struct arv_param_def defs[] = {
 static const struct arv_metric_def metrics[] = {
     {"sa_receipt_rate", ARV_TABLE_SUMMARY, "share of families receiving SA this month", ARV_STAT_RATIO},
     {"sa_amount_mean", ARV_TABLE_SUMMARY, "mean SA paid per family, NOK/month", ARV_STAT_RATIO},
-    {"earnings_mean", ARV_TABLE_SUMMARY, "mean net earnings per family, NOK/month", ARV_STAT_RATIO},
+    {"earnings_mean", ARV_TABLE_SUMMARY, "mean earnings after tax per family, NOK/month",
+     ARV_STAT_RATIO},
     {"disposable_income_mean", ARV_TABLE_SUMMARY, "mean disposable income, NOK/month", ARV_STAT_RATIO},
     {"low_income_rate", ARV_TABLE_SUMMARY, "share of families below EU-60", ARV_STAT_RATIO},
     {"child_low_income_rate", ARV_TABLE_SUMMARY, "share of children in EU-60 low income", ARV_STAT_RATIO},
@@ -145,6 +148,7 @@ void arv__income_rules_read(const struct arv_params *p, struct arv_income_rules 
     k->shock_mean = arv_params_double(p, "income.shock_mean");
     k->shortfall = arv_params_double(p, "income.shortfall_to_arrears");
     k->emergency = arv_params_double(p, "income.sa_emergency");
+    k->ui_max_months = (int)arv_params_int(p, "income.ui.months");
     k->repay = arv_params_double(p, "income.repay_share");
     k->settle_logit = arv_params_double(p, "income.settle_logit");
     k->s_base = arv_params_double(p, "income.strain.base");
@@ -180,8 +184,9 @@ void arv__budget(const struct arv_income_rules *k, const struct arv_budget_case 
     if (hs != HOUSING_TEMPORARY && hs != HOUSING_OWNER)
         b->allowance = arv__max(
             0, k->ha_rate * (b->cost - k->ha_own * (c->gross + c->insurance + c->programme)));
-    b->net = (c->gross + c->insurance) * (1 - k->tax);
-    b->benefits = c->programme + k->child_benefit * children + b->allowance;
+    b->net = c->gross * (1 - k->tax);
+    b->benefits = c->programme + c->insurance * (1 - k->tax) + k->child_benefit * children +
+                  b->allowance;
     double norm = c->adults >= 2 ? k->sa_couple : k->sa_single;
     for (int band = 0; band < 3; band++)
         norm += k->sa_child[band] * c->children[band];
@@ -201,6 +206,9 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
     gsl_rng *g = arv_rng_gsl(&r);
+    struct arv_rng hours;
+    arv_rng_init(&hours, w->seed, w->rep);
+    gsl_rng *hg = arv_rng_gsl(&hours);
     uint32_t month = arv__key_month(w);
     size_t ring = (size_t)(w->month + w->burn_in) % ARV_INCOME_MONTHS;
     for (size_t h = begin; h < end; h++) {
@@ -210,15 +218,19 @@ static void step(struct arv_world *w, size_t begin, size_t end)
             size_t i = (size_t)ARV_MAX_ADULTS * h + a;
             int s = p->work[i];
             if (arv__employed(s)) {
-                /* hours and overtime vary from month to month */
+                /* hours and overtime vary from month to month; each adult has
+                 * its own sub-stream so that no other draw depends on it */
                 double sd = s == WORK_FULL_TIME ? k->hours_sd[1] : k->hours_sd[0];
-                double wobble = sd > 0 ? exp(gsl_ran_gaussian_ziggurat(g, sd) - sd * sd / 2) : 1;
+                arv_rng_seek(&hours, ARV_STREAM_EARNINGS, (uint32_t)i, month);
+                double wobble = sd > 0 ? exp(gsl_ran_gaussian_ziggurat(hg, sd) - sd * sd / 2) : 1;
                 c.gross += p->wage[i] * (s == WORK_PART_TIME ? k->part : 1.0) * wobble;
             }
             c.programme += s == WORK_PROGRAMME ? k->programme : 0;
-            /* benefit from the month after the job loss while it lasts */
-            if (!arv__employed(s) && p->ui_months[i] > 0 && p->work_months[i] >= 1) {
-                c.insurance += p->ui_amount[i];
+            /* unemployment benefit: none in the month of the job loss (the
+             * grant is one month longer than paid), none in a programme */
+            if (p->ui_months[i] > 0) {
+                if (p->ui_months[i] <= k->ui_max_months && (s == WORK_SEEKING || s == WORK_INACTIVE))
+                    c.insurance += p->ui_amount[i];
                 p->ui_months[i]--;
             }
         }
@@ -236,10 +248,12 @@ static void step(struct arv_world *w, size_t begin, size_t end)
 
         /* arrears: shortfall and shocks in, repayment and settlement out */
         double slack = disposable - needs;
+        /* fixed draw positions: the same draws whatever happens */
         double u_shock = arv_rng_uniform(&r), u_emergency = arv_rng_uniform(&r);
+        double u_size = arv_rng_uniform_pos(&r), e_strain = gsl_ran_gaussian_ziggurat(g, 1.0);
         double shock = 0, covered = 0;
         if (u_shock < k->shock_rate * p->shock_proneness[h]) {
-            shock = gsl_ran_exponential(g, k->shock_mean);
+            shock = -k->shock_mean * log(u_size); /* exponential */
             p->events[h] |= EVENT_SHOCK;
             /* one-off SA for what the family cannot pay itself */
             if (c.takes_up && u_emergency < k->emergency)
@@ -247,6 +261,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         }
         sa += covered;
         disposable += covered;
+        int low_income = disposable / b.equivalence < k->threshold_month;
         double arrears = p->arrears[h];
         double settle = arrears > 0 ? arv__logistic(k->settle_logit + economy) : 0.0;
         double repaid = arv__min(arrears, k->repay * arv__max(0, slack) + settle * arrears);
@@ -259,7 +274,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         double target = k->s_base + k->s_gap * gap + k->s_arrears * debt +
                         k->s_sa * (sa > 0) + k->s_stress * p->stress[h] - k->s_econ * economy;
         double strain = k->s_rho * p->strain[h] + (1 - k->s_rho) * target +
-                        gsl_ran_gaussian_ziggurat(g, k->s_sd);
+                        k->s_sd * e_strain;
 
         p->earnings[h] = (float)b.net;
         p->benefits[h] = (float)b.benefits;
@@ -269,7 +284,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         p->disposable[h] = (float)disposable;
         p->needs[h] = (float)needs;
         p->housing_cost[h] = (float)b.cost;
-        p->low_income[h] = (uint8_t)b.low_income;
+        p->low_income[h] = (uint8_t)low_income;
         p->income_ring[(size_t)ARV_INCOME_MONTHS * h + ring] = (float)(disposable / b.equivalence);
         p->arrears[h] = (float)arrears;
         p->strain[h] = (float)arv__min(10, arv__max(0, strain));

@@ -15,6 +15,7 @@ struct arv_income_rules {
     double rent[N_HOUSING], rent_person, ha_rate, ha_own; /* NOK; NOK; shares */
     double threshold_month;                              /* EU-60 per unit, NOK/month */
     double shock_rate, shock_mean, shortfall, repay, settle_logit, emergency;
+    int ui_max_months;                                   /* income.ui.months */
     double s_base, s_gap, s_arrears, s_sa, s_stress, s_econ, s_rho, s_sd; /* strain */
 };
 
@@ -33,8 +34,9 @@ struct arv_budget_case {
 struct arv_budget {
     double cost;        /* housing cost */
     double allowance;   /* housing allowance */
-    double net;         /* earnings and unemployment benefit after tax */
-    double benefits;    /* programme + child benefit + housing allowance */
+    double net;         /* earnings after tax */
+    double benefits;    /* programme, unemployment benefit after tax, child benefit,
+                           housing allowance */
     double needs;       /* guideline norm + housing cost */
     double sa;          /* social assistance: needs - net - benefits if at least
                            income.sa_min_need and taken up, else 0 */

@@ -2,7 +2,7 @@
  * Measurement. Register variables (work, income, SA, housing) are observed
  * without error every month: they are the summary metrics the other models
  * report. The parent survey is observed at measurement.survey_months (the
- * trial's 0 and 12): families in the trial groups respond with a
+ * trial's 0 and 12): families with a coordinator respond with a
  * probability that falls with financial strain (attrition), and report
  * strain and their children's mean inclusion with measurement error.
  *
@@ -28,9 +28,9 @@ static const struct arv_param_def defs[] = {
     {"measurement.response_baseline", ARV_PARAM_DOUBLE, 1.0, 0, 1, "probability",
      "Response to the baseline survey (month 0; recruitment required it).", "assumption", NULL,
      NULL},
-    {"measurement.response_followup", ARV_PARAM_DOUBLE, 0.9, 0.001, 0.999, "probability",
+    {"measurement.response_followup", ARV_PARAM_DOUBLE, 0.975, 0.001, 0.999, "probability",
      "Response to later surveys at average strain (5).",
-     "assumption (H07, H08: 862 parents analysed at 12 months of 884 enrolled)", NULL, NULL},
+     "derived: 862 / 884 (H07, H08; whether both count parents is not stated)", NULL, NULL},
     {"measurement.response_strain", ARV_PARAM_DOUBLE, -0.1, -5, 5, "logit per point",
      "Effect of each strain point above 5 on the log-odds of responding.", "assumption", NULL,
      NULL},
@@ -205,7 +205,9 @@ static void survey(struct arv_world *w, size_t begin, size_t end, int month)
     gsl_rng *g = arv_rng_gsl(&r);
     for (size_t h = begin; h < end; h++) {
         p->responded[h] = 0;
-        if (p->group[h] == GROUP_NONE)
+        /* the parent survey was given to families with a coordinator; the
+         * third group was followed in registers only */
+        if (p->group[h] != GROUP_COORDINATOR && p->group[h] != GROUP_HOLF)
             continue;
         arv_rng_seek(&r, ARV_STREAM_MEASUREMENT, (uint32_t)h, (uint32_t)month);
         double respond = month == 0 ? m->baseline
@@ -258,7 +260,7 @@ static void observe(const struct arv_world *w, size_t begin, size_t end, struct 
     const struct arv_pop *p = arv__pop(w);
     for (size_t h = begin; h < end; h++) {
         int g = p->group[h];
-        if (g == GROUP_NONE)
+        if (g != GROUP_COORDINATOR && g != GROUP_HOLF)
             continue;
         arv_tally_add(t, m0, g, 0, p->responded[h], 1);
         if (!p->responded[h])

@@ -8,7 +8,8 @@
  * adult's work propensity:
  *   z = beta_edu + beta_origin + beta_years log(1 + years in Norway)
  *     + beta_barrier barrier + beta_child3 [youngest child under 3]
- *     + beta_unemployment (local rate - mean rate) + office effect
+ *     + beta_unemployment (local rate - mean rate) + beta_stress stress
+ *     + office effect
  *     + follow-up effect (work domain, up moves only).
  * Staying has predictor 0. delta < 0 gives duration dependence.
  */
@@ -46,6 +47,7 @@ static const struct arv_param_def defs[] = {
     BETA("barrier", -0.6, "Effect per sd of the latent barrier to work."),
     BETA("child_under_3", -0.4, "Effect of a youngest child under 3."),
     BETA("unemployment", -10, "Effect per unit of local unemployment above the mean rate."),
+    BETA("stress", -0.4, "Effect per unit of family stress (last month's; children.stress.*)."),
     {"work.duration", ARV_PARAM_DOUBLE, -0.2, -3, 3, "logit",
      "Duration dependence: effect of log(1 + months in the state) on every exit.", "assumption",
      NULL, NULL},
@@ -63,7 +65,7 @@ struct work {
     double exp_alpha[N_WORK][N_WORK];
     signed char dir[N_WORK][N_WORK];
     double beta_edu[N_EDUCATION], beta_origin[N_ORIGINS];
-    double beta_years, beta_barrier, beta_child3, beta_unemp, delta, unemp_ref;
+    double beta_years, beta_barrier, beta_child3, beta_unemp, beta_stress, delta, unemp_ref;
     double duration_factor[601]; /* exp(delta log(1 + m)), m capped at 600 */
     int ui_tenure, ui_months;    /* unemployment benefit rules (income.ui.*) */
     double ui_rate, part_share;
@@ -94,6 +96,7 @@ static int setup(struct arv_world *w, struct arv_error *err)
     k->beta_barrier = arv_params_double(p, "work.beta.barrier");
     k->beta_child3 = arv_params_double(p, "work.beta.child_under_3");
     k->beta_unemp = arv_params_double(p, "work.beta.unemployment");
+    k->beta_stress = arv_params_double(p, "work.beta.stress");
     k->delta = arv_params_double(p, "work.duration");
     k->unemp_ref = arv_params_double(p, "offices.unemployment_mean");
     for (int m = 0; m <= 600; m++)
@@ -158,6 +161,8 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     for (size_t h = begin; h < end; h++) {
         double household = k->office_factor[p->office[h]] *
                            (youngest_under_3(p, h) ? k->exp_child3 : 1.0);
+        if (p->stress[h] > 0.01f)
+            household *= exp(k->beta_stress * p->stress[h]);
         double fu = arv__followup_effect(p, h, DOMAIN_WORK);
         double exp_fu = fu != 0 ? exp(fu) : 1.0;
         /* one sub-stream per household: adult a uses its a-th draw */
@@ -182,7 +187,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
                     p->events[h] |= EVENT_JOB_LOSS;
                     double gross = p->wage[i] * (from == WORK_PART_TIME ? k->part_share : 1.0);
                     int entitled = p->work_months[i] >= k->ui_tenure;
-                    p->ui_months[i] = (uint8_t)(entitled ? k->ui_months : 0);
+                    p->ui_months[i] = (uint8_t)(entitled ? k->ui_months + 1 : 0);
                     p->ui_amount[i] = (float)(entitled ? k->ui_rate * gross : 0.0);
                 } else if (arv__employed(to)) {
                     p->ui_months[i] = 0;

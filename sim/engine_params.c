@@ -12,7 +12,7 @@ static const struct arv_param_def defs[] = {
     {"run.reps", ARV_PARAM_INT, 1, 1, 10000, "replicates",
      "Independent replicates; outputs give mean, sd and a 95% interval across them.",
      "assumption", NULL, NULL},
-    {"run.burn_in", ARV_PARAM_INT, 0, 0, 600, "months",
+    {"run.burn_in", ARV_PARAM_INT, 60, 0, 600, "months",
      "Months simulated before month 0 so that families reach their dynamic state; not "
      "reported. Eligibility for follow-up is judged at the end of it.",
      "assumption", NULL, NULL},
