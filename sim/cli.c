@@ -746,7 +746,11 @@ static int cmd_help(struct opts *o, const struct arv_registry *reg, int argc, ch
         const char *hit = strstr(c->options, opt);
         size_t n = strlen(opt);
         if (hit && (hit == c->options || hit[-1] == ' ') && (hit[n] == ' ' || hit[n] == '\0'))
-            printf("  --%-11s %-11s %s\n", opt, option_help[k][1], option_help[k][2]);
+        {
+            bool file = strcmp(c->name, "synth") == 0 && strcmp(opt, "out") == 0;
+            printf("  --%-11s %-11s %s\n", opt, file ? "FILE" : option_help[k][1],
+                   file ? "the household CSV to write" : option_help[k][2]);
+        }
     }
     return 0;
 }
