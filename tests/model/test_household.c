@@ -352,6 +352,42 @@ static void test_icc_follows_office_effects(void **state)
     assert_true(big > mid + 0.03);
 }
 
+/* Children's inclusion with every other influence switched off is
+ *   x' = rho x + (1 - rho) (trait + office effect) + sd e,
+ * so with one child per family its stationary ICC across offices is
+ *   sd_c^2 / (sd_c^2 + trait_sd^2 + sd^2 / (1 - rho^2)).
+ * The estimated ICC (totals.csv icc_child_inclusion) must match it within
+ * 4 standard errors of the ANOVA estimator over the replicates. */
+static void test_icc_matches_configured_office_variance(void **state)
+{
+    static const char *const sets[] = {
+        "population.households=20000", "offices.count=200", "offices.holf=0",
+        "offices.coordinator=0", "followup.eligibility=none", "population.extra_children_mean=0",
+        "population.max_children=1", "run.months=12", "run.reps=4", "run.burn_in=80",
+        "demography.birth_rate=0", "offices.sd_children=0.4", "children.inclusion.trait_sd=0.5",
+        "children.inclusion.sd=0.25", "children.inclusion.persistence=0.9",
+        "children.inclusion.participation=0", "children.inclusion.low_income=0",
+        "children.inclusion.temporary=0", "children.inclusion.insecure=0",
+        "children.inclusion.move=0", "children.inclusion.stress=0", NULL};
+    struct arv_params *p = params_with(FIXTURE("../../scenarios/holf_trial.cfg"), sets);
+    struct arv_world *w = world_of(p);
+    arv_world_run(w);
+    int m = arv_world_metric(w, "icc_child_inclusion");
+    const struct arv_results *t = &w->results[ARV_TABLE_TOTALS];
+    double s = 0;
+    for (int rep = 0; rep < t->reps; rep++)
+        s += t->value[(size_t)rep * t->n_groups * t->n_metrics + w->metric_table_index[m]];
+    double estimate = s / t->reps;
+    double between = 0.4 * 0.4, within = 0.5 * 0.5 + 0.25 * 0.25 / (1 - 0.9 * 0.9);
+    double icc = between / (between + within);
+    /* sampling variance of the ANOVA estimator, k clusters of size n */
+    double n = 100, k = 200;
+    double var = 2 * pow(1 - icc, 2) * pow(1 + (n - 1) * icc, 2) / (n * (n - 1) * (k - 1));
+    assert_near(estimate, icc, 4 * sqrt(var / t->reps));
+    arv_world_free(w);
+    arv_params_free(p);
+}
+
 /* ---- mechanism: both arms improve with zero effects --------------------- */
 
 /* Every follow-up effect at zero: from month 0 to 12 financial strain falls
@@ -401,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_work_transition_frequency),
         cmocka_unit_test(test_trial_sample),
         cmocka_unit_test(test_icc_follows_office_effects),
+        cmocka_unit_test(test_icc_matches_configured_office_variance),
         cmocka_unit_test(test_both_arms_improve_without_effects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
