@@ -182,25 +182,36 @@ static inline double arv__logistic(double x)
 }
 
 /*
- * Draws the destination of a multinomial-logit move on a ladder of states.
- * The predictor of moving from `from` to j != from is
- *   eta_j = alpha[from][j] + (shift_up, shift_down or 0 by the direction of
- *   the move), and staying has predictor 0;
+ * Multinomial-logit moves on a ladder of states. The predictor of moving
+ * from `from` to j != from is
+ *   eta_j = alpha[from][j] + (shift_up, shift_down or shift_side by the
+ *   direction of the move), and staying has predictor 0;
  * exp_alpha[from][j] = exp(alpha[from][j]) is precomputed and the caller
  * passes the multipliers exp(shift) for moves up, down and sideways, so a
- * draw costs no exp().
- * dir[from][j] is +1 (up the ladder), -1 (down) or 0 (sideways).
+ * draw costs no exp(). dir[from][j] is +1 (up the ladder), -1 (down) or 0.
+ * arv__mnl_weights fills e[j] = exp(eta_j) (0 for j == from) and returns
+ * 1 + their sum, the normaliser.
  */
-static inline int arv__mnl_draw(const double *exp_alpha_row, const signed char *dir_row, int n,
-                                int from, double exp_up, double exp_down, double exp_side,
-                                double u)
+static inline double arv__mnl_weights(const double *exp_alpha_row, const signed char *dir_row,
+                                      int n, int from, double exp_up, double exp_down,
+                                      double exp_side, double *e)
 {
-    double e[8], total = 1.0;
+    double total = 1.0;
     for (int j = 0; j < n; j++) {
         double m = dir_row[j] > 0 ? exp_up : dir_row[j] < 0 ? exp_down : exp_side;
         e[j] = j == from ? 0.0 : exp_alpha_row[j] * m;
         total += e[j];
     }
+    return total;
+}
+
+static inline int arv__mnl_draw(const double *exp_alpha_row, const signed char *dir_row, int n,
+                                int from, double exp_up, double exp_down, double exp_side,
+                                double u)
+{
+    double e[8];
+    double total =
+        arv__mnl_weights(exp_alpha_row, dir_row, n, from, exp_up, exp_down, exp_side, e);
     double threshold = u * total, acc = 0.0;
     for (int j = 0; j < n; j++) {
         if (j == from)
@@ -211,6 +222,20 @@ static inline int arv__mnl_draw(const double *exp_alpha_row, const signed char *
     }
     return from;
 }
+
+/* The stationary distribution pi of the n-state transition matrix P (row
+ * stochastic, n <= 8), by repeated squaring: pi = any row of P^(2^20). Used
+ * to start each family's work and housing states where its own dynamics
+ * would put it, so the burn-in only has to settle durations and histories. */
+void arv__stationary(const double *P, int n, double *pi);
+
+/* Fills the transition matrix P[i][j] of a ladder chain for the given
+ * multipliers (see arv__mnl_weights). */
+void arv__mnl_matrix(const double *exp_alpha, const signed char *dir, int n, double exp_up,
+                     double exp_down, double exp_side, double *P);
+
+/* The index of the category u in [0, 1) falls in, for probabilities p. */
+int arv__categorical(const double *p, int n, double u);
 
 extern const struct arv_model_ops arv_model_population, arv_model_demography,
     arv_model_followup, arv_model_work, arv_model_income, arv_model_housing,

@@ -94,6 +94,30 @@ static void release(struct arv_world *w)
     free(arv_world_state(w, &arv_model_housing));
 }
 
+/* Each family's start state is drawn from the stationary distribution of
+ * its chain with income at needs and no arrears (the burn-in then lets
+ * income and arrears act), unless the household file gave it. */
+static void start(struct arv_world *w, size_t begin, size_t end)
+{
+    const struct housing *k = arv_world_state(w, &arv_model_housing);
+    struct arv_pop *p = arv__pop(w);
+    if (arv_params_str(w->params, "population.file")[0] != '\0')
+        return;
+    struct arv_rng r;
+    arv_rng_init(&r, w->seed, w->rep);
+    for (size_t h = begin; h < end; h++) {
+        arv_rng_seek(&r, ARV_STREAM_POPULATION, (uint32_t)h, 3);
+        int fulltime = 0;
+        for (int a = 0; a < p->n_adults[h]; a++)
+            fulltime |= p->work[(size_t)ARV_MAX_ADULTS * h + a] == WORK_FULL_TIME;
+        double z = k->beta_fulltime * fulltime + p->offices[p->office[h]].effect[DOMAIN_HOUSING];
+        double P[N_HOUSING * N_HOUSING], pi[N_HOUSING];
+        arv__mnl_matrix(&k->exp_alpha[0][0], &k->dir[0][0], N_HOUSING, exp(z), exp(-z), 1.0, P);
+        arv__stationary(P, N_HOUSING, pi);
+        p->housing[h] = (uint8_t)arv__categorical(pi, N_HOUSING, arv_rng_uniform(&r));
+    }
+}
+
 static void step(struct arv_world *w, size_t begin, size_t end)
 {
     const struct housing *k = arv_world_state(w, &arv_model_housing);
@@ -152,6 +176,7 @@ const struct arv_model_ops arv_model_housing = {
     .n_metrics = sizeof metrics / sizeof metrics[0],
     .setup = setup,
     .release = release,
+    .start = start,
     .step = step,
     .observe = observe,
 };

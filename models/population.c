@@ -277,17 +277,6 @@ static void release(struct arv_world *w)
     w->shared = NULL;
 }
 
-/* Index of the category u falls in, given shares summing to 1. */
-static int categorical(const double *share, int n, double u)
-{
-    double acc = 0;
-    for (int k = 0; k < n - 1; k++) {
-        acc += share[k];
-        if (u < acc)
-            return k;
-    }
-    return n - 1;
-}
 
 /* Offices: arms by random allocation, random effects, unemployment and
  * fidelity, all keyed by office id. */
@@ -344,14 +333,13 @@ static void draw_adult_traits(struct arv_pop *p, const struct comp *c, size_t a,
 static void synth_adult(struct arv_pop *p, const struct comp *c, size_t a, int origin,
                         gsl_rng *g)
 {
-    p->education[a] = (uint8_t)categorical(c->education, N_EDUCATION, gsl_rng_uniform(g));
+    p->education[a] = (uint8_t)arv__categorical(c->education, N_EDUCATION, gsl_rng_uniform(g));
     p->years_norway[a] = origin == ORIGIN_NORWAY
                              ? 0.0f
                              : (float)gsl_ran_gamma(g, c->years_shape,
                                                     c->years_mean / c->years_shape);
     draw_adult_traits(p, c, a, origin, g);
-    /* burn-in start; run.burn_in months make the start state irrelevant */
-    p->work[a] = p->barrier[a] > 0 ? WORK_INACTIVE : WORK_SEEKING;
+    p->work[a] = WORK_INACTIVE; /* work.c draws the start state */
     p->work_months[a] = 0;
 }
 
@@ -385,7 +373,7 @@ static void from_row(struct arv_pop *p, const struct comp *c, size_t h,
 static void synth_household(struct arv_pop *p, const struct comp *c, size_t h, gsl_rng *g)
 {
     p->office[h] = (uint16_t)(h * (size_t)p->n_offices / p->n);
-    int origin = categorical(c->origin, N_ORIGINS, gsl_rng_uniform(g));
+    int origin = arv__categorical(c->origin, N_ORIGINS, gsl_rng_uniform(g));
     p->origin[h] = (uint8_t)origin;
     p->n_adults[h] = gsl_rng_uniform(g) < c->single ? 1 : 2;
     for (int a = 0; a < ARV_MAX_ADULTS; a++)

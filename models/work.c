@@ -140,15 +140,36 @@ static void prepare(struct arv_world *w)
                                   p->offices[o].effect[DOMAIN_WORK]);
 }
 
+/* Each adult's start state is drawn from the stationary distribution of
+ * its own chain (at the reference duration of 24 months, without stress or
+ * follow-up), unless the household file gave it. */
 static void start(struct arv_world *w, size_t begin, size_t end)
 {
     const struct work *k = arv_world_state(w, &arv_model_work);
     struct arv_pop *p = arv__pop(w);
-    for (size_t i = begin * ARV_MAX_ADULTS; i < end * ARV_MAX_ADULTS; i++)
-        p->work_z[i] = (float)exp(k->beta_origin[p->origin[i / ARV_MAX_ADULTS]] +
-                                  k->beta_edu[p->education[i]] +
-                                  k->beta_years * log1p(p->years_norway[i]) +
-                                  k->beta_barrier * p->barrier[i]);
+    struct arv_rng r;
+    arv_rng_init(&r, w->seed, w->rep);
+    int from_file = arv_params_str(w->params, "population.file")[0] != '\0';
+    for (size_t h = begin; h < end; h++) {
+        arv_rng_seek(&r, ARV_STREAM_POPULATION, (uint32_t)h, 2);
+        double household = k->office_factor[p->office[h]];
+        for (int a = 0; a < ARV_MAX_ADULTS; a++) {
+            size_t i = (size_t)ARV_MAX_ADULTS * h + a;
+            double u = arv_rng_uniform(&r);
+            p->work_z[i] = (float)exp(k->beta_origin[p->origin[h]] + k->beta_edu[p->education[i]] +
+                                      k->beta_years * log1p(p->years_norway[i]) +
+                                      k->beta_barrier * p->barrier[i]);
+            if (from_file && a < p->n_adults[h])
+                continue;
+            double e_z = household * p->work_z[i], dur = k->duration_factor[24];
+            double P[N_WORK * N_WORK], pi[N_WORK];
+            arv__mnl_matrix(&k->exp_alpha[0][0], &k->dir[0][0], N_WORK, e_z * dur, dur / e_z, dur,
+                            P);
+            arv__stationary(P, N_WORK, pi);
+            p->work[i] = (uint8_t)arv__categorical(pi, N_WORK, u);
+            p->work_months[i] = 24;
+        }
+    }
 }
 
 static void step(struct arv_world *w, size_t begin, size_t end)

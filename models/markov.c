@@ -1,0 +1,48 @@
+/* Small Markov-chain helpers shared by the ladder models (household.h). */
+#include "household.h"
+
+#include <string.h>
+
+void arv__mnl_matrix(const double *exp_alpha, const signed char *dir, int n, double exp_up,
+                     double exp_down, double exp_side, double *P)
+{
+    double e[8];
+    for (int i = 0; i < n; i++) {
+        double total = arv__mnl_weights(exp_alpha + i * n, dir + i * n, n, i, exp_up, exp_down,
+                                        exp_side, e);
+        for (int j = 0; j < n; j++)
+            P[i * n + j] = (j == i ? 1.0 : e[j]) / total;
+    }
+}
+
+void arv__stationary(const double *P, int n, double *pi)
+{
+    double a[64], b[64];
+    memcpy(a, P, (size_t)(n * n) * sizeof *a);
+    for (int k = 0; k < 20; k++) {
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int m = 0; m < n; m++)
+                    s += a[i * n + m] * a[m * n + j];
+                b[i * n + j] = s;
+            }
+        memcpy(a, b, (size_t)(n * n) * sizeof *a);
+    }
+    double total = 0;
+    for (int j = 0; j < n; j++)
+        total += pi[j] = a[j];
+    for (int j = 0; j < n; j++)
+        pi[j] /= total;
+}
+
+int arv__categorical(const double *p, int n, double u)
+{
+    double acc = 0;
+    for (int k = 0; k < n - 1; k++) {
+        acc += p[k];
+        if (u < acc)
+            return k;
+    }
+    return n - 1;
+}
