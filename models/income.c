@@ -23,7 +23,7 @@
     {path, ARV_PARAM_DOUBLE, v, lo, hi, unit, desc, src, NULL, NULL}
 
 static const struct arv_param_def defs[] = {
-    NUM("income.tax_rate", 0.25, 0, 0.9, "share", "Flat tax on earnings.", "assumption"),
+    NUM("income.tax_rate", 0.220, 0, 0.9, "share", "Flat tax on earnings.", "assumption"),
     NUM("income.part_time_share", 0.5, 0.05, 1, "share", "Part-time hours as a share of full time.",
         "assumption"),
     NUM("income.hours_sd.part_time", 0.25, 0, 2, "log NOK",
@@ -40,7 +40,7 @@ static const struct arv_param_def defs[] = {
     NOK("income.sa.child_0_5", 2400, "SA guideline rate per child aged 0-5.", "G22 (2019)"),
     NOK("income.sa.child_6_10", 3100, "SA guideline rate per child aged 6-10.", "G22 (2019)"),
     NOK("income.sa.child_11_17", 4000, "SA guideline rate per child aged 11-17.", "G22 (2019)"),
-    NUM("income.sa_takeup", 0.85, 0, 1, "probability",
+    NUM("income.sa_takeup", 0.65, 0, 1, "probability",
         "Share of families in need who take SA up (a persistent family trait).", "assumption"),
     NOK("income.sa_min_need", 500, "Smallest monthly need for which SA is paid.", "assumption"),
     NOK("income.rent.temporary", 3000, "Household's own payment in temporary housing.",
@@ -59,12 +59,12 @@ static const struct arv_param_def defs[] = {
         "Share of gross income a tenant is expected to pay for housing.", "assumption"),
     {"income.low_income_threshold", ARV_PARAM_DOUBLE, 212000, 0, 1e7, "NOK/year per unit",
      "EU-60 low-income threshold per consumption unit.", "G19 (2015)", NULL, NULL},
-    NUM("income.shock_rate", 0.05, 0, 1, "per month",
+    NUM("income.shock_rate", 0.04, 0, 1, "per month",
         "Monthly probability of an unexpected expense (times the family's proneness).",
         "assumption"),
     {"income.shock_mean", ARV_PARAM_DOUBLE, 6000, 0, 1e6, "NOK",
      "Mean unexpected expense (exponential).", "assumption", NULL, NULL},
-    NUM("income.sa_emergency", 0.5, 0, 1, "probability",
+    NUM("income.sa_emergency", 0.0, 0, 1, "probability",
         "Probability that a family hit by an expense it cannot cover applies for (one-off) SA "
         "to cover it.", "assumption"),
     {"income.ui.min_tenure", ARV_PARAM_INT, 12, 0, 600, "months",
