@@ -327,7 +327,7 @@ static void print_cell(double v)
 {
     if (isnan(v))
         printf(" %9s", "-");
-    else if (fabs(v) >= 1000 || v == floor(v))
+    else if (fabs(v) >= 100 || v == floor(v))
         printf(" %9.0f", v);
     else
         printf(" %9.3f", v);
@@ -353,10 +353,14 @@ static void print_headline(const struct arv_world *w, const char *name, const ch
         if (any)
             shown[n_shown++] = g;
     }
-    printf("  %-28s", "");
+    int width = 24;
+    for (int m = 0; m < w->n_metrics; m++)
+        if (w->metric[m]->table == ARV_TABLE_SUMMARY && (int)strlen(w->metric[m]->name) > width)
+            width = (int)strlen(w->metric[m]->name);
+    printf("  %-*s", width, "");
     for (int k = 0; k < n_shown; k++)
         printf(" %19s", w->reg->groups[shown[k]]);
-    printf("\n  %-28s", "metric");
+    printf("\n  %-*s", width, "metric");
     for (int k = 0; k < n_shown; k++)
         printf(" %9s %8s%d", "month 0", "month ", end_month);
     printf("\n");
@@ -364,7 +368,7 @@ static void print_headline(const struct arv_world *w, const char *name, const ch
         if (w->metric[m]->table != ARV_TABLE_SUMMARY)
             continue;
         int local = w->metric_table_index[m];
-        printf("  %-28s", w->metric[m]->name);
+        printf("  %-*s", width, w->metric[m]->name);
         for (int k = 0; k < n_shown; k++) {
             print_cell(summary_mean(w, 0, shown[k], local, scratch));
             print_cell(summary_mean(w, last, shown[k], local, scratch));
