@@ -161,6 +161,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
                 continue;
             arv_rng_seek(&r, ARV_STREAM_CHILDREN, (uint32_t)i, month);
             double u = arv_rng_uniform(&r), u_move = arv_rng_uniform(&r);
+            double z = gsl_ran_gaussian_ziggurat(g, 1.0);
             int part = p->participation[i];
             if (age < 12) {
                 part = 0;
@@ -177,7 +178,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
             p->participation[i] = (uint8_t)part;
             double level = p->inclusion_trait[i] + k->c_part * part + level_household;
             p->inclusion[i] = (float)(k->rho * p->inclusion[i] + (1 - k->rho) * level +
-                                      gsl_ran_gaussian_ziggurat(g, k->sd));
+                                      k->sd * z);
             if (p->months_low_income[i] < UINT16_MAX)
                 p->months_low_income[i] += p->low_income[h];
             if (p->months_sa[i] < UINT16_MAX)

@@ -224,7 +224,7 @@ static inline int arv__mnl_draw(const double *exp_alpha_row, const signed char *
 }
 
 /* The stationary distribution pi of the n-state transition matrix P (row
- * stochastic, n <= 8), by repeated squaring: pi = any row of P^(2^20). Used
+ * stochastic, n <= 8), by repeated squaring: pi = the first row of P^4096. Used
  * to start each family's work and housing states where its own dynamics
  * would put it, so the burn-in only has to settle durations and histories. */
 void arv__stationary(const double *P, int n, double *pi);

@@ -206,23 +206,28 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
     gsl_rng *g = arv_rng_gsl(&r);
-    struct arv_rng hours;
-    arv_rng_init(&hours, w->seed, w->rep);
-    gsl_rng *hg = arv_rng_gsl(&hours);
     uint32_t month = arv__key_month(w);
     size_t ring = (size_t)(w->month + w->burn_in) % ARV_INCOME_MONTHS;
     for (size_t h = begin; h < end; h++) {
         arv_rng_seek(&r, ARV_STREAM_INCOME, (uint32_t)h, month);
         struct arv_budget_case c = {.adults = p->n_adults[h], .housing = p->housing[h]};
+        /* the household's draws, always all of them and in this order, so
+         * that each keeps its place in the stream whatever the family's
+         * state (common random numbers): expense shock, strain, earnings
+         * variation of both adult slots */
+        double u_shock = arv_rng_uniform(&r), u_emergency = arv_rng_uniform(&r);
+        double u_size = arv_rng_uniform_pos(&r);
+        double z_strain = gsl_ran_gaussian_ziggurat(g, 1.0);
+        double z_hours[ARV_MAX_ADULTS];
+        for (int a = 0; a < ARV_MAX_ADULTS; a++)
+            z_hours[a] = gsl_ran_gaussian_ziggurat(g, 1.0);
         for (int a = 0; a < p->n_adults[h]; a++) {
             size_t i = (size_t)ARV_MAX_ADULTS * h + a;
             int s = p->work[i];
             if (arv__employed(s)) {
-                /* hours and overtime vary from month to month; each adult has
-                 * its own sub-stream so that no other draw depends on it */
+                /* hours and overtime vary from month to month */
                 double sd = s == WORK_FULL_TIME ? k->hours_sd[1] : k->hours_sd[0];
-                arv_rng_seek(&hours, ARV_STREAM_EARNINGS, (uint32_t)i, month);
-                double wobble = sd > 0 ? exp(gsl_ran_gaussian_ziggurat(hg, sd) - sd * sd / 2) : 1;
+                double wobble = exp(sd * z_hours[a] - sd * sd / 2);
                 c.gross += p->wage[i] * (s == WORK_PART_TIME ? k->part : 1.0) * wobble;
             }
             c.programme += s == WORK_PROGRAMME ? k->programme : 0;
@@ -248,9 +253,6 @@ static void step(struct arv_world *w, size_t begin, size_t end)
 
         /* arrears: shortfall and shocks in, repayment and settlement out */
         double slack = disposable - needs;
-        /* fixed draw positions: the same draws whatever happens */
-        double u_shock = arv_rng_uniform(&r), u_emergency = arv_rng_uniform(&r);
-        double u_size = arv_rng_uniform_pos(&r), e_strain = gsl_ran_gaussian_ziggurat(g, 1.0);
         double shock = 0, covered = 0;
         if (u_shock < k->shock_rate * p->shock_proneness[h]) {
             shock = -k->shock_mean * log(u_size); /* exponential */
@@ -274,7 +276,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         double target = k->s_base + k->s_gap * gap + k->s_arrears * debt +
                         k->s_sa * (sa > 0) + k->s_stress * p->stress[h] - k->s_econ * economy;
         double strain = k->s_rho * p->strain[h] + (1 - k->s_rho) * target +
-                        k->s_sd * e_strain;
+                        k->s_sd * z_strain;
 
         p->earnings[h] = (float)b.net;
         p->benefits[h] = (float)b.benefits;

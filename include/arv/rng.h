@@ -37,7 +37,6 @@ enum arv_stream {
     ARV_STREAM_MEASUREMENT = 11,
     ARV_STREAM_TRIAL = 12,
     ARV_STREAM_CALIBRATION = 13,
-    ARV_STREAM_EARNINGS = 14,    /* month-to-month variation of each adult's earnings */
     ARV_STREAM_TEST = 1000 /* reserved for the test suite */
 };
 
