@@ -2,7 +2,7 @@
  * Children, per child: participation in an age-appropriate activity
  * (kindergarten at 1-5; after-school club or organised leisure at 6-17) as a
  * two-state chain, social inclusion as an AR(1) score, and the exposures
- * the young-adult phase reads (months in low income, on SA, in temporary
+ * the young-adult model will read (months in low income, on SA, in temporary
  * housing; moves).
  *
  * Participation: monthly entry and exit log-odds by age band, shifted by

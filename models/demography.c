@@ -1,7 +1,8 @@
 /*
  * Demography: children age; at 18 a child leaves home; births;
- * partnership formation and dissolution. Nothing happens during the
- * burn-in, which settles economic states for the synthesised composition.
+ * partnership formation and dissolution; crisis events (illness, family
+ * crises). During the burn-in, which settles economic states for the
+ * synthesised composition, only crisis events happen.
  * Hazards are monthly and keyed per household (stream DEMOGRAPHY).
  */
 #include "household.h"
@@ -98,9 +99,9 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         }
         size_t a1 = (size_t)ARV_MAX_ADULTS * h + 1;
         if (p->n_adults[h] == 1 && u_partner < d->partner) {
-            /* the partner's traits were drawn at synthesis with the household's */
+            /* the partner's traits and work state were drawn at the start
+             * with the household's (population.c, work.c) */
             p->n_adults[h] = 2;
-            p->work[a1] = p->barrier[a1] > 0 ? WORK_INACTIVE : WORK_SEEKING;
             p->work_months[a1] = 0;
         } else if (p->n_adults[h] == 2 && u_partner < d->separate) {
             p->n_adults[h] = 1;

@@ -61,7 +61,9 @@ static const struct arv_param_def defs[] = {
 };
 
 static const struct arv_metric_def metrics[] = {
-    {"followup_active_rate", ARV_TABLE_SUMMARY, "share of families in active follow-up", ARV_STAT_RATIO},
+    {"followup_active_rate", ARV_TABLE_SUMMARY,
+     "share of families followed up in this month (months 1 to followup.duration_months)",
+     ARV_STAT_RATIO},
     {"followup_intensity_mean", ARV_TABLE_SUMMARY,
      "mean effect multiplier among families ever followed (0-1)", ARV_STAT_RATIO},
 };
@@ -222,7 +224,9 @@ static void observe(const struct arv_world *w, size_t begin, size_t end, struct 
         if (g == GROUP_NONE)
             continue;
         int fm = p->followup_month[h];
-        arv_tally_add(t, m0, g, 0, fm >= 0 && fm < f->duration, 1);
+        /* followed this month: months 1 to duration of follow-up (the month
+         * a multiplier applies, as followup_intensity_mean) */
+        arv_tally_add(t, m0, g, 0, fm >= 1 && fm <= f->duration, 1);
         if (fm >= 0)
             arv_tally_add(t, m0 + 1, g, 0, p->followup_scale[h], 1);
     }

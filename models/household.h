@@ -103,7 +103,8 @@ struct arv_pop {
 
     /* economy (monthly, NOK) */
     float *earnings;        /* net earnings of the adults */
-    float *benefits;        /* child benefit, housing allowance, programme benefit */
+    float *benefits;        /* child benefit, housing allowance, programme benefit,
+                               unemployment benefit after tax */
     float *sa_amount;       /* social assistance paid this month */
     float *disposable;      /* disposable income */
     float *needs;           /* SA norm plus housing cost: what the guideline deems needed */

@@ -23,7 +23,8 @@
     {path, ARV_PARAM_DOUBLE, v, lo, hi, unit, desc, src, NULL, NULL}
 
 static const struct arv_param_def defs[] = {
-    NUM("income.tax_rate", 0.220, 0, 0.9, "share", "Flat tax on earnings.", "assumption"),
+    NUM("income.tax_rate", 0.22, 0, 0.9, "share",
+        "Flat tax on earnings and unemployment benefit.", "assumption"),
     NUM("income.part_time_share", 0.5, 0.05, 1, "share", "Part-time hours as a share of full time.",
         "assumption"),
     NUM("income.hours_sd.part_time", 0.25, 0, 2, "log NOK",
