@@ -159,6 +159,21 @@ static inline int arv__employed(int work)
     return work == WORK_PART_TIME || work == WORK_FULL_TIME;
 }
 
+/* Mean inclusion of household h's children, NAN without children. */
+static inline double arv__children_inclusion(const struct arv_pop *p, size_t h)
+{
+    double sum = 0;
+    int kids = 0;
+    for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
+        size_t i = (size_t)ARV_MAX_CHILDREN * h + c;
+        if (p->child_age[i] >= 0) {
+            sum += p->inclusion[i];
+            kids++;
+        }
+    }
+    return kids ? sum / kids : NAN;
+}
+
 /* Municipal, stable private and owned housing count as stable. */
 static inline int arv__housing_stable(int state)
 {

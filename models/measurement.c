@@ -155,21 +155,11 @@ static void estimate_icc(struct arv_world *w)
     for (size_t h = 0; h < p->n; h++) {
         if (p->group[h] == GROUP_NONE)
             continue;
-        double y[N_ICC] = {0, p->sa[h], p->strain[h], NAN};
+        double y[N_ICC] = {0, p->sa[h], p->strain[h], 0};
         for (int a = 0; a < p->n_adults[h]; a++)
             y[0] += arv__employed(p->work[(size_t)ARV_MAX_ADULTS * h + a]);
         y[0] /= p->n_adults[h];
-        double incl = 0;
-        int kids = 0;
-        for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
-            size_t i = (size_t)ARV_MAX_CHILDREN * h + c;
-            if (p->child_age[i] >= 0) {
-                incl += p->inclusion[i];
-                kids++;
-            }
-        }
-        if (kids)
-            y[3] = incl / kids;
+        y[3] = arv__children_inclusion(p, h);
         double *cell = m->office_sum + (size_t)p->office[h] * N_ICC * 3;
         for (int k = 0; k < N_ICC; k++)
             if (!isnan(y[k])) {
@@ -220,16 +210,7 @@ static void survey(struct arv_world *w, size_t begin, size_t end, int month)
             continue;
         p->responded[h] = 1;
         p->survey_strain[h] = (float)(p->strain[h] + e_strain);
-        double incl = 0;
-        int kids = 0;
-        for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
-            size_t i = (size_t)ARV_MAX_CHILDREN * h + c;
-            if (p->child_age[i] >= 0) {
-                incl += p->inclusion[i];
-                kids++;
-            }
-        }
-        p->survey_inclusion[h] = kids ? (float)(incl / kids + e_incl) : NAN;
+        p->survey_inclusion[h] = (float)(arv__children_inclusion(p, h) + e_incl);
     }
 }
 

@@ -459,18 +459,10 @@ static void panel_row(const struct arv_world *w, size_t h, char *buf, size_t siz
     int employed = 0;
     for (int a = 0; a < p->n_adults[h]; a++)
         employed += arv__employed(p->work[a0 + a]);
-    double incl = 0;
-    int kids = 0;
-    for (int k = 0; k < ARV_MAX_CHILDREN; k++) {
-        size_t i = (size_t)ARV_MAX_CHILDREN * h + k;
-        if (p->child_age[i] >= 0) {
-            incl += p->inclusion[i];
-            kids++;
-        }
-    }
+    double incl = arv__children_inclusion(p, h);
     char inclusion[32] = "NA";
-    if (kids > 0)
-        snprintf(inclusion, sizeof inclusion, "%.4f", incl / kids);
+    if (!isnan(incl))
+        snprintf(inclusion, sizeof inclusion, "%.4f", incl);
     snprintf(buf, size, ",%u,%s,%d,%s,%s,%u,%u,%s,%d,%u,%.0f,%u,%s,%.0f,%.4f,%s", p->office[h],
              group_name(p->group[h]), w->month, arv__origin_names[p->origin[h]],
              arv__education_names[p->education[a0]], p->n_adults[h], p->n_children[h],
