@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "arv/error.h"
+#include "arv/replicates.h"
 #include "arv/world.h"
 
 struct arv_outdir {
@@ -30,17 +31,6 @@ int arv_outdir_close(FILE *f, const char *name, struct arv_error *err);
 int arv_outdir_commit(struct arv_outdir *o, struct arv_error *err);
 /* Removes the temporary directory and everything in it (after a failure). */
 void arv_outdir_abort(struct arv_outdir *o);
-
-/* Summary statistics of one cell across replicates. */
-struct arv_rep_stats {
-    double mean, sd, lo, hi; /* sd NAN with fewer than 2 replicates */
-    int reps;                /* replicates with a defined value */
-};
-
-/* Mean, sd and the 2.5% / 97.5% quantiles of the finite values in x[0..n)
- * (stride apart); scratch holds n doubles. */
-void arv_rep_stats(const double *x, size_t n, size_t stride, double *scratch,
-                   struct arv_rep_stats *out);
 
 /* Writes a table of results in the contract's long format. scenario is the
  * scenario's name (first column). */
