@@ -149,6 +149,22 @@ struct arv_world *arv_world_alloc(const struct arv_registry *reg, const struct a
     w->age0 = 18;
     w->n_ages = 18; /* ages 18..35 */
     register_metrics(w);
+    /* results of every replicate are kept until the end: refuse sizes that
+     * cannot fit rather than fail half-way */
+    double cells = (double)w->reps * reg->n_groups *
+                   ((w->months / w->report_every + 1.0) * w->table_size[ARV_TABLE_SUMMARY] +
+                    w->n_ages * w->table_size[ARV_TABLE_YOUNG_ADULTS] +
+                    w->table_size[ARV_TABLE_TOTALS]);
+    if (cells * sizeof(double) > 4.0 * (1 << 30)) {
+        char where[512];
+        arv_params_where(params, "run.reps", where, sizeof where);
+        arv_error_set(err, ARV_EINVAL,
+                      "%s: %d replicates of %d months need %.1f GiB of results; use fewer "
+                      "replicates or a larger run.report_every",
+                      where, w->reps, w->months, cells * sizeof(double) / (1 << 30));
+        free(w);
+        return NULL;
+    }
     alloc_results(w);
     for (size_t k = 0; k < reg->n_models; k++) {
         const struct arv_model_ops *ops = reg->models[k];

@@ -11,6 +11,7 @@ ARV_TEST=$2
 FIXTURES=$3
 SCEN=$FIXTURES/scenarios
 ENGINE=$FIXTURES/engine.cfg
+SRC=$4
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/arv-errors-cli.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -124,6 +125,8 @@ new_case
 expect_fail "--reps 0" "--reps" "$ARV_TEST" run "$ENGINE" --reps 0 --out out
 new_case
 expect_fail "--reps 100000" "--reps" "$ARV_TEST" run "$ENGINE" --reps 100000 --out out
+new_case
+expect_fail "results too large to keep" "GiB of results" "$ARV" run "$SRC/scenarios/holf_trial.cfg" --reps 10000 --set run.months=1200 --out out
 new_case
 expect_fail "--threads 0" "--threads" "$ARV_TEST" run "$ENGINE" --threads 0 --out out
 new_case
