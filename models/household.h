@@ -159,6 +159,18 @@ static inline int arv__employed(int work)
     return work == WORK_PART_TIME || work == WORK_FULL_TIME;
 }
 
+/* Moves a ladder state to `to`, restarting its month count, or counts one
+ * more month in it (saturating). */
+static inline void arv__advance_state(uint8_t *state, uint16_t *months, int to)
+{
+    if (to != *state) {
+        *state = (uint8_t)to;
+        *months = 0;
+    } else if (*months < UINT16_MAX) {
+        ++*months;
+    }
+}
+
 /* Mean inclusion of household h's children, NAN without children. */
 static inline double arv__children_inclusion(const struct arv_pop *p, size_t h)
 {

@@ -143,14 +143,9 @@ static void step(struct arv_world *w, size_t begin, size_t end)
                                1.0, u);
         int moved = to != from || (from == HOUSING_PRIVATE_INSECURE && u_churn < k->churn);
         p->moved[h] = (uint8_t)moved;
-        if (to != from) {
-            if (to == HOUSING_TEMPORARY)
-                p->events[h] |= EVENT_EVICTION;
-            p->housing[h] = (uint8_t)to;
-            p->housing_months[h] = 0;
-        } else if (p->housing_months[h] < UINT16_MAX) {
-            p->housing_months[h]++;
-        }
+        if (to != from && to == HOUSING_TEMPORARY)
+            p->events[h] |= EVENT_EVICTION;
+        arv__advance_state(&p->housing[h], &p->housing_months[h], to);
     }
 }
 

@@ -213,11 +213,8 @@ static void step(struct arv_world *w, size_t begin, size_t end)
                 } else if (arv__employed(to)) {
                     p->ui_months[i] = 0;
                 }
-                p->work[i] = (uint8_t)to;
-                p->work_months[i] = 0;
-            } else if (p->work_months[i] < UINT16_MAX) {
-                p->work_months[i]++;
             }
+            arv__advance_state(&p->work[i], &p->work_months[i], to);
         }
     }
 }

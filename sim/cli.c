@@ -117,6 +117,24 @@ fail_params:
     return NULL;
 }
 
+/* Loads a scenario and builds its world; on failure reports (if `speak`)
+ * and returns NULL having freed both. *params must outlive the world. */
+static struct arv_world *open_world(const struct arv_registry *reg, const struct opts *o,
+                                    const char *file, bool speak, struct arv_params **params)
+{
+    struct arv_error err;
+    arv_error_init(&err);
+    *params = load_params(reg, o, file, &err);
+    struct arv_world *w = *params ? arv_world_alloc(reg, *params, &err) : NULL;
+    if (w == NULL) {
+        arv_params_free(*params);
+        *params = NULL;
+        if (speak)
+            fail("%s", err.msg);
+    }
+    return w;
+}
+
 /* ---- progress bar ----------------------------------------------------- */
 
 struct progress {
@@ -439,14 +457,10 @@ static int cmd_run(struct opts *o, const struct arv_registry *reg, int argc, cha
     if (size > 256)
         return fail("run: at most 256 MPI ranks");
     /* every rank reads the same inputs, so they all fail alike; rank 0 speaks */
-    struct arv_params *p = load_params(reg, o, o->files[0], &err);
-    if (p == NULL)
-        return lead ? fail("%s", err.msg) : 1;
-    struct arv_world *w = arv_world_alloc(reg, p, &err);
-    if (w == NULL) {
-        arv_params_free(p);
-        return lead ? fail("%s", err.msg) : 1;
-    }
+    struct arv_params *p;
+    struct arv_world *w = open_world(reg, o, o->files[0], lead, &p);
+    if (w == NULL)
+        return 1;
     w->rank = rank;
     w->size = size;
     struct run_ctx rc = {.progress = {lead && isatty(2) && !o->quiet, -1, now_seconds()}};
@@ -537,12 +551,9 @@ static int cmd_check(struct opts *o, const struct arv_registry *reg, int argc, c
 {
     int bad = 0;
     for (int k = 0; k < o->n_files; k++) {
-        struct arv_error err;
-        arv_error_init(&err);
-        struct arv_params *p = load_params(reg, o, o->files[k], &err);
-        struct arv_world *w = p ? arv_world_alloc(reg, p, &err) : NULL;
+        struct arv_params *p;
+        struct arv_world *w = open_world(reg, o, o->files[k], true, &p);
         if (w == NULL) {
-            fail("%s", err.msg);
             bad = 1;
         } else if (!o->quiet) {
             size_t set = 0;
@@ -603,15 +614,11 @@ static int cmd_bench(struct opts *o, const struct arv_registry *reg, int argc, c
     for (int k = 0; k < n_extra && o->n_sets < MAX_SETS; k++)
         o->sets[o->n_sets++] = extra[k];
     o->reps = "1";
-    struct arv_params *p = load_params(reg, o, o->files[0], &err);
-    if (p == NULL)
-        return fail("%s", err.msg);
     long rss_before = peak_rss_kib();
-    struct arv_world *w = arv_world_alloc(reg, p, &err);
-    if (w == NULL) {
-        arv_params_free(p);
-        return fail("%s", err.msg);
-    }
+    struct arv_params *p;
+    struct arv_world *w = open_world(reg, o, o->files[0], true, &p);
+    if (w == NULL)
+        return 1;
     double t0 = now_seconds();
     arv_world_start(w, 0);
     double t1 = now_seconds();
@@ -649,14 +656,10 @@ static int cmd_synth(struct opts *o, const struct arv_registry *reg, int argc, c
     int threads;
     if (set_threads(o, &threads))
         return 1;
-    struct arv_params *p = load_params(reg, o, o->files[0], &err);
-    if (p == NULL)
-        return fail("%s", err.msg);
-    struct arv_world *w = arv_world_alloc(reg, p, &err);
-    if (w == NULL) {
-        arv_params_free(p);
-        return fail("%s", err.msg);
-    }
+    struct arv_params *p;
+    struct arv_world *w = open_world(reg, o, o->files[0], true, &p);
+    if (w == NULL)
+        return 1;
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", o->out);
     int fd = mkstemp(tmp);
