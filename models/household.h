@@ -262,6 +262,12 @@ void arv__stationary(const double *P, int n, double *pi);
 void arv__mnl_matrix(const double *exp_alpha, const signed char *dir, int n, double exp_up,
                      double exp_down, double exp_side, double *P);
 
+/* Reads a ladder's intercepts `DOMAIN.alpha.FROM_to_TO` into exp_alpha
+ * (n x n, exponentiated) and the direction of each move from the states'
+ * ranks on the ladder into dir (+1 up, -1 down, 0 sideways). */
+void arv__ladder_read(const struct arv_params *p, const char *domain, const char *const *names,
+                      const int *rank, int n, double *exp_alpha, signed char *dir);
+
 /* The index of the category u in [0, 1) falls in, for probabilities p. */
 int arv__categorical(const double *p, int n, double u);
 

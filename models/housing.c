@@ -72,15 +72,7 @@ static int setup(struct arv_world *w, struct arv_error *err)
 {
     const struct arv_params *p = w->params;
     struct housing *k = arv_xcalloc(1, sizeof *k);
-    char path[128];
-    for (int i = 0; i < N_HOUSING; i++)
-        for (int j = 0; j < N_HOUSING; j++)
-            if (i != j) {
-                snprintf(path, sizeof path, "housing.alpha.%s_to_%s", arv__housing_names[i],
-                         arv__housing_names[j]);
-                k->exp_alpha[i][j] = exp(arv_params_double(p, path));
-                k->dir[i][j] = (signed char)((rank[j] > rank[i]) - (rank[j] < rank[i]));
-            }
+    arv__ladder_read(p, "housing", arv__housing_names, rank, N_HOUSING, &k->exp_alpha[0][0], &k->dir[0][0]);
     k->beta_income = arv_params_double(p, "housing.beta.income");
     k->beta_fulltime = arv_params_double(p, "housing.beta.fulltime");
     k->beta_arrears = arv_params_double(p, "housing.beta.arrears");

@@ -1,6 +1,8 @@
 /* Small Markov-chain helpers shared by the ladder models (household.h). */
 #include "household.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 void arv__mnl_matrix(const double *exp_alpha, const signed char *dir, int n, double exp_up,
@@ -45,4 +47,19 @@ int arv__categorical(const double *p, int n, double u)
             return k;
     }
     return n - 1;
+}
+
+void arv__ladder_read(const struct arv_params *p, const char *domain, const char *const *names,
+                      const int *rank, int n, double *exp_alpha, signed char *dir)
+{
+    char path[128];
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) {
+            exp_alpha[i * n + j] = 0;
+            dir[i * n + j] = (signed char)((rank[j] > rank[i]) - (rank[j] < rank[i]));
+            if (i == j)
+                continue;
+            snprintf(path, sizeof path, "%s.alpha.%s_to_%s", domain, names[i], names[j]);
+            exp_alpha[i * n + j] = exp(arv_params_double(p, path));
+        }
 }

@@ -77,17 +77,11 @@ static int setup(struct arv_world *w, struct arv_error *err)
 {
     const struct arv_params *p = w->params;
     struct work *k = arv_xcalloc(1, sizeof *k);
-    char path[128];
-    for (int i = 0; i < N_WORK; i++)
-        for (int j = 0; j < N_WORK; j++)
-            if (i != j) {
-                snprintf(path, sizeof path, "work.alpha.%s_to_%s", arv__work_names[i],
-                         arv__work_names[j]);
-                k->exp_alpha[i][j] = exp(arv_params_double(p, path));
-                k->dir[i][j] = (signed char)((rank[j] > rank[i]) - (rank[j] < rank[i]));
-            }
+    arv__ladder_read(p, "work", arv__work_names, rank, N_WORK, &k->exp_alpha[0][0],
+                     &k->dir[0][0]);
     k->beta_edu[EDU_UPPER_SECONDARY] = arv_params_double(p, "work.beta.upper_secondary");
     k->beta_edu[EDU_TERTIARY] = arv_params_double(p, "work.beta.tertiary");
+    char path[128];
     for (int o = ORIGIN_SOMALIA; o < N_ORIGINS; o++) {
         snprintf(path, sizeof path, "work.beta.%s", arv__origin_names[o]);
         k->beta_origin[o] = arv_params_double(p, path);
