@@ -5,20 +5,26 @@
 #include "arv/cli.h"
 #include "engine.h"
 #include "household.h"
+#include "ledger.h"
 #include "population_file.h"
 
 static const struct arv_model_ops *const models[] = {
     &arv_model_population,  /* offices (serial), household synthesis */
+    &arv_model_young_adults, /* children about to leave home: adult years 18-35 */
     &arv_model_demography,  /* ageing, leaving home, births, partnerships */
     &arv_model_followup,    /* enrolment; caseload per office (serial); intensity */
     &arv_model_work,        /* per adult: five work states */
     &arv_model_income,      /* earnings, benefits, SA, low income, arrears, strain */
     &arv_model_housing,     /* five housing states, eviction, moves */
     &arv_model_children,    /* participation, inclusion, exposures */
+    &arv_model_costs,       /* the public ledger, undiscounted and discounted */
     &arv_model_measurement, /* parent survey with error and attrition */
 };
 
-static const char *const groups[] = {"all", "usual", "coordinator", "holf"};
+/* Households report in the first four; young adults also by whether their
+ * family received SA in the year up to month 0. */
+static const char *const groups[] = {"all",  "usual",        "coordinator",
+                                     "holf", "sa_childhood", "no_sa_childhood"};
 
 const struct arv_registry arv_registry_default = {
     .models = models,
@@ -26,6 +32,7 @@ const struct arv_registry arv_registry_default = {
     .engine_params = &arv__engine_params,
     .n_engine_groups = 1,
     .groups = groups,
-    .n_groups = 4,
+    .n_groups = 6,
     .write_population = arv__households_write,
+    .months = arv__young_adults_months,
 };

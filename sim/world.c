@@ -21,6 +21,25 @@ static size_t table_cells(const struct arv_world *w, int t)
     return (size_t)w->reg->n_groups * table_slots(w, t) * w->table_size[t];
 }
 
+void arv_tally_add_group(struct arv_tally *t, int m, int g, int slot, double num, double den)
+{
+    const struct arv_world *w = t->w;
+    int table = (int)w->metric[m]->table;
+    assert(g >= 0 && g < w->reg->n_groups && slot >= 0 && slot < table_slots(w, table));
+    size_t i = ((size_t)g * table_slots(w, table) + slot) * w->table_size[table] +
+               w->metric_table_index[m];
+    t->num[table][i] += num;
+    t->den[table][i] += den;
+}
+
+void arv_tally_add_xy(struct arv_tally *t, int m, int g, int slot, double x, double y)
+{
+    assert(t->w->metric[m]->stat == ARV_STAT_SLOPE);
+    arv_tally_add(t, m, g, slot, x * y, 1);
+    arv_tally_add(t, m + 1, g, slot, x, y);
+    arv_tally_add(t, m + 2, g, slot, x * x, y * y);
+}
+
 void arv_tally_add(struct arv_tally *t, int m, int g, int slot, double num, double den)
 {
     const struct arv_world *w = t->w;
@@ -64,11 +83,21 @@ void arv_world_set_state(struct arv_world *w, const struct arv_model_ops *ops, v
     w->model_state[model_index(w, ops)] = state;
 }
 
-int arv_world_metric(const struct arv_world *w, const char *name)
+int arv_world_metric_in(const struct arv_world *w, enum arv_table table, const char *name)
 {
     for (int m = 0; m < w->n_metrics; m++)
-        if (strcmp(w->metric[m]->name, name) == 0)
+        if (w->metric[m]->table == table && strcmp(w->metric[m]->name, name) == 0)
             return m;
+    return -1;
+}
+
+int arv_world_metric(const struct arv_world *w, const char *name)
+{
+    for (int t = ARV_TABLE_SUMMARY; t <= ARV_TABLE_TOTALS; t++) {
+        int m = arv_world_metric_in(w, (enum arv_table)t, name);
+        if (m >= 0)
+            return m;
+    }
     return -1;
 }
 
@@ -81,7 +110,11 @@ static void register_metrics(struct arv_world *w)
         for (size_t j = 0; j < ops->n_metrics; j++) {
             assert(w->n_metrics < ARV_MAX_METRICS);
             const struct arv_metric_def *m = &ops->metrics[j];
-            assert(arv_world_metric(w, m->name) < 0 && "metric declared twice");
+            assert(arv_world_metric_in(w, m->table, m->name) < 0 && "metric declared twice");
+            assert(m->stat != ARV_STAT_SLOPE ||
+                   (j + 2 < ops->n_metrics && ops->metrics[j + 1].stat == ARV_STAT_AUX &&
+                    ops->metrics[j + 2].stat == ARV_STAT_AUX &&
+                    ops->metrics[j + 1].table == m->table && ops->metrics[j + 2].table == m->table));
             w->metric[w->n_metrics] = m;
             w->metric_table_index[w->n_metrics] = w->table_size[m->table]++;
             w->n_metrics++;
@@ -139,7 +172,7 @@ struct arv_world *arv_world_alloc(const struct arv_registry *reg, const struct a
     w->params = params;
     w->seed = (uint32_t)arv_params_int(params, "run.seed");
     w->reps = (int)arv_params_int(params, "run.reps");
-    w->months = (int)arv_params_int(params, "run.months");
+    w->months = reg->months ? reg->months(params) : (int)arv_params_int(params, "run.months");
     w->report_every = (int)arv_params_int(params, "run.report_every");
     w->burn_in = (int)arv_params_int(params, "run.burn_in");
     w->n_households = (size_t)arv_params_int(params, "population.households");
@@ -275,19 +308,39 @@ static void reduce(struct arv_world *w, int t, int time_index)
         if ((int)w->metric[m]->table == t)
             table_metric[w->metric_table_index[m]] = w->metric[m];
     for (int g = 0; g < r->n_groups; g++)
-        for (int s = 0; s < slots; s++)
-            for (int m = 0; m < r->n_metrics; m++) {
-                double num = 0, den = 0;
-                size_t i = ((size_t)g * slots + s) * r->n_metrics + m;
-                for (size_t c = 0; c < w->n_chunks; c++) {
-                    num += w->chunk_tally[c].num[t][i];
-                    den += w->chunk_tally[c].den[t][i];
+        for (int s = 0; s < slots; s++) {
+            double num[ARV_MAX_METRICS] = {0}, den[ARV_MAX_METRICS] = {0};
+            size_t i0 = ((size_t)g * slots + s) * r->n_metrics;
+            for (size_t c = 0; c < w->n_chunks; c++)
+                for (int m = 0; m < r->n_metrics; m++) {
+                    num[m] += w->chunk_tally[c].num[t][i0 + m];
+                    den[m] += w->chunk_tally[c].den[t][i0 + m];
                 }
-                int time = t == ARV_TABLE_YOUNG_ADULTS ? s : time_index;
-                size_t o = (((size_t)w->rep * r->n_times + time) * r->n_groups + g) * r->n_metrics + m;
-                bool sum = table_metric[m]->stat == ARV_STAT_SUM;
-                r->value[o] = den > 0 ? (sum ? num : num / den) : NAN;
+            int time = t == ARV_TABLE_YOUNG_ADULTS ? s : time_index;
+            double *out = r->value + (((size_t)w->rep * r->n_times + time) * r->n_groups + g) *
+                                         r->n_metrics;
+            for (int m = 0; m < r->n_metrics; m++) {
+                double v = NAN;
+                switch (table_metric[m]->stat) {
+                case ARV_STAT_RATIO:
+                    v = den[m] > 0 ? num[m] / den[m] : NAN;
+                    break;
+                case ARV_STAT_SUM:
+                    v = den[m] > 0 ? num[m] : NAN;
+                    break;
+                case ARV_STAT_SLOPE: {
+                    /* n sum(xy) - sum(x) sum(y) over n sum(xx) - sum(x)^2 */
+                    double n = den[m], sx = num[m + 1], sy = den[m + 1];
+                    double sxx = n * num[m + 2] - sx * sx;
+                    v = n >= 3 && sxx > 0 ? (n * num[m] - sx * sy) / sxx : NAN;
+                    break;
+                }
+                case ARV_STAT_AUX:
+                    break;
+                }
+                out[m] = v;
             }
+        }
 }
 
 /* Runs observe (summary) or finish (young adults, totals) over all chunks. */

@@ -35,7 +35,7 @@
 #define ARV_CHUNK 512
 
 #define ARV_MAX_MODELS 16
-#define ARV_MAX_METRICS 64
+#define ARV_MAX_METRICS 128
 #define ARV_MAX_GROUPS 8
 #define ARV_MAX_AGES 64
 
@@ -54,6 +54,10 @@ enum arv_stat {
                        den counts units (undefined when den is 0) */
     ARV_STAT_SUM,   /* num: a count or a total (undefined when den is 0, i.e. when no
                        household of the group contributed) */
+    ARV_STAT_SLOPE, /* least-squares slope of y on x from the sums in this cell and the
+                       next two, which must be declared ARV_STAT_AUX:
+                       (num, den) = (sum xy, n), (sum x, sum y), (sum xx, sum yy) */
+    ARV_STAT_AUX,   /* holds sums for the slope declared before it; never reported */
 };
 
 struct arv_metric_def {
@@ -73,6 +77,14 @@ struct arv_tally {
 /* Adds (num, den) to metric m (world metric index) for group g and for
  * group 0 ("all"); slot is 0 except for young-adult metrics (age). */
 void arv_tally_add(struct arv_tally *t, int m, int g, int slot, double num, double den);
+
+/* Adds (num, den) to group g only (for groups that overlap others, or when
+ * the caller has already summed group 0 itself). */
+void arv_tally_add_group(struct arv_tally *t, int m, int g, int slot, double num, double den);
+
+/* Adds one (x, y) observation to the slope metric m (ARV_STAT_SLOPE) for
+ * group g and group 0. */
+void arv_tally_add_xy(struct arv_tally *t, int m, int g, int slot, double x, double y);
 
 struct arv_model_ops {
     const char *name;
@@ -124,6 +136,10 @@ struct arv_registry {
     /* Writes the households at the current month as a CSV that the
      * population can be read back from (`arv synth`); may be NULL. */
     void (*write_population)(const struct arv_world *w, FILE *f);
+    /* Months to simulate per replicate given the parameters, when the model
+     * can set its own horizon (e.g. until every child has grown up); NULL
+     * means run.months. */
+    int (*months)(const struct arv_params *p);
 };
 
 /* Results of one metric table across replicates: value[rep][time][group][metric]. */
@@ -201,7 +217,10 @@ void arv_world_run(struct arv_world *w);
 void *arv_world_state(const struct arv_world *w, const struct arv_model_ops *ops);
 void arv_world_set_state(struct arv_world *w, const struct arv_model_ops *ops, void *state);
 
-/* The world's index of a metric by name, or -1. */
+/* The world's index of a metric by name, or -1: in one table (a name may be
+ * used once per table, e.g. employment_rate by month and by age), or the
+ * first found in table order summary, young adults, totals. */
+int arv_world_metric_in(const struct arv_world *w, enum arv_table table, const char *name);
 int arv_world_metric(const struct arv_world *w, const char *name);
 
 #endif

@@ -1,0 +1,446 @@
+/*
+ * Young adults: what the children become (MODEL.md section 3.7).
+ *
+ * A child about to turn demography.leave_home_age leaves the household this
+ * month (demography.c); this model runs just before demography and projects
+ * the young adult's years from 18 to 35 at that moment. Young adults do not
+ * interact with the household after leaving, so their yearly outcomes are
+ * drawn once, at leaving, from the child's own keyed sub-stream (entity =
+ * child slot, month = the month of leaving): the same child leaves in the
+ * same month in every scenario, so young adults share common random numbers
+ * across scenarios.
+ *
+ * A latent adult-prospects index
+ *   I = b_rank (R - 1/2) + b_edu[parents' highest education] + b_imm [immigrant]
+ *     + X_pre + kappa (X - X_pre) + u,          u ~ N(0, sd_u),
+ * where R is the parents' income rank in the national distribution at
+ * month 0, X = b . x(childhood) the exposure term evaluated on the child's
+ * whole observed childhood (shares of months in low income, on SA, in
+ * temporary housing; moves; inclusion and participation at leaving) and
+ * X_pre the same term on the exposures observed up to month 0, before any
+ * follow-up began. kappa = young_adults.causal_share: the part of a change in
+ * exposures after month 0 that reaches adult outcomes. kappa = 0 makes the
+ * young adults depend on nothing a policy can change (the month-0 state,
+ * background and their own draws), so their outputs are byte-identical
+ * whatever a policy did to the children; the association between childhood
+ * exposures and adult outcomes then runs entirely through X_pre, i.e. it is
+ * treated as selection.
+ *
+ * Each year of age a = 18..35:
+ *   upper secondary completed: on time at 19 with logit us0 + us_I I, else
+ *     by 24 with logit us_late + us_I I;
+ *   SA receipt in the year:   logit sa(a) - sa_I I, sa(a) piecewise linear;
+ *   employment:               logit emp(a) + emp_I I + emp_us [completed];
+ *   earnings rank (30-35):    Phi(r0 + r_I I + r_sd eta + r_year z_a),
+ *                             eta once per person, z_a yearly.
+ * Groups: the household's arm, and sa_childhood / no_sa_childhood by whether
+ * the family received SA in the 12 months up to month 0 (as the register
+ * study G35 groups children by their family's SA in one reference year).
+ */
+#include "household.h"
+#include "ledger.h"
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define A_(name, v, lo, hi, unit, desc, src)                                                     \
+    {"young_adults." name, ARV_PARAM_DOUBLE, v, lo, hi, unit, desc, src, NULL, NULL}
+#define ASSUME(name, v, desc) A_(name, v, -50, 50, "logit", desc, "assumption")
+/* fitted by hand on the national scenario (horizon adulthood) to the targets named */
+#define FITTED(name, v, desc, targets) \
+    A_(name, v, -50, 50, "logit", desc, "calibrated to " targets " (docs/model.md)")
+
+
+
+static const struct arv_param_def defs[] = {
+    {"young_adults.horizon", ARV_PARAM_ENUM, 0, 0, 0, "-",
+     "'run': simulate run.months; 'adulthood': at least until every child present at month 0 "
+     "has left home (12 x demography.leave_home_age months), so every one is followed to 35.",
+     "assumption", "run", "run|adulthood"},
+    A_("causal_share", 0.5, 0, 1, "share",
+       "kappa: share of a change in childhood exposures after month 0 that reaches adult "
+       "outcomes (0: all of the exposure-outcome association is selection).",
+       "assumption (MODEL.md 3.7)"),
+    A_("income_median", 353333, 1, 1e7, "NOK/year per unit",
+       "Median equivalised household income, for the parents' income rank.",
+       "derived: G19 EU-60 threshold 212,000 / 0.6"),
+    A_("income_log_sd", 0.45, 0.05, 3, "log NOK",
+       "Spread (sd of log) of equivalised household income, for the parents' income rank.",
+       "assumption"),
+    ASSUME("index.parent_rank", 1.2, "Prospects index per unit of the parents' income rank."),
+    ASSUME("index.upper_secondary", 0.25, "Prospects index, parents' highest education upper "
+                                          "secondary vs primary."),
+    ASSUME("index.tertiary", 0.5, "Prospects index, parents' highest education tertiary vs "
+                                  "primary."),
+    ASSUME("index.immigrant", -0.1, "Prospects index, immigrant background."),
+    ASSUME("index.low_income", -0.4, "Prospects index per share of childhood months in low "
+                                     "income."),
+    ASSUME("index.sa", -1.4, "Prospects index per share of childhood months on SA."),
+    ASSUME("index.temporary", -0.5, "Prospects index per share of childhood months in "
+                                    "temporary housing."),
+    ASSUME("index.moves", -0.05, "Prospects index per move in childhood (up to 10)."),
+    ASSUME("index.inclusion", 0.15, "Prospects index per unit of social inclusion at leaving."),
+    ASSUME("index.participation", 0.1, "Prospects index, in an organised activity at leaving."),
+    A_("index.sd", 0.8, 0, 10, "index", "Sd of the person's own component u of the index.",
+       "assumption"),
+    ASSUME("upper_secondary.on_time", 1.2, "Logit of completing upper secondary by 19 at I = 0."),
+    ASSUME("upper_secondary.late", -0.6, "Logit of completing by 24 for those not done at 19, "
+                                         "at I = 0."),
+    ASSUME("upper_secondary.index", 1.0, "Completion logit per unit of I."),
+    FITTED("sa.age18", -4.9, "SA-receipt logit at 18 and I = 0.", "G35"),
+    FITTED("sa.age20", -3.45, "SA-receipt logit at 20 and I = 0.", "G35, G36"),
+    FITTED("sa.age27", -4.5, "SA-receipt logit at 27 and I = 0.", "G35"),
+    ASSUME("sa.age35", -4.9, "SA-receipt logit at 35 and I = 0 (G38 suggests a slow decline)."),
+    FITTED("sa.index", 2.0, "SA-receipt logit decrease per unit of I.", "G36, G37"),
+    ASSUME("employment.age18", -0.4, "Employment logit at 18 and I = 0 (many in school)."),
+    ASSUME("employment.age25", 1.0, "Employment logit at 25 and I = 0."),
+    ASSUME("employment.age35", 1.4, "Employment logit at 35 and I = 0."),
+    ASSUME("employment.index", 0.8, "Employment logit per unit of I."),
+    ASSUME("employment.upper_secondary", 0.6, "Employment logit, upper secondary completed."),
+    ASSUME("rank.intercept", 0.0, "Earnings-rank latent intercept (probit scale)."),
+    FITTED("rank.index", 0.25, "Earnings-rank latent per unit of I.", "G40"),
+    A_("rank.sd", 0.8, 0, 10, "probit", "Sd of the person's persistent earnings component.",
+       "assumption"),
+    A_("rank.year_sd", 0.3, 0, 10, "probit", "Sd of the yearly earnings component.",
+       "assumption"),
+    A_("earnings_full", 480000, 0, 1e7, "NOK/year",
+       "Annual gross earnings of an employed adult at the median rank, from 30.", "assumption"),
+    A_("earnings_log_sd", 0.5, 0, 3, "log NOK",
+       "Earnings per unit of the earnings-rank latent (log scale).", "assumption"),
+    A_("earnings_start", 0.5, 0, 1, "share", "Earnings at 18 as a share of earnings_full; rises "
+                                             "linearly to 1 at 30.", "assumption"),
+    A_("sa_months", 5, 0, 12, "months", "Months of SA in a year of SA receipt.", "assumption"),
+};
+
+enum {
+    M_SA, M_EMP, M_US, M_RANK, /* young_adults.csv */
+    M_SLOPE, M_SLOPE_A, M_SLOPE_B, M_EARN, M_EARN_D, M_TAX, M_TAX_D, M_SA_PAID, M_SA_PAID_D,
+    N_METRICS
+};
+static const struct arv_metric_def metrics[] = {
+    {"sa_rate", ARV_TABLE_YOUNG_ADULTS, "share of young adults on SA in the year",
+     ARV_STAT_RATIO},
+    {"employment_rate", ARV_TABLE_YOUNG_ADULTS, "share of young adults employed in the year",
+     ARV_STAT_RATIO},
+    {"upper_secondary_rate", ARV_TABLE_YOUNG_ADULTS,
+     "share of young adults who have completed upper secondary", ARV_STAT_RATIO},
+    {"earnings_rank_mean", ARV_TABLE_YOUNG_ADULTS,
+     "mean earnings rank in the national distribution (0-1), ages 30-35", ARV_STAT_RATIO},
+    {"rank_rank_slope", ARV_TABLE_TOTALS,
+     "least-squares slope of the young adult's mean earnings rank at 30-35 on the parents' "
+     "income rank",
+     ARV_STAT_SLOPE},
+    {"rank_rank_slope.sums1", ARV_TABLE_TOTALS, "(internal)", ARV_STAT_AUX},
+    {"rank_rank_slope.sums2", ARV_TABLE_TOTALS, "(internal)", ARV_STAT_AUX},
+    {"young_adult_earnings", ARV_TABLE_TOTALS, "gross earnings 18-35, NOK per young adult",
+     ARV_STAT_RATIO},
+    {"young_adult_earnings_discounted", ARV_TABLE_TOTALS,
+     "gross earnings 18-35, discounted to month 0, NOK per young adult", ARV_STAT_RATIO},
+    {"young_adult_tax", ARV_TABLE_TOTALS, "taxes on earnings 18-35, NOK per young adult",
+     ARV_STAT_RATIO},
+    {"young_adult_tax_discounted", ARV_TABLE_TOTALS,
+     "taxes on earnings 18-35, discounted, NOK per young adult", ARV_STAT_RATIO},
+    {"young_adult_sa", ARV_TABLE_TOTALS, "SA paid 18-35, NOK per young adult", ARV_STAT_RATIO},
+    {"young_adult_sa_discounted", ARV_TABLE_TOTALS,
+     "SA paid 18-35, discounted, NOK per young adult", ARV_STAT_RATIO},
+};
+
+enum { N_AGES = 18, AGE0 = 18, N_YA_GROUPS = 6 };
+
+/* Sums of one chunk for one replicate: [group][age][metric] (num, den) for
+ * the young-adult table, [group][metric] for totals. */
+struct ya_chunk {
+    double num[N_YA_GROUPS][N_AGES][M_RANK + 1], den[N_YA_GROUPS][N_AGES][M_RANK + 1];
+    double tnum[N_YA_GROUPS][N_METRICS], tden[N_YA_GROUPS][N_METRICS];
+};
+
+struct ya {
+    double kappa, median, log_sd, b_rank, b_edu[N_EDUCATION], b_imm, b_low, b_sa, b_temp,
+        b_moves, b_incl, b_part, sd_u;
+    double us_on_time, us_late, us_index;
+    double sa_knot[4], sa_index; /* ages 18, 20, 27, 35 */
+    double emp_knot[3], emp_index, emp_us; /* ages 18, 25, 35 */
+    double r0, r_index, r_sd, r_year;
+    double earn_full, earn_log_sd, earn_start, sa_year, tax;
+    int leave_months;
+    struct arv_discount discount;
+    struct ya_chunk *chunk;
+    size_t n_chunks;
+    /* per household and child, set at month 0 */
+    float *parent_rank;   /* [h] */
+    uint8_t *sa_family;   /* [h] family on SA in the 12 months up to month 0 */
+    float *x_pre;         /* [ARV_MAX_CHILDREN * h + c] exposure term at month 0 */
+};
+
+static int setup(struct arv_world *w, struct arv_error *err)
+{
+    const struct arv_params *p = w->params;
+    struct ya *k = arv_xcalloc(1, sizeof *k);
+#define D(name) arv_params_double(p, "young_adults." name)
+    k->kappa = D("causal_share");
+    k->median = D("income_median");
+    k->log_sd = D("income_log_sd");
+    k->b_rank = D("index.parent_rank");
+    k->b_edu[EDU_UPPER_SECONDARY] = D("index.upper_secondary");
+    k->b_edu[EDU_TERTIARY] = D("index.tertiary");
+    k->b_imm = D("index.immigrant");
+    k->b_low = D("index.low_income");
+    k->b_sa = D("index.sa");
+    k->b_temp = D("index.temporary");
+    k->b_moves = D("index.moves");
+    k->b_incl = D("index.inclusion");
+    k->b_part = D("index.participation");
+    k->sd_u = D("index.sd");
+    k->us_on_time = D("upper_secondary.on_time");
+    k->us_late = D("upper_secondary.late");
+    k->us_index = D("upper_secondary.index");
+    k->sa_knot[0] = D("sa.age18");
+    k->sa_knot[1] = D("sa.age20");
+    k->sa_knot[2] = D("sa.age27");
+    k->sa_knot[3] = D("sa.age35");
+    k->sa_index = D("sa.index");
+    k->emp_knot[0] = D("employment.age18");
+    k->emp_knot[1] = D("employment.age25");
+    k->emp_knot[2] = D("employment.age35");
+    k->emp_index = D("employment.index");
+    k->emp_us = D("employment.upper_secondary");
+    k->r0 = D("rank.intercept");
+    k->r_index = D("rank.index");
+    k->r_sd = D("rank.sd");
+    k->r_year = D("rank.year_sd");
+    k->earn_full = D("earnings_full");
+    k->earn_start = D("earnings_start");
+    k->earn_log_sd = D("earnings_log_sd");
+    k->sa_year = D("sa_months") * arv_params_double(p, "income.sa.single");
+#undef D
+    k->tax = arv_params_double(p, "income.tax_rate");
+    k->leave_months = 12 * (int)arv_params_int(p, "demography.leave_home_age");
+    arv__discount_read(p, &k->discount);
+    k->n_chunks = w->n_chunks;
+    k->chunk = arv_xcalloc(w->n_chunks, sizeof *k->chunk);
+    k->parent_rank = arv_xcalloc(w->n_households, sizeof *k->parent_rank);
+    k->sa_family = arv_xcalloc(w->n_households, sizeof *k->sa_family);
+    k->x_pre = arv_xcalloc((size_t)ARV_MAX_CHILDREN * w->n_households, sizeof *k->x_pre);
+    arv_world_set_state(w, &arv_model_young_adults, k);
+    return ARV_OK;
+}
+
+static void release(struct arv_world *w)
+{
+    struct ya *k = arv_world_state(w, &arv_model_young_adults);
+    free(k->chunk);
+    free(k->parent_rank);
+    free(k->sa_family);
+    free(k->x_pre);
+    free(k);
+}
+
+int arv__young_adults_months(const struct arv_params *p)
+{
+    int months = (int)arv_params_int(p, "run.months");
+    if (arv_params_enum(p, "young_adults.horizon") == 1) {
+        int adulthood = 12 * (int)arv_params_int(p, "demography.leave_home_age");
+        months = months > adulthood ? months : adulthood;
+    }
+    return months;
+}
+
+/* Piecewise-linear interpolation of knots y[] at ages x[]. */
+static double interp(const double *x, const double *y, int n, double age)
+{
+    if (age <= x[0])
+        return y[0];
+    for (int i = 1; i < n; i++)
+        if (age <= x[i])
+            return y[i - 1] + (y[i] - y[i - 1]) * (age - x[i - 1]) / (x[i] - x[i - 1]);
+    return y[n - 1];
+}
+
+/* The exposure term b . x for child slot i, over `observed` months. */
+static double exposure_term(const struct ya *k, const struct arv_pop *p, size_t i, double observed)
+{
+    double moves = p->moves[i] < 10 ? p->moves[i] : 10;
+    return k->b_low * p->months_low_income[i] / observed + k->b_sa * p->months_sa[i] / observed +
+           k->b_temp * p->months_temporary[i] / observed + k->b_moves * moves +
+           k->b_incl * p->inclusion[i] + k->b_part * p->participation[i];
+}
+
+static void prepare(struct arv_world *w)
+{
+    struct ya *k = arv_world_state(w, &arv_model_young_adults);
+    memset(k->chunk, 0, k->n_chunks * sizeof *k->chunk);
+}
+
+/* Month 0, before any follow-up: the parents' income rank (36-month mean of
+ * equivalised income), the family's SA in the last year, and each child's
+ * exposure term so far. */
+static void enroll(struct arv_world *w)
+{
+    struct ya *k = arv_world_state(w, &arv_model_young_adults);
+    const struct arv_pop *p = arv__pop(w);
+    int history = w->burn_in < ARV_INCOME_MONTHS ? w->burn_in : ARV_INCOME_MONTHS;
+    double observed = w->burn_in > 0 ? w->burn_in : 1;
+    for (size_t h = 0; h < p->n; h++) {
+        const float *ring = p->income_ring + (size_t)ARV_INCOME_MONTHS * h;
+        double sum = 0;
+        for (int m = 0; m < ARV_INCOME_MONTHS; m++)
+            sum += ring[m];
+        /* with a short burn-in the ring is partly empty: the mean of what there is, or
+         * this month's income without any */
+        double month = history > 0 ? sum / history : p->disposable[h];
+        double yearly = arv__max(1.0, 12 * month);
+        k->parent_rank[h] = (float)gsl_cdf_ugaussian_P((log(yearly) - log(k->median)) / k->log_sd);
+        k->sa_family[h] = p->sa_history[h] != 0;
+        for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
+            size_t i = (size_t)ARV_MAX_CHILDREN * h + c;
+            k->x_pre[i] = p->child_age[i] >= 0 ? (float)exposure_term(k, p, i, observed) : 0.0f;
+        }
+    }
+}
+
+static int logistic_draw(double eta, double u)
+{
+    return u < arv__logistic(eta);
+}
+
+/* Projects the young adult leaving from child slot i of household h this
+ * month into the chunk's sums. */
+static void project(const struct ya *k, const struct arv_world *w, const struct arv_pop *p,
+                    size_t h, size_t i, struct ya_chunk *acc, struct arv_rng *r)
+{
+    arv_rng_seek(r, ARV_STREAM_YOUNG_ADULTS, (uint32_t)i, arv__key_month(w));
+    gsl_rng *g = arv_rng_gsl(r);
+    /* every draw, always, in this order (common random numbers) */
+    double u_person = gsl_ran_gaussian_ziggurat(g, 1.0);
+    double eta = gsl_ran_gaussian_ziggurat(g, 1.0);
+    double u_us = arv_rng_uniform(r), u_late = arv_rng_uniform(r);
+
+    /* children present at month 0 were observed through the burn-in too */
+    int born = w->month - p->child_age[i]; /* month of birth (children age from month 0) */
+    double observed = born <= 0 ? w->burn_in + w->month : p->child_age[i];
+    observed = arv__max(1.0, observed);
+    int edu = p->education[(size_t)ARV_MAX_ADULTS * h];
+    if (p->n_adults[h] == 2 && p->education[(size_t)ARV_MAX_ADULTS * h + 1] > edu)
+        edu = p->education[(size_t)ARV_MAX_ADULTS * h + 1];
+    double x_pre = born <= 0 ? k->x_pre[i] : 0.0;
+    double x = exposure_term(k, p, i, observed);
+    double index = k->b_rank * (k->parent_rank[h] - 0.5) + k->b_edu[edu] +
+                   k->b_imm * (p->origin[h] != ORIGIN_NORWAY) + x_pre + k->kappa * (x - x_pre) +
+                   k->sd_u * u_person;
+
+    int groups[3] = {0, p->group[h], k->sa_family[h] ? 4 : 5};
+    int on_time = logistic_draw(k->us_on_time + k->us_index * index, u_us);
+    int late = !on_time && logistic_draw(k->us_late + k->us_index * index, u_late);
+    static const double sa_ages[4] = {18, 20, 27, 35}, emp_ages[3] = {18, 25, 35};
+    double years = w->month / 12.0; /* from month 0 to the 18th birthday */
+    double ledger[6] = {0}, rank_sum = 0;
+    for (int a = 0; a < N_AGES; a++) {
+        int age = AGE0 + a;
+        double u_sa = arv_rng_uniform(r), u_emp = arv_rng_uniform(r);
+        double z = gsl_ran_gaussian_ziggurat(g, 1.0);
+        int completed = age >= 19 && (on_time || (late && age >= 24));
+        int sa = logistic_draw(interp(sa_ages, k->sa_knot, 4, age) - k->sa_index * index, u_sa);
+        int emp = logistic_draw(interp(emp_ages, k->emp_knot, 3, age) + k->emp_index * index +
+                                    k->emp_us * completed,
+                                u_emp);
+        double latent = k->r0 + k->r_index * index + k->r_sd * eta + k->r_year * z;
+        double rank = gsl_cdf_ugaussian_P(latent);
+        double growth = age >= 30 ? 1.0 : k->earn_start + (1 - k->earn_start) * (age - 18) / 12.0;
+        double earnings = emp ? k->earn_full * growth * exp(k->earn_log_sd * latent) : 0.0;
+        double d = arv__discount_factor(&k->discount, years + a);
+        double flows[3] = {earnings, k->tax * earnings, sa * k->sa_year};
+        for (int f = 0; f < 3; f++) {
+            ledger[2 * f] += flows[f];
+            ledger[2 * f + 1] += d * flows[f];
+        }
+        if (age >= 30)
+            rank_sum += rank;
+        for (int j = 0; j < 3; j++) {
+            if (j == 1 && groups[1] == 0)
+                continue;
+            int gi = groups[j];
+            acc->num[gi][a][M_SA] += sa;
+            acc->den[gi][a][M_SA] += 1;
+            acc->num[gi][a][M_EMP] += emp;
+            acc->den[gi][a][M_EMP] += 1;
+            if (age >= 19) {
+                acc->num[gi][a][M_US] += completed;
+                acc->den[gi][a][M_US] += 1;
+            }
+            if (age >= 30) {
+                acc->num[gi][a][M_RANK] += rank;
+                acc->den[gi][a][M_RANK] += 1;
+            }
+        }
+    }
+    double xr = k->parent_rank[h], yr = rank_sum / 6;
+    for (int j = 0; j < 3; j++) {
+        if (j == 1 && groups[1] == 0)
+            continue;
+        double *tn = acc->tnum[groups[j]], *td = acc->tden[groups[j]];
+        tn[M_SLOPE] += xr * yr;
+        td[M_SLOPE] += 1;
+        tn[M_SLOPE_A] += xr;
+        td[M_SLOPE_A] += yr;
+        tn[M_SLOPE_B] += xr * xr;
+        td[M_SLOPE_B] += yr * yr;
+        for (int f = 0; f < 6; f++) {
+            tn[M_EARN + f] += ledger[f];
+            td[M_EARN + f] += 1;
+        }
+    }
+}
+
+static void step(struct arv_world *w, size_t begin, size_t end)
+{
+    const struct ya *k = arv_world_state(w, &arv_model_young_adults);
+    const struct arv_pop *p = arv__pop(w);
+    if (w->month < 0)
+        return; /* the burn-in does not age the children */
+    struct arv_rng r;
+    arv_rng_init(&r, w->seed, w->rep);
+    struct ya_chunk *acc = &k->chunk[begin / ARV_CHUNK];
+    for (size_t h = begin; h < end; h++) {
+        if (p->group[h] == GROUP_NONE)
+            continue;
+        for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
+            size_t i = (size_t)ARV_MAX_CHILDREN * h + c;
+            /* demography ages the child by one month next and lets it go at leave_months */
+            if (p->child_age[i] >= 0 && p->child_age[i] + 1 >= k->leave_months)
+                project(k, w, p, h, i, acc, &r);
+        }
+    }
+}
+
+static void finish(const struct arv_world *w, size_t begin, size_t end, struct arv_tally *t,
+                   int m0)
+{
+    const struct ya *k = arv_world_state(w, &arv_model_young_adults);
+    const struct ya_chunk *acc = &k->chunk[begin / ARV_CHUNK];
+    /* the sums already hold group 0 ("all") */
+    for (int g = 0; g < N_YA_GROUPS && g < w->reg->n_groups; g++) {
+        for (int a = 0; a < N_AGES; a++)
+            for (int m = 0; m <= M_RANK; m++)
+                if (acc->den[g][a][m] > 0)
+                    arv_tally_add_group(t, m0 + m, g, a, acc->num[g][a][m], acc->den[g][a][m]);
+        for (int m = M_SLOPE; m < N_METRICS; m++)
+            if (acc->tden[g][M_SLOPE] > 0)
+                arv_tally_add_group(t, m0 + m, g, 0, acc->tnum[g][m], acc->tden[g][m]);
+    }
+}
+
+const struct arv_model_ops arv_model_young_adults = {
+    .name = "young_adults",
+    .params = defs,
+    .n_params = sizeof defs / sizeof defs[0],
+    .metrics = metrics,
+    .n_metrics = sizeof metrics / sizeof metrics[0],
+    .setup = setup,
+    .release = release,
+    .prepare = prepare,
+    .enroll = enroll,
+    .step = step,
+    .finish = finish,
+};
