@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "arv/cli.h"
+#include "arv/compare.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -547,6 +548,165 @@ release_world:
     return status;
 }
 
+/* ---- compare ------------------------------------------------------------ */
+
+enum { MAX_COMPARE = 16 };
+
+struct compare_ctx {
+    struct progress progress;
+    int k, n; /* scenario being run, of n */
+};
+
+static void on_compare_progress(void *ctx, double fraction)
+{
+    struct compare_ctx *cc = ctx;
+    progress_draw(&cc->progress, (cc->k + fraction) / cc->n);
+}
+
+static int write_compare_outputs(const struct arv_outdir *od, struct arv_world *const *w,
+                                 char (*names)[256], int n, struct arv_error *err)
+{
+    static const char *const files[3] = {"summary.csv", "young_adults.csv", "totals.csv"};
+    for (int t = 0; t < 3; t++) {
+        FILE *f = arv_outdir_open(od, files[t], err);
+        if (f == NULL)
+            return err->status;
+        for (int k = 0; k < n; k++)
+            arv_write_table(w[k], (enum arv_table)t, names[k], k == 0, f);
+        if (t == ARV_TABLE_TOTALS)
+            for (int k = 1; k < n; k++)
+                arv_write_economics(f, w[0], w[k], names[k]);
+        if (arv_outdir_close(f, files[t], err) != ARV_OK)
+            return err->status;
+    }
+    static const char *const diffs[2] = {"diff.csv", "diff_young_adults.csv"};
+    for (int d = 0; d < 2; d++) {
+        FILE *f = arv_outdir_open(od, diffs[d], err);
+        if (f == NULL)
+            return err->status;
+        arv_write_diff_header(f, d == 0 ? ARV_TABLE_SUMMARY : ARV_TABLE_YOUNG_ADULTS);
+        for (int k = 1; k < n; k++) {
+            if (d == 0) {
+                arv_write_diff(f, ARV_TABLE_SUMMARY, w[0], names[0], w[k], names[k]);
+                arv_write_diff(f, ARV_TABLE_TOTALS, w[0], names[0], w[k], names[k]);
+            } else {
+                arv_write_diff(f, ARV_TABLE_YOUNG_ADULTS, w[0], names[0], w[k], names[k]);
+            }
+        }
+        if (arv_outdir_close(f, diffs[d], err) != ARV_OK)
+            return err->status;
+    }
+    /* resolved.cfg is the baseline's (as for run); every scenario also has its own */
+    for (int k = 0; k <= n; k++) {
+        const struct arv_world *wk = w[k == n ? 0 : k];
+        char file[300];
+        if (k == n)
+            snprintf(file, sizeof file, "resolved.cfg");
+        else
+            snprintf(file, sizeof file, "resolved_%.255s.cfg", names[k]);
+        FILE *f = arv_outdir_open(od, file, err);
+        if (f == NULL)
+            return err->status;
+        fprintf(f, "# Every parameter of scenario %s as used by this comparison (arv %s).\n",
+                k == n ? names[0] : names[k], ARV_VERSION);
+        arv_params_write_cfg(wk->params, f);
+        if (arv_outdir_close(f, file, err) != ARV_OK)
+            return err->status;
+    }
+    return ARV_OK;
+}
+
+static int cmd_compare(struct opts *o, const struct arv_registry *reg, int argc, char **argv)
+{
+    struct arv_error err;
+    arv_error_init(&err);
+    int rank = arv_mpi_rank(), size = arv_mpi_size();
+    bool lead = rank == 0;
+    int threads, n = o->n_files, status = 1, built = 0;
+    if (set_threads(o, &threads))
+        return 1;
+    struct arv_params *p[MAX_COMPARE] = {NULL};
+    struct arv_world *w[MAX_COMPARE] = {NULL};
+    char names[MAX_COMPARE][256];
+    struct arv_outdir od;
+    memset(&od, 0, sizeof od);
+    bool begun = false;
+    for (; built < n; built++) {
+        int k = built;
+        if ((w[k] = open_world(reg, o, o->files[k], lead, &p[k])) == NULL)
+            goto release;
+        w[k]->rank = rank;
+        w[k]->size = size;
+        scenario_name(p[k], o->files[k], names[k], sizeof names[k]);
+        struct arv_param_origin named = {"scenario file name", 0};
+        if (!arv_params_str(p[k], "run.name")[0])
+            arv_params_set_value(p[k], "run.name", names[k], named, &err);
+        for (int j = 0; j < k; j++)
+            if (strcmp(names[j], names[k]) == 0) {
+                if (lead)
+                    fail("%s: scenario name '%s' is also %s's; give one a run.name",
+                         o->files[k], names[k], o->files[j]);
+                built++;
+                goto release;
+            }
+        char why[256];
+        if (k > 0 && !arv_compare_ok(w[0], w[k], why, sizeof why)) {
+            if (lead)
+                fail("%s: %s", o->files[k], why);
+            built++;
+            goto release;
+        }
+    }
+    char out[4096];
+    snprintf(out, sizeof out, "%s", o->out ? o->out : "out/compare");
+    int ok = !lead || arv_outdir_begin(&od, out, &err) == ARV_OK;
+    arv_mpi_bcast(&ok, sizeof ok);
+    if (!ok) {
+        if (lead)
+            fail("%s", err.msg);
+        goto release;
+    }
+    begun = lead;
+    struct compare_ctx cc = {{lead && isatty(2) && !o->quiet, -1, now_seconds()}, 0, n};
+    double t0 = now_seconds();
+    for (int k = 0; k < n; k++) {
+        cc.k = k;
+        w[k]->progress = on_compare_progress;
+        w[k]->hook_ctx = &cc;
+        arv_world_run(w[k]);
+        arv_mpi_reduce_results(w[k]);
+    }
+    double wall = now_seconds() - t0;
+    progress_end(&cc.progress);
+    if (lead && (write_compare_outputs(&od, w, names, n, &err) != ARV_OK ||
+                 write_manifest(&od, p[0], w[0], argc, argv, threads, wall, &err) != ARV_OK ||
+                 arv_outdir_commit(&od, &err) != ARV_OK))
+        assert(err.status != ARV_OK);
+    if (!arv_mpi_all(err.status == ARV_OK)) {
+        if (lead)
+            fail("%s", err.status ? err.msg : "another MPI rank failed");
+        goto release;
+    }
+    begun = false;
+    if (lead && !o->quiet) {
+        printf("compared %d scenarios, %zu households, %d months, %d replicates -> %s/\n\n", n,
+               w[0]->n_households, w[0]->months, w[0]->reps, od.final);
+        for (int k = 1; k < n; k++) {
+            arv_print_comparison(stdout, w[0], names[0], w[k], names[k]);
+            printf("\n");
+        }
+    }
+    status = 0;
+release:
+    if (begun)
+        arv_outdir_abort(&od);
+    for (int k = 0; k < built && k < n; k++) {
+        arv_world_free(w[k]);
+        arv_params_free(p[k]);
+    }
+    return status;
+}
+
 static int cmd_check(struct opts *o, const struct arv_registry *reg, int argc, char **argv)
 {
     int bad = 0;
@@ -690,6 +850,10 @@ static const struct command commands[] = {
             "        [--set PATH=VALUE]... [--microdata] [--quiet]",
      "simulate a scenario and write summary.csv, young_adults.csv, totals.csv",
      "out seed reps threads set quiet microdata", 1, 1, cmd_run},
+    {"compare", "arv compare BASELINE.cfg SCENARIO.cfg... [--out DIR] [--seed N] [--reps N]\n"
+                "        [--threads N] [--set PATH=VALUE]... [--quiet]",
+     "run scenarios on common random numbers and write their paired differences (diff.csv)",
+     "out seed reps threads set quiet", 2, MAX_COMPARE, cmd_compare},
     {"check", "arv check SCENARIO.cfg... [--set PATH=VALUE]...",
      "validate scenarios without simulating", "set quiet", 1, MAX_FILES, cmd_check},
     {"params", "arv params [--markdown]",
@@ -707,7 +871,7 @@ enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
 /* Option, its argument, what it does. */
 static const char *const option_help[][3] = {
-    {"out", "DIR", "output directory (default out/SCENARIO)"},
+    {"out", "DIR", "output directory (default out/SCENARIO, out/compare)"},
     {"seed", "N", "seed of the keyed random streams, 0 to 4294967295"},
     {"reps", "N", "replicates (mean, sd, 95% interval across them)"},
     {"threads", "N", "OpenMP threads (results do not depend on it)"},

@@ -161,11 +161,12 @@ static void write_stats(FILE *f, const struct arv_rep_stats *s)
 
 /* Writes one table; time_label NULL means the table has no time column. */
 static int write_table(const struct arv_world *w, int table, const char *scenario,
-                       const char *time_label, FILE *f)
+                       const char *time_label, bool header, FILE *f)
 {
     const struct arv_results *r = &w->results[table];
-    fprintf(f, "scenario,group,%s%smetric,mean,sd,lo,hi,reps\n", time_label ? time_label : "",
-            time_label ? "," : "");
+    if (header)
+        fprintf(f, "scenario,group,%s%smetric,mean,sd,lo,hi,reps\n", time_label ? time_label : "",
+                time_label ? "," : "");
     double *scratch = arv_xcalloc((size_t)r->reps, sizeof *scratch);
     size_t stride = (size_t)r->n_times * r->n_groups * r->n_metrics;
     for (int g = 0; g < r->n_groups; g++)
@@ -191,17 +192,25 @@ static int write_table(const struct arv_world *w, int table, const char *scenari
     return ferror(f) ? ARV_EIO : ARV_OK;
 }
 
+static const char *const time_labels[3] = {"month", "age", NULL};
+
+int arv_write_table(const struct arv_world *w, enum arv_table t, const char *scenario,
+                    bool header, FILE *f)
+{
+    return write_table(w, t, scenario, time_labels[t], header, f);
+}
+
 int arv_write_summary(const struct arv_world *w, const char *scenario, FILE *f)
 {
-    return write_table(w, ARV_TABLE_SUMMARY, scenario, "month", f);
+    return arv_write_table(w, ARV_TABLE_SUMMARY, scenario, true, f);
 }
 
 int arv_write_young_adults(const struct arv_world *w, const char *scenario, FILE *f)
 {
-    return write_table(w, ARV_TABLE_YOUNG_ADULTS, scenario, "age", f);
+    return arv_write_table(w, ARV_TABLE_YOUNG_ADULTS, scenario, true, f);
 }
 
 int arv_write_totals(const struct arv_world *w, const char *scenario, FILE *f)
 {
-    return write_table(w, ARV_TABLE_TOTALS, scenario, NULL, f);
+    return arv_write_table(w, ARV_TABLE_TOTALS, scenario, true, f);
 }

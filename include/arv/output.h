@@ -10,6 +10,7 @@
 #ifndef ARV_OUTPUT_H
 #define ARV_OUTPUT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "arv/error.h"
@@ -37,6 +38,10 @@ void arv_outdir_abort(struct arv_outdir *o);
 int arv_write_summary(const struct arv_world *w, const char *scenario, FILE *f);
 int arv_write_young_adults(const struct arv_world *w, const char *scenario, FILE *f);
 int arv_write_totals(const struct arv_world *w, const char *scenario, FILE *f);
+/* Any table, with or without its header line (compare writes several
+ * scenarios into one file). */
+int arv_write_table(const struct arv_world *w, enum arv_table t, const char *scenario,
+                    bool header, FILE *f);
 
 /* Writes a number for a CSV cell: "NA" for NaN, else %.10g. */
 void arv_csv_number(FILE *f, double v);
