@@ -322,6 +322,25 @@ if expect_ok "run" "$ARV_TEST" run "$ENGINE" --out "$dir/res" $small; then
     fi
 fi
 
+# compare: one scenario, a name twice, scenarios that cannot share random numbers
+new_case
+expect_fail "compare with one scenario" "missing argument" "$ARV" compare "$SRC/scenarios/holf_trial.cfg"
+new_case
+expect_fail "compare with one name twice" "give one a run.name" "$ARV" compare \
+    "$SRC/scenarios/holf_trial.cfg" "$SRC/scenarios/holf_trial.cfg"
+new_case
+printf '@include "%s"\nrun: { seed = 5; };\n' "$SRC/scenarios/holf_trial.cfg" >"$tmp/in/seed5.cfg"
+expect_fail "compare across seeds" "seed5.cfg: its run.seed differs" "$ARV" compare \
+    "$SRC/scenarios/holf_trial.cfg" "$tmp/in/seed5.cfg"
+new_case
+printf '@include "%s"\nrun: { months = 12; name = "short"; };\n' "$SRC/scenarios/holf_trial.cfg" \
+    >"$tmp/in/short.cfg"
+expect_fail "compare across horizons" "short.cfg: its horizon" "$ARV" compare \
+    "$SRC/scenarios/holf_trial.cfg" "$tmp/in/short.cfg"
+new_case
+expect_fail "compare with a bad file" "nonexistent.cfg" "$ARV" compare \
+    "$SRC/scenarios/holf_trial.cfg" "$tmp/in/nonexistent.cfg"
+
 total=$((passed + failed))
 if [ "$known" -gt 0 ]; then
     echo "$known known bug(s) not counted"

@@ -12,32 +12,10 @@
 #include "arv/cli.h"
 #include "arv/params.h"
 #include "household.h"
+#include "household_testing.h"
 #include "income.h"
 
 /* ---- helpers ----------------------------------------------------------- */
-
-static struct arv_params *params_with(const char *scenario, const char *const *sets)
-{
-    struct arv_params *p = arv_registry_params(&arv_registry_default);
-    struct arv_error err;
-    arv_error_init(&err);
-    if (scenario && arv_params_load(p, scenario, &err) != ARV_OK)
-        fail_msg("%s", err.msg);
-    for (size_t k = 0; sets && sets[k]; k++)
-        if (arv_params_set(p, sets[k], &err) != ARV_OK)
-            fail_msg("%s", err.msg);
-    return p;
-}
-
-static struct arv_world *world_of(const struct arv_params *p)
-{
-    struct arv_error err;
-    arv_error_init(&err);
-    struct arv_world *w = arv_world_alloc(&arv_registry_default, p, &err);
-    if (w == NULL)
-        fail_msg("%s", err.msg);
-    return w;
-}
 
 /* Mean over replicates of summary metric `name` for group g at month m. */
 static double summary(const struct arv_world *w, const char *name, int g, int month)
