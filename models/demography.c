@@ -23,7 +23,7 @@ static const struct arv_param_def defs[] = {
      "Monthly probability of an illness or another family crisis (a stress event).",
      "assumption", NULL, NULL},
     {"demography.leave_home_age", ARV_PARAM_INT, 18, 16, 25, "years",
-     "Age at which a child leaves the household (not yet followed further).",
+     "Age at which a child leaves the household and is followed as a young adult.",
      "MODEL.md section 2", NULL, NULL},
 };
 
