@@ -25,10 +25,8 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_matrix.h>
-#include <gsl/gsl_randist.h>
 #include <gsl/gsl_roots.h>
 #include <gsl/gsl_sort.h>
-#include <gsl/gsl_statistics_double.h>
 #include <gsl/gsl_vector.h>
 
 #include "arv/error.h"
@@ -93,6 +91,9 @@ struct arv_est_workspace {
     double *rep1, *rep2; /* reps each */
 
     gsl_root_fsolver *root; /* Brent, for the REML score */
+    /* eigen-solvers for k x k, one per k = 2..kmax: a GSL workspace serves
+     * one matrix size only */
+    gsl_eigen_symmv_workspace **eig;
 };
 
 static const char *const names[ARV_EST_N] = {
@@ -158,6 +159,10 @@ struct arv_est_workspace *arv_est_workspace_alloc(const struct arv_est_limits *l
     ws->rep1 = arv_xcalloc(reps, sizeof *ws->rep1);
     ws->rep2 = arv_xcalloc(reps, sizeof *ws->rep2);
     ws->root = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+    ws->eig = arv_xcalloc(k + 1, sizeof *ws->eig);
+    for (size_t j = 2; j <= k; j++)
+        if (!(ws->eig[j] = gsl_eigen_symmv_alloc(j)))
+            arv_xmalloc((size_t)-1);
     if (!ws->root || !ws->X || !ws->QR || !ws->tau || !ws->y || !ws->beta || !ws->resid || !ws->rres ||
         !ws->u || !ws->gam || !ws->M || !ws->Rinv || !ws->S || !ws->T || !ws->evec ||
         !ws->eval || !ws->kv1 || !ws->kv2 || !ws->Wc || !ws->Vc || !ws->MW || !ws->GG)
@@ -205,6 +210,9 @@ void arv_est_workspace_free(struct arv_est_workspace *ws)
     free(ws->rep1);
     free(ws->rep2);
     gsl_root_fsolver_free(ws->root);
+    for (size_t j = 2; j <= ws->kmax; j++)
+        gsl_eigen_symmv_free(ws->eig[j]);
+    free(ws->eig);
     free(ws);
 }
 
@@ -492,8 +500,7 @@ static void cr2_core(struct arv_est_workspace *ws, size_t k, double *var, double
                 gsl_matrix_set(&T.matrix, a, b, gsl_matrix_get(&T.matrix, b, a));
         gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &T.matrix, &Ri.matrix, 0.0, &Q.matrix);
         gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &Ri.matrix, &Q.matrix, 0.0, &S.matrix);
-        unsigned nrot;
-        gsl_eigen_jacobi(&S.matrix, &l.vector, &Q.matrix, 100, &nrot);
+        gsl_eigen_symmv(&S.matrix, &l.vector, &Q.matrix, ws->eig[k]);
         /* T = sum_i f(l_i)/l_i v_i v_i' over the non-zero eigenvalues */
         gsl_matrix_set_zero(&T.matrix);
         double lmax = 0;
@@ -583,11 +590,21 @@ static void rng_for(struct arv_rng *r, const struct arv_est_options *opt, uint32
     arv_rng_seek(r, opt->stream, opt->trial, draws);
 }
 
-/* Quantile `level` of |t*| over reps values (sorted in place). */
-static double abs_quantile(double *x, size_t reps, double level)
+/* The critical value of |t| that makes the interval agree with the
+ * p-value: with c the largest count for which c / B <= alpha, the test
+ * rejects (p <= alpha) exactly when |t| exceeds the (B - c)-th smallest |t*|,
+ * so that order statistic is the half-width multiplier. (An interpolated
+ * 95% quantile would reject more often than the p-value does.) x is sorted
+ * in place. */
+static double crit_abs_t(double *x, size_t B, double alpha)
 {
-    gsl_sort(x, 1, reps);
-    return gsl_stats_quantile_from_sorted_data(x, 1, reps, level);
+    gsl_sort(x, 1, B);
+    size_t c = (size_t)floor(alpha * (double)B);
+    while (c + 1 < B && (double)(c + 1) / (double)B <= alpha)
+        c++;
+    while (c > 0 && (double)c / (double)B > alpha)
+        c--;
+    return x[B - 1 - c];
 }
 
 /*
@@ -681,7 +698,7 @@ int arv_est_wild_bootstrap(struct arv_est_workspace *ws, const struct arv_est_da
         if (ts >= thr)
             exceed++;
     }
-    double q = abs_quantile(ws->rep1, B, LEVEL);
+    double q = crit_abs_t(ws->rep1, B, 1.0 - LEVEL);
     res->ok = 1;
     res->estimate = b;
     res->se = se;
@@ -695,6 +712,21 @@ int arv_est_wild_bootstrap(struct arv_est_workspace *ws, const struct arv_est_da
 }
 
 /* ---- re-randomisation test ---------------------------------------------------- */
+
+/* Fisher-Yates shuffle of a[0..len-1]: position i takes the element at
+ * floor(u (i + 1) / 2^32) for a fresh 32-bit u (multiply-shift; its bias,
+ * below (i + 1) / 2^32, is immaterial for R of a few thousand). Inline on
+ * the raw generator: gsl_ran_shuffle's per-draw rejection and calls through
+ * gsl_rng cost more than the rest of the test. */
+static void shuffle(struct arv_rng *r, int *a, size_t len)
+{
+    for (size_t i = len; i-- > 1;) {
+        size_t j = (size_t)(((uint64_t)arv_rng_u32(r) * (uint64_t)(i + 1)) >> 32);
+        int tmp = a[i];
+        a[i] = a[j];
+        a[j] = tmp;
+    }
+}
 
 /* Randomisation p-value of tau0 (a constant additive effect) from the
  * stored statistics: the allocation r's difference on y - tau0 t is
@@ -784,13 +816,12 @@ int arv_est_randomisation(struct arv_est_workspace *ws, const struct arv_est_dat
 
     struct arv_rng r;
     rng_for(&r, opt, ARV_EST_DRAWS_PERM);
-    gsl_rng *gr = arv_rng_gsl(&r);
     for (size_t rep = 0; rep < R; rep++) {
         size_t start = 0;
         for (size_t s = 0; s < ns && start < ng; s++) {
             size_t end = (size_t)ws->cs[s];
             if (end > start + 1)
-                gsl_ran_shuffle(gr, ws->lab + start, end - start, sizeof *ws->lab);
+                shuffle(&r, ws->lab + start, end - start);
             start = end;
         }
         double st = 0, both = 0;
@@ -918,21 +949,26 @@ static void reml_eval(struct reml *m, double rho)
         double rb = ws->cl_mean[j];
         for (size_t a = 0; a < k; a++)
             rb -= xb[a] * b[a];
+        /* intercept and treatment are constant within a cluster: only the
+         * covariates (columns 2..k-1) have a within part */
         for (size_t r = ws->cl_start[j]; r < ws->cl_start[j + 1]; r++) {
-            const double *x = gsl_matrix_const_ptr(ws->X, r, 0);
-            double e = gsl_vector_get(ws->y, r) - ws->cl_mean[j];
-            for (size_t a = 0; a < k; a++)
+            const double *x = ws->X->data + r * ws->X->tda;
+            double e = ws->y->data[r * ws->y->stride] - ws->cl_mean[j];
+            for (size_t a = 2; a < k; a++)
                 e -= (x[a] - xb[a]) * b[a];
             qw += e * e;
         }
         qb += w * nj * rb * rb;
         sr += (w * nj * rb) * (w * nj * rb);
-        for (size_t a = 0; a < k; a++)
-            xc[a] = xb[a];
-        chol_solve(C, k, xc);
+        /* xbar' C^-1 xbar = |L^-1 xbar|^2 */
         double quad = 0;
-        for (size_t a = 0; a < k; a++)
-            quad += xb[a] * xc[a];
+        for (size_t a = 0; a < k; a++) {
+            double v = xb[a];
+            for (size_t l = 0; l < a; l++)
+                v -= gsl_matrix_get(C, a, l) * xc[l];
+            xc[a] = v / gsl_matrix_get(C, a, a);
+            quad += xc[a] * xc[a];
+        }
         sx += nj * nj * w * w * quad;
         sn += nj * w;
     }

@@ -84,7 +84,7 @@ struct arv_est_options {
  * and from any other use of the stream. Part of the reproducibility
  * contract: never renumber. */
 #define ARV_EST_DRAWS_WILD 0x80000001u /* one Webb weight per cluster per replication */
-#define ARV_EST_DRAWS_PERM 0x80000002u /* one gsl_ran_shuffle per stratum per replication */
+#define ARV_EST_DRAWS_PERM 0x80000002u /* one Fisher-Yates shuffle per stratum per replication */
 
 /* Defaults: 999 replications each, key (0, 0, 0), stream ARV_STREAM_TRIAL. */
 void arv_est_options_default(struct arv_est_options *o);
