@@ -138,7 +138,7 @@ static void test_balanced_by_hand(void **state)
 
 static void test_unbalanced_reference(void **state)
 {
-    struct arv_est_workspace *ws = workspace(UN, 1, 7, 0);
+    struct arv_est_workspace *ws = workspace(UN, 2, 7, 0);
     struct arv_est_data d = data_of(UN, 1, 7, uy, ut, uc, ux);
     struct arv_est_data d0 = data_of(UN, 0, 7, uy, ut, uc, NULL);
     struct arv_est_result r;
@@ -158,6 +158,18 @@ static void test_unbalanced_reference(void **state)
     assert_true(arv_est_cr2(ws, &d0, &r));
     assert_result(&r, 0.50638655462184889, 0.55570554711195363, 3.4411966777786929,
                   -1.1405143884907274, 2.153287497734425, 0.42142773091874786, 1e-10);
+
+    /* a second covariate, the indicator of cluster 5: that cluster's
+     * I - H_gg is singular and CR2 takes its Moore-Penrose root */
+    double x2[2 * UN];
+    for (int i = 0; i < UN; i++) {
+        x2[2 * i] = ux[i];
+        x2[2 * i + 1] = uc[i] == 5;
+    }
+    struct arv_est_data d2 = data_of(UN, 2, 7, uy, ut, uc, x2);
+    assert_true(arv_est_cr2(ws, &d2, &r));
+    assert_result(&r, 0.64337496566741026, 0.56633215611456889, 3.5238400027323813,
+                  -1.0164603224525361, 2.3032102537873569, 0.32724989481078481, 1e-10);
 
     /* Dense REML in the script is located by a bounded minimiser (ICC to
      * about 1e-9); statsmodels mixedlm agrees with it to 2e-6 in b and 4e-6
