@@ -84,15 +84,16 @@ struct arv_est_workspace {
     gsl_matrix *GG;     /* G_max x G_max */
     double *cs;         /* G_max */
     double *cw;         /* G_max */
-    int *lab;           /* G_max */
-    size_t *perm;       /* G_max */
+    int *lab;           /* G_max: arms being re-randomised */
+    size_t *perm;       /* G_max: clusters in stratum order */
+    size_t *send;       /* G_max: end of each stratum in perm */
 
     /* replications */
     double *rep1, *rep2; /* reps each */
 
     gsl_root_fsolver *root; /* Brent, for the REML score */
-    /* eigen-solvers for k x k, one per k = 2..kmax: a GSL workspace serves
-     * one matrix size only */
+    /* eigen-solvers for k x k, one per k = 2..kmax: GSL documents a
+     * workspace as being for n x n matrices, so none is used for another n */
     gsl_eigen_symmv_workspace **eig;
 };
 
@@ -156,6 +157,7 @@ struct arv_est_workspace *arv_est_workspace_alloc(const struct arv_est_limits *l
     ws->cw = arv_xcalloc(G, sizeof *ws->cw);
     ws->lab = arv_xcalloc(G, sizeof *ws->lab);
     ws->perm = arv_xcalloc(G, sizeof *ws->perm);
+    ws->send = arv_xcalloc(G, sizeof *ws->send);
     ws->rep1 = arv_xcalloc(reps, sizeof *ws->rep1);
     ws->rep2 = arv_xcalloc(reps, sizeof *ws->rep2);
     ws->root = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
@@ -207,6 +209,7 @@ void arv_est_workspace_free(struct arv_est_workspace *ws)
     free(ws->cw);
     free(ws->lab);
     free(ws->perm);
+    free(ws->send);
     free(ws->rep1);
     free(ws->rep2);
     gsl_root_fsolver_free(ws->root);
@@ -328,7 +331,6 @@ static double y_scale2(const struct arv_est_workspace *ws, size_t n)
 /* Fills X (cluster order): intercept, treatment, covariates. */
 static void build_design(struct arv_est_workspace *ws, const struct arv_est_data *d)
 {
-    size_t k = d->p + 2;
     for (size_t r = 0; r < d->n; r++) {
         size_t i = ws->order[r];
         double *row = gsl_matrix_ptr(ws->X, r, 0);
@@ -336,7 +338,6 @@ static void build_design(struct arv_est_workspace *ws, const struct arv_est_data
         row[1] = d->t[i];
         for (size_t j = 0; j < d->p; j++)
             row[2 + j] = d->x[i * d->p + j];
-        (void)k;
     }
 }
 
@@ -568,8 +569,8 @@ int arv_est_cr2(struct arv_est_workspace *ws, const struct arv_est_data *d,
     double m11 = gsl_matrix_get(ws->M, 1, 1);
     if (!(var > ZERO_VAR * y_scale2(ws, n) * m11))
         return not_estimable(res, "no residual variation");
-    if (!(df >= 1.0))
-        return not_estimable(res, "Satterthwaite degrees of freedom below 1");
+    if (!(df > 0))
+        return not_estimable(res, "no Satterthwaite degrees of freedom");
     return t_result(res, gsl_vector_get(ws->beta, 1), sqrt(var), df);
 }
 
@@ -691,8 +692,8 @@ int arv_est_wild_bootstrap(struct arv_est_workspace *ws, const struct arv_est_da
                 s += row[j] * ws->cw[j];
             den += s * s;
         }
-        /* den = 0 with num != 0 cannot happen for a full-rank design unless
-         * every residual is zero, which was excluded above */
+        /* den = 0 is a degenerate sample (every CR2 cluster score zero):
+         * its t* is infinite unless b* is zero too */
         double ts = den > 0 ? fabs(num) / sqrt(den) : (num != 0 ? INFINITY : 0.0);
         ws->rep1[rep] = ts;
         if (ts >= thr)
@@ -804,11 +805,11 @@ int arv_est_randomisation(struct arv_est_workspace *ws, const struct arv_est_dat
         tot += ws->cl_mean[j];
         scale = fmax(scale, fabs(ws->cl_mean[j]));
     }
-    /* fill[s] = first position of stratum s; block ends kept in cs */
+    /* fill[s] = first position of stratum s, send[s] its end */
     for (size_t s = 1; s <= ns; s++)
         ws->fill[s] += ws->fill[s - 1];
     for (size_t s = 0; s < ns; s++)
-        ws->cs[s] = (double)ws->fill[s + 1]; /* end of stratum s */
+        ws->send[s] = ws->fill[s + 1];
     for (size_t j = 0; j < ng; j++)
         ws->perm[ws->fill[ws->cl_stratum[j]]++] = j;
     for (size_t pos = 0; pos < ng; pos++)
@@ -819,7 +820,7 @@ int arv_est_randomisation(struct arv_est_workspace *ws, const struct arv_est_dat
     for (size_t rep = 0; rep < R; rep++) {
         size_t start = 0;
         for (size_t s = 0; s < ns && start < ng; s++) {
-            size_t end = (size_t)ws->cs[s];
+            size_t end = ws->send[s];
             if (end > start + 1)
                 shuffle(&r, ws->lab + start, end - start);
             start = end;
@@ -998,7 +999,9 @@ static double reml_score_fn(double rho, void *p)
  * trials live) for its global minimum; the minimum is then located as the
  * root of the score in the bracketing grid cell with GSL's Brent solver,
  * which reaches full precision where a minimiser stops at sqrt(epsilon). A
- * minimum at ICC 0 (score >= 0 there) is the boundary estimate.
+ * minimum at ICC 0 (score >= 0 there) is the boundary estimate. Should the
+ * score not change sign across the cell (a criterion with two minima within
+ * one grid step, not met in the tests), the grid point is kept.
  * SE from sigma^2 C^-1 at the estimate; df = G - 2 (the between-cluster
  * residual df of a cluster-level treatment).
  */

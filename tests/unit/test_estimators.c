@@ -134,6 +134,31 @@ static void test_balanced_by_hand(void **state)
     arv_est_workspace_free(ws);
 }
 
+/* Cluster means equal within each arm (6, 6 and 2, 2): MSB = 0 < MSW, so
+ * the REML ICC is at its boundary 0, where GLS is OLS: estimate 4 and SE
+ * sqrt(s2 (1/6 + 1/6)) with s2 = SSW / 10 = (2 + 8 + 2 + 8) / 10, but on
+ * G - 2 = 2 df. cluster_t has no between-cluster variation to work with. */
+static void test_reml_boundary(void **state)
+{
+    const double y[12] = {5, 6, 7, 4, 6, 8, 1, 2, 3, 0, 2, 4};
+    struct arv_est_workspace *ws = workspace(12, 0, 4, 0);
+    struct arv_est_data d = data_of(12, 0, 4, y, bt, bc, NULL);
+    struct arv_est_result r;
+    double se = sqrt(2.0 / 3.0), q = 0.95 * sqrt(2.0 / 0.0975);
+    double p = 1.0 - (4.0 / se) / sqrt(2.0 + 16.0 / (se * se));
+    assert_true(arv_est_mixed(ws, &d, &r));
+    assert_result(&r, 4.0, se, 2.0, 4.0 - q * se, 4.0 + q * se, p, 1e-12);
+    assert_near(r.icc, 0.0, 0);
+    assert_false(arv_est_cluster_t(ws, &d, &r));
+    assert_string_equal(r.reason, "no variation between cluster means");
+    struct arv_icc icc;
+    assert_true(arv_est_icc(ws, &d, -1, &icc));
+    assert_near(icc.msb, 0.0, 1e-12);
+    assert_near(icc.msw, 20.0 / 8.0, 1e-12); /* SSW / (N - G) */
+    assert_near(icc.icc, 0.0, 0);
+    arv_est_workspace_free(ws);
+}
+
 /* ---- unbalanced data, against the reference script ------------------------ */
 
 static void test_unbalanced_reference(void **state)
@@ -323,6 +348,40 @@ static void test_draws_are_keyed(void **state)
         assert_true(a.p != c.p || a.lo != c.lo);
     }
     arv_est_workspace_free(ws);
+}
+
+/* One workspace per thread: trials analysed in parallel give bit-for-bit
+ * the results of a serial loop (the draws depend on the key only). */
+static void test_threads(void **state)
+{
+    enum { TRIALS = 16 };
+    static double res[2][TRIALS][ARV_EST_N][3];
+    for (int par = 0; par < 2; par++) {
+#pragma omp parallel num_threads(par ? 4 : 1)
+        {
+            struct arv_est_workspace *ws = workspace(UN, 1, 7, 199);
+            double y[UN];
+#pragma omp for schedule(dynamic)
+            for (int tr = 0; tr < TRIALS; tr++) {
+                for (int i = 0; i < UN; i++)
+                    y[i] = uy[i] + 0.1 * tr * ut[i] + 0.05 * sin(tr * i);
+                struct arv_est_data d = data_of(UN, 1, 7, y, ut, uc, ux);
+                struct arv_est_options opt;
+                arv_est_options_default(&opt);
+                opt.boot_reps = opt.perm_reps = 199;
+                opt.trial = (uint32_t)tr;
+                for (int m = 0; m < ARV_EST_N; m++) {
+                    struct arv_est_result r;
+                    arv_estimate(ws, (enum arv_est_method)m, &d, &opt, &r);
+                    res[par][tr][m][0] = r.p;
+                    res[par][tr][m][1] = r.lo;
+                    res[par][tr][m][2] = r.hi;
+                }
+            }
+            arv_est_workspace_free(ws);
+        }
+    }
+    assert_memory_equal(res[0], res[1], sizeof res[0]);
 }
 
 /* ---- randomisation test --------------------------------------------------- */
@@ -573,10 +632,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_balanced_by_hand),
+        cmocka_unit_test(test_reml_boundary),
         cmocka_unit_test(test_unbalanced_reference),
         cmocka_unit_test(test_order_and_labels),
         cmocka_unit_test(test_wild_against_refits),
         cmocka_unit_test(test_draws_are_keyed),
+        cmocka_unit_test(test_threads),
         cmocka_unit_test(test_randomisation_exact),
         cmocka_unit_test(test_randomisation_strata),
         cmocka_unit_test(test_not_estimable),
