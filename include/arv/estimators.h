@@ -62,7 +62,8 @@ struct arv_est_result {
     double estimate; /* treated minus control */
     double se;
     double df;
-    double lo, hi;   /* 95% confidence interval */
+    double lo, hi;   /* 95% confidence interval; a resampling interval is
+                        infinite on a side where no effect size is rejected */
     double p;        /* two-sided p-value of no effect */
     double icc;      /* mixed: REML intraclass correlation; NAN otherwise */
     const char *reason;
