@@ -1028,8 +1028,8 @@ static int cli_main(int argc, char **argv, const struct arv_registry *reg)
         fail("unknown command '%.60s' (try 'arv help')", argv[1]);
         return 2;
     }
-    /* only `run` is shared between MPI ranks; the rest is done once */
-    if (arv_mpi_rank() != 0 && c->run != cmd_run)
+    /* `run` and `compare` are shared between MPI ranks; the rest is done once */
+    if (arv_mpi_rank() != 0 && c->run != cmd_run && c->run != cmd_compare)
         return 0;
     struct opts o = {.cmd = c->name};
     if (parse_options(c, argc, argv, 2, &o))

@@ -19,6 +19,16 @@ for n in 1 2; do
             failed=$((failed + 1)); echo "FAIL: $f differs with $n ranks"; fi
     done
 done
+# compare: scenarios one after the other, each one's replicates shared out
+copts=(--reps 3 --quiet --set population.households=1500 --set run.months=13)
+c=("$src/scenarios/compare/trial_usual_care.cfg" "$src/scenarios/compare/trial_holf.cfg")
+"$arv" compare "${c[@]}" --out "$tmp/cplain" "${copts[@]}" || exit 1
+"${launch[@]}" -np 2 "$arv" compare "${c[@]}" --out "$tmp/cnp2" "${copts[@]}" ||
+    { echo "mpirun -np 2 compare failed"; exit 1; }
+for f in summary.csv totals.csv diff.csv diff_young_adults.csv; do
+    if cmp -s "$tmp/cplain/$f" "$tmp/cnp2/$f"; then pass=$((pass + 1)); else
+        failed=$((failed + 1)); echo "FAIL: compare $f differs with 2 ranks"; fi
+done
 grep -q '"mpi_ranks": 2' "$tmp/np2/manifest.json" && pass=$((pass + 1)) ||
     { failed=$((failed + 1)); echo "FAIL: manifest does not record 2 ranks"; }
 echo "$pass passed, $failed failed"
