@@ -76,6 +76,12 @@ static const struct arv_param_def defs[] = {
      "Household CSV to simulate instead of synthesising (the format `arv synth` writes); "
      "relative to the scenario file that sets it. Empty: synthesise.",
      "assumption", "", NULL},
+    SHARE("population.partner_same_education", 0.0,
+          "Probability that a partner has the first adult's education rather than an "
+          "independent draw (assortative mating).",
+          "assumption"),
+    {"population.partner_barrier_correlation", ARV_PARAM_DOUBLE, 0.0, -0.99, 0.99, "correlation",
+     "Correlation of the partners' latent barriers to work.", "assumption", NULL, NULL},
     {"population.extra_children_mean", ARV_PARAM_DOUBLE, 1.2, 0, 8, "children",
      "Mean of the Poisson number of children beyond the first.", "assumption", NULL, NULL},
     {"population.max_children", ARV_PARAM_INT, 4, 1, ARV_MAX_CHILDREN, "children",
@@ -102,6 +108,7 @@ static const struct arv_param_def defs[] = {
 struct comp {
     double origin[N_ORIGINS], education[N_EDUCATION];
     double single, extra_children, years_mean, years_shape, barrier_imm, barrier_year;
+    double same_education, barrier_rho;
     double wage[N_EDUCATION], wage_sd, trait_sd;
     int max_children;
     double sd[N_DOMAINS], unemp_mean, unemp_sd, fid_mean, fid_sd, coordinators;
@@ -243,6 +250,8 @@ static int setup(struct arv_world *w, struct arv_error *err)
     }
     c->single = arv_params_double(p, "population.single_parent_share");
     c->extra_children = arv_params_double(p, "population.extra_children_mean");
+    c->same_education = arv_params_double(p, "population.partner_same_education");
+    c->barrier_rho = arv_params_double(p, "population.partner_barrier_correlation");
     c->max_children = (int)arv_params_int(p, "population.max_children");
     c->years_mean = arv_params_double(p, "population.years_norway_mean");
     c->years_shape = arv_params_double(p, "population.years_norway_shape");
@@ -386,6 +395,29 @@ static void synth_household(struct arv_pop *p, const struct comp *c, size_t h, g
     p->arrears[h] = 0;
 }
 
+/* Partners resemble each other: the second adult may take the first's
+ * education (its wage keeps its own luck), and the standard-normal parts of
+ * their barriers to work are correlated. Its draw comes after every other
+ * draw of the household's sub-stream, so those keep their places. */
+static void resemble_partners(struct arv_pop *p, const struct comp *c, size_t h, gsl_rng *g)
+{
+    size_t a0 = (size_t)ARV_MAX_ADULTS * h, a1 = a0 + 1;
+    int origin = p->origin[h];
+    if (gsl_rng_uniform(g) < c->same_education && p->education[a1] != p->education[a0]) {
+        p->wage[a1] = (float)(p->wage[a1] * c->wage[p->education[a0]] / c->wage[p->education[a1]]);
+        p->education[a1] = p->education[a0];
+    }
+    if (c->barrier_rho != 0) {
+        double shift0 = origin != ORIGIN_NORWAY
+                            ? c->barrier_imm + c->barrier_year * p->years_norway[a0] : 0.0;
+        double shift1 = origin != ORIGIN_NORWAY
+                            ? c->barrier_imm + c->barrier_year * p->years_norway[a1] : 0.0;
+        double z0 = p->barrier[a0] - shift0, z1 = p->barrier[a1] - shift1;
+        double rho = c->barrier_rho;
+        p->barrier[a1] = (float)(shift1 + rho * z0 + sqrt(1 - rho * rho) * z1);
+    }
+}
+
 static void start(struct arv_world *w, size_t begin, size_t end)
 {
     const struct comp *c = comp_of(w);
@@ -407,6 +439,8 @@ static void start(struct arv_world *w, size_t begin, size_t end)
         double u_takeup = gsl_rng_uniform_pos(g);
         p->takeup[h] = (float)log(u_takeup / (1 - u_takeup));
         p->shock_proneness[h] = (float)gsl_ran_exponential(g, 1.0);
+        if (!c->rows)
+            resemble_partners(p, c, h, g);
         /* children: ages from the file or uniform over 0-17 years */
         arv_rng_seek(&r, ARV_STREAM_POPULATION, (uint32_t)h, 1);
         for (int k = 0; k < ARV_MAX_CHILDREN; k++) {
