@@ -104,14 +104,7 @@ static void totals_of(const struct arv_world *w, const char *metric, double *out
 static void write_row(FILE *f, const char *name, const char *metric, const struct arv_rep_stats *s)
 {
     fprintf(f, "%s,all,%s,", name, metric);
-    arv_csv_number(f, s->mean);
-    fputc(',', f);
-    arv_csv_number(f, s->sd);
-    fputc(',', f);
-    arv_csv_number(f, s->lo);
-    fputc(',', f);
-    arv_csv_number(f, s->hi);
-    fprintf(f, ",%d\n", s->reps);
+    arv_write_stats(f, s);
 }
 
 enum { E_COST, E_EMP, E_POOR, N_E };

@@ -147,7 +147,7 @@ void arv_csv_number(FILE *f, double v)
         fprintf(f, "%.10g", v);
 }
 
-static void write_stats(FILE *f, const struct arv_rep_stats *s)
+void arv_write_stats(FILE *f, const struct arv_rep_stats *s)
 {
     arv_csv_number(f, s->mean);
     fputc(',', f);
@@ -186,7 +186,7 @@ static int write_table(const struct arv_world *w, int table, const char *scenari
                     fprintf(f, "%d,",
                             r->time0 + t * (table == ARV_TABLE_SUMMARY ? w->report_every : 1));
                 fprintf(f, "%s,", w->metric[m]->name);
-                write_stats(f, &s);
+                arv_write_stats(f, &s);
             }
     free(scratch);
     return ferror(f) ? ARV_EIO : ARV_OK;

@@ -43,6 +43,9 @@ int arv_write_totals(const struct arv_world *w, const char *scenario, FILE *f);
 int arv_write_table(const struct arv_world *w, enum arv_table t, const char *scenario,
                     bool header, FILE *f);
 
+/* Writes the cells "mean,sd,lo,hi,reps" and ends the row. */
+void arv_write_stats(FILE *f, const struct arv_rep_stats *s);
+
 /* Writes a number for a CSV cell: "NA" for NaN, else %.10g. */
 void arv_csv_number(FILE *f, double v);
 
