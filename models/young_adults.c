@@ -334,7 +334,9 @@ static void project(const struct ya *k, const struct arv_world *w, const struct 
     int on_time = logistic_draw(k->us_on_time + k->us_index * index, u_us);
     int late = !on_time && logistic_draw(k->us_late + k->us_index * index, u_late);
     static const double sa_ages[4] = {18, 20, 27, 35}, emp_ages[3] = {18, 25, 35};
-    double years = w->month / 12.0; /* from month 0 to the 18th birthday */
+    /* years from month 0 to the age `AGE0 + a`: the child leaves home this month at
+     * leave_months */
+    double years = w->month / 12.0 - k->leave_months / 12.0;
     double ledger[6] = {0}, rank_sum = 0;
     for (int a = 0; a < N_AGES; a++) {
         int age = AGE0 + a;
@@ -349,7 +351,7 @@ static void project(const struct ya *k, const struct arv_world *w, const struct 
         double rank = gsl_cdf_ugaussian_P(latent);
         double growth = age >= 30 ? 1.0 : k->earn_start + (1 - k->earn_start) * (age - 18) / 12.0;
         double earnings = emp ? k->earn_full * growth * exp(k->earn_log_sd * latent) : 0.0;
-        double d = arv__discount_factor(&k->discount, years + a);
+        double d = arv__discount_factor(&k->discount, arv__max(0.0, years + age));
         double flows[3] = {earnings, k->tax * earnings, sa * k->sa_year};
         for (int f = 0; f < 3; f++) {
             ledger[2 * f] += flows[f];
