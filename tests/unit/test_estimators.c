@@ -288,7 +288,7 @@ static void test_wild_against_refits(void **state)
     }
     double det = s1 * sxx - sx * sx, g0 = (sxx * sy - sx * sxy) / det,
            g1 = (s1 * sxy - sx * sy) / det;
-    static const double webb[6] = {-sqrt(1.5), -1.0, -sqrt(0.5), sqrt(0.5), 1.0, sqrt(1.5)};
+    const double webb[6] = {-sqrt(1.5), -1.0, -sqrt(0.5), sqrt(0.5), 1.0, sqrt(1.5)};
     struct arv_rng rng;
     arv_rng_init(&rng, opt.seed, opt.rep);
     arv_rng_seek(&rng, opt.stream, opt.trial, ARV_EST_DRAWS_WILD);
