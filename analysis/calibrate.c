@@ -512,8 +512,9 @@ uint64_t arv_calib_fingerprint(const struct arv_calib_problem *pb,
                                const struct arv_calib_settings *s)
 {
     struct fp f = {0xcbf29ce484222325ULL};
-    fp_add(&f, "method %d particles %zu quantile %a tolerance %a discrepancy %a noise %d seed %u",
-           (int)s->method, s->particles, s->quantile, s->tolerance, s->discrepancy,
+    fp_add(&f, "method %d particles %zu quantile %a tolerance %a floor %a discrepancy %a noise %d "
+           "seed %u",
+           (int)s->method, s->particles, s->quantile, s->tolerance, s->min_tolerance, s->discrepancy,
            (int)s->observation_noise, s->seed);
     if (s->method == ARV_CALIB_REJECTION && s->tolerance == 0)
         fp_add(&f, "budget %ld", s->budget);
@@ -794,7 +795,11 @@ int arv_calib_run(const struct arv_calib_problem *pb, const struct arv_calib_set
     }
     while (r->n_gen < s->generations) {
         uint32_t g = (uint32_t)r->n_gen;
+        if (s->min_tolerance > 0 && r->gen[r->n_gen - 1].tolerance <= s->min_tolerance)
+            break; /* reached the floor */
         double tol = dist_quantile(r->distance, N, s->quantile);
+        if (tol < s->min_tolerance)
+            tol = s->min_tolerance;
         memcpy(prev, r->theta, N * P * sizeof *prev);
         memcpy(wprev, r->weight, N * sizeof *wprev);
         double c = 0;

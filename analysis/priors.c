@@ -345,6 +345,13 @@ int arv_calib_config_parse(const void *group_v, const char *file, struct arv_cal
             if (get_count(s, file, name, 0, &c, err) != ARV_OK)
                 return err->status;
             st->budget = c;
+        } else if (strcmp(name, "min_tolerance") == 0) {
+            if (get_number(s, file, name, &v, err) != ARV_OK)
+                return err->status;
+            if (!(v >= 0))
+                return arv_error_set(err, ARV_EINVAL, "%s:%d: min_tolerance must be >= 0", file,
+                                     line);
+            st->min_tolerance = v;
         } else if (strcmp(name, "discrepancy") == 0 || strcmp(name, "quantile") == 0 ||
                    strcmp(name, "tolerance") == 0) {
             if (get_number(s, file, name, &v, err) != ARV_OK)

@@ -81,6 +81,9 @@ struct arv_calib_settings {
                                accepted distances (default 0.5) */
     double tolerance;       /* rejection: accept distances <= this; 0 = keep
                                the N closest of `budget` draws */
+    double min_tolerance;   /* abc-smc: the tolerance never goes below this;
+                               the run stops after a generation at it (0 =
+                               no floor) */
     bool observation_noise; /* add N(0, se^2 + discrepancy^2) to simulated
                                statistics (noisy ABC); see docs */
     uint32_t seed;          /* key of every calibration stream */
@@ -104,7 +107,7 @@ void arv_calib_settings_default(struct arv_calib_settings *s);
  *   calibration: {
  *     method = "abc-smc";        # or "rejection", "smm"
  *     particles = 500; generations = 10; budget = 100000;
- *     discrepancy = 0.05; quantile = 0.5; tolerance = 0.0;
+ *     discrepancy = 0.05; quantile = 0.5; tolerance = 0.0; min_tolerance = 0.0;
  *     observation_noise = true;
  *     parameters = (
  *       { path = "work.beta.somalia"; prior = "normal"; mean = -1.6; sd = 0.5;
