@@ -86,6 +86,12 @@ int arv_calib_check(const struct arv_calib_problem *pb, const struct arv_calib_s
         struct arv_prior p = pb->priors[j];
         if (arv_prior_check(&p, err) != ARV_OK)
             return err->status;
+        if (memcmp(&p.lower, &pb->priors[j].lower, sizeof p.lower) != 0 ||
+            memcmp(&p.upper, &pb->priors[j].upper, sizeof p.upper) != 0)
+            return arv_error_set(err, ARV_EINVAL,
+                                 "prior of %s: support not set (pass the prior through "
+                                 "arv_prior_check first)",
+                                 p.path);
     }
     for (size_t i = 0; i < pb->targets->n; i++) {
         const struct arv_target *t = &pb->targets->t[i];

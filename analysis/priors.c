@@ -302,10 +302,9 @@ static int parse_prior(const config_setting_t *e, const char *file, struct arv_p
     return ARV_OK;
 }
 
-int arv_calib_config_parse(const void *group_v, const char *file, struct arv_calib_config *out,
-                           struct arv_error *err)
+int arv_calib_config_parse(const config_setting_t *group, const char *file,
+                           struct arv_calib_config *out, struct arv_error *err)
 {
-    const config_setting_t *group = group_v;
     memset(out, 0, sizeof *out);
     arv_calib_settings_default(&out->settings);
     struct arv_calib_settings *st = &out->settings;
@@ -345,6 +344,17 @@ int arv_calib_config_parse(const void *group_v, const char *file, struct arv_cal
             if (get_count(s, file, name, 0, &c, err) != ARV_OK)
                 return err->status;
             st->budget = c;
+        } else if (strcmp(name, "smm_iterations") == 0) {
+            if (get_count(s, file, name, 1, &c, err) != ARV_OK)
+                return err->status;
+            st->smm_max_iter = (int)c;
+        } else if (strcmp(name, "smm_tolerance") == 0) {
+            if (get_number(s, file, name, &v, err) != ARV_OK)
+                return err->status;
+            if (!(v > 0 && v < 1))
+                return arv_error_set(err, ARV_EINVAL, "%s:%d: smm_tolerance must be in (0, 1)",
+                                     file, line);
+            st->smm_rel_tol = v;
         } else if (strcmp(name, "min_tolerance") == 0) {
             if (get_number(s, file, name, &v, err) != ARV_OK)
                 return err->status;

@@ -73,8 +73,23 @@ int arv_targets_read(const char *file, const struct arv_target_names *names,
 {
     memset(out, 0, sizeof *out);
     struct arv_csv t;
-    if (arv_csv_read(file, &t, err) != ARV_OK)
-        return err->status;
+    struct arv_error inner;
+    arv_error_init(&inner);
+    if (arv_csv_read(file, &t, &inner) != ARV_OK) {
+        /* the reader names file rows: say line, and the column where a
+         * short or long row goes wrong */
+        size_t row = 0, got = 0, want = 0;
+        size_t n = strlen(file);
+        const char *rest = strncmp(inner.msg, file, n) == 0 ? inner.msg + n : "";
+        if (sscanf(rest, ": row %zu: %zu fields, the header has %zu", &row, &got, &want) == 3)
+            return arv_error_set(err, ARV_EINVAL,
+                                 "%s: line %zu, column %zu: %zu fields, the header has %zu", file,
+                                 row, (got < want ? got : want) + 1, got, want);
+        if (sscanf(rest, ": row %zu:", &row) == 1)
+            return arv_error_set(err, inner.status, "%s: line %zu:%s", file, row,
+                                 strchr(rest + 2, ':') + 1);
+        return arv_error_set(err, inner.status, "%s", inner.msg);
+    }
     for (size_t c = 0; c < N_COLS; c++) {
         if (c >= t.n_cols || strcmp(t.header[c], columns[c]) != 0) {
             arv_error_set(err, ARV_EINVAL,

@@ -109,6 +109,7 @@ void arv_calib_settings_default(struct arv_calib_settings *s);
  *     particles = 500; generations = 10; budget = 100000;
  *     discrepancy = 0.05; quantile = 0.5; tolerance = 0.0; min_tolerance = 0.0;
  *     observation_noise = true;
+ *     smm_iterations = 2000; smm_tolerance = 1e-3;
  *     parameters = (
  *       { path = "work.beta.somalia"; prior = "normal"; mean = -1.6; sd = 0.5;
  *         min = -5.0; max = 0.0; },
@@ -121,12 +122,16 @@ struct arv_calib_config {
     size_t n_priors;
 };
 
-/* group is a config_setting_t * (libconfig 1.5) for the calibration group;
- * file names the scenario in messages ("file:line: reason"). Unknown
- * settings, a missing or duplicated path, an unknown prior family, missing
- * or extra prior parameters and invalid values are errors. */
-int arv_calib_config_parse(const void *group, const char *file, struct arv_calib_config *out,
-                           struct arv_error *err);
+/* libconfig 1.5's setting (config_setting_t), declared here so that this
+ * header does not need libconfig.h. */
+struct config_setting_t;
+
+/* group is the calibration group (libconfig 1.5); file names the scenario
+ * in messages ("file:line: reason"). Unknown settings, a missing or
+ * duplicated path, an unknown prior family, missing or extra prior
+ * parameters and invalid values are errors. */
+int arv_calib_config_parse(const struct config_setting_t *group, const char *file,
+                           struct arv_calib_config *out, struct arv_error *err);
 void arv_calib_config_free(struct arv_calib_config *c);
 
 /* ---- targets ----------------------------------------------------------- */
