@@ -522,6 +522,7 @@ uint64_t arv_calib_fingerprint(const struct arv_calib_problem *pb,
            "seed %u",
            (int)s->method, s->particles, s->quantile, s->tolerance, s->min_tolerance, s->discrepancy,
            (int)s->observation_noise, s->seed);
+    fp_add(&f, "model %016" PRIx64, s->model_fingerprint);
     if (s->method == ARV_CALIB_REJECTION && s->tolerance == 0)
         fp_add(&f, "budget %ld", s->budget);
     for (size_t j = 0; j < pb->n_params; j++) {

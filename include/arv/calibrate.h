@@ -92,6 +92,9 @@ struct arv_calib_settings {
     const char *checkpoint; /* checkpoint file written after each generation
                                (NULL = none) */
     bool resume;            /* start from `checkpoint` */
+    uint64_t model_fingerprint; /* the caller's hash of what the engine cannot
+                               see (scenario, model version); part of the
+                               checkpoint's fingerprint */
     double smm_rel_tol;     /* smm: singular value / largest below this is
                                "not identified" (default 1e-3) */
     int smm_max_iter;       /* smm: Nelder-Mead iterations (default 2000) */
@@ -245,7 +248,8 @@ int arv_calib_run(const struct arv_calib_problem *pb, const struct arv_calib_set
 void arv_calib_result_free(struct arv_calib_result *r);
 
 /* Fingerprint of what determines a run (method, particles, quantile,
- * tolerance, discrepancy, observation noise, seed, priors, targets); not
+ * tolerances, discrepancy, observation noise, seed, model fingerprint,
+ * priors, targets); not
  * generations, budget, batch or threads, so a resumed run may go further. */
 uint64_t arv_calib_fingerprint(const struct arv_calib_problem *pb,
                                const struct arv_calib_settings *s);

@@ -215,6 +215,9 @@ static void test_refuse_other_settings(void **state)
     g.s.seed = 1;
     expect_refused(&g, file);
     g = f;
+    g.s.model_fingerprint = 12345; /* another scenario */
+    expect_refused(&g, file);
+    g = f;
     g.target[1].value = 0.25; /* other targets */
     g.targets.t = g.target;
     g.pb.targets = &g.targets;
