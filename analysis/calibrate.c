@@ -1149,6 +1149,26 @@ int arv_calib_write_snippet(FILE *f, const char *scenario, const struct arv_prio
     return finish(f);
 }
 
+/* Dotted libconfig names: [A-Za-z][-A-Za-z0-9_]* joined by single dots. */
+static bool valid_path(const char *p)
+{
+    bool start = true;
+    for (; *p; p++) {
+        char c = *p;
+        bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (start) {
+            if (!letter)
+                return false;
+            start = false;
+        } else if (c == '.') {
+            start = true;
+        } else if (!letter && !(c >= '0' && c <= '9') && c != '_' && c != '-') {
+            return false;
+        }
+    }
+    return !start;
+}
+
 static int write_snippet_file(const char *file, const char *scenario,
                               const struct arv_calib_problem *pb, const double *values,
                               struct arv_error *err)
@@ -1168,6 +1188,12 @@ int arv_calib_write_snippets(const char *dir, const char *scenario,
                              const struct arv_calib_result *r, int draws, struct arv_error *err)
 {
     size_t P = pb->n_params, N = r->n_particles;
+    for (size_t k = 0; k < P; k++)
+        if (!valid_path(pb->priors[k].path))
+            return arv_error_set(err, ARV_EINVAL,
+                                 "calibration: '%s' is not a parameter path (names of letters, "
+                                 "digits, '_' and '-', starting with a letter, joined by dots)",
+                                 pb->priors[k].path);
     for (size_t k = 0; k < P; k++) /* paths must form a tree: no a.b and a.b.c */
         for (size_t j = 0; j < P; j++) {
             size_t lk = strlen(pb->priors[k].path);

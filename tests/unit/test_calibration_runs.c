@@ -12,6 +12,9 @@
 #include <limits.h>
 #include <unistd.h>
 
+#include "arv/cli.h"
+#include "arv/params.h"
+#include "arv/world.h"
 #include "calibration_toys.h"
 
 struct fixture {
@@ -323,8 +326,44 @@ static void test_writers(void **state)
     assert_non_null(strstr(slurp(file), "    poland = "));
     snprintf(file, sizeof file, "%s/calibrated-draw-003.cfg", tmpdir);
     assert_int_equal(access(file, F_OK), -1);
+    /* paths that are not libconfig names, or both a value and a group */
+    struct fixture g = f;
+    g.pb.priors = g.priors;
+    strcpy(g.priors[1].path, "work..poland");
+    assert_int_equal(arv_calib_write_snippets(tmpdir, "s.cfg", &g.pb, &g.s, &r, 0, &err),
+                     ARV_EINVAL);
+    assert_non_null(strstr(err.msg, "'work..poland' is not a parameter path"));
+    strcpy(g.priors[1].path, "work.beta.somalia.x");
+    arv_error_init(&err);
+    assert_int_equal(arv_calib_write_snippets(tmpdir, "s.cfg", &g.pb, &g.s, &r, 0, &err),
+                     ARV_EINVAL);
+    assert_string_equal(err.msg, "calibration: work.beta.somalia is both a parameter and a "
+                                 "group (work.beta.somalia.x)");
     arv_calib_predictive_free(&pred);
     arv_calib_result_free(&r);
+}
+
+/* A snippet over a shipped scenario loads with the scenario loader and sets
+ * the calibrated values (nested groups override the included file). */
+static void test_snippet_loads(void **state)
+{
+    struct arv_prior p[2] = {toy_prior("work.beta.somalia", ARV_PRIOR_NORMAL, 0, 1),
+                             toy_prior("young_adults.sa.age20", ARV_PRIOR_NORMAL, 0, 1)};
+    double v[2] = {-1.25, -3.0};
+    char file[160];
+    snprintf(file, sizeof file, "%s/snippet.cfg", tmpdir);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    arv_calib_write_snippet(f, ARV_FIXTURES "/../../scenarios/baseline.cfg", p, 2, v);
+    fclose(f);
+    struct arv_params *params = arv_registry_params(&arv_registry_default);
+    struct arv_error err;
+    arv_error_init(&err);
+    if (arv_params_load(params, file, &err) != ARV_OK)
+        fail_msg("%s", err.msg);
+    assert_near(arv_params_double(params, "work.beta.somalia"), -1.25, 0);
+    assert_near(arv_params_double(params, "young_adults.sa.age20"), -3.0, 0);
+    arv_params_free(params);
 }
 
 /* Empty se needs the discrepancy term; trial_null needs a p-value. */
@@ -379,6 +418,7 @@ int main(void)
         cmocka_unit_test(test_resume),
         cmocka_unit_test(test_refuse_other_settings),
         cmocka_unit_test(test_writers),
+        cmocka_unit_test(test_snippet_loads),
         cmocka_unit_test(test_checks),
         cmocka_unit_test(test_distance),
     };
