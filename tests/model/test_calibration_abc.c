@@ -14,6 +14,9 @@
  */
 #include "testing.h"
 
+#include <gsl/gsl_cdf.h>
+#include <stdlib.h>
+
 #include "calibration_toys.h"
 
 enum { N = 1000 };
@@ -203,6 +206,101 @@ static void test_stopping(void **state)
     arv_calib_result_free(&r);
 }
 
+/* Posterior predictive: the statistics re-simulated at the particles have
+ * the predictive law N(posterior mean, posterior var + s^2); fit.csv
+ * reports their mean, interval, z and ppp. */
+static void test_predictive(void **state)
+{
+    struct fixture f;
+    setup_problem(&f, S, S);
+    struct arv_calib_settings s;
+    arv_calib_settings_default(&s);
+    s.threads = 1;
+    s.particles = N;
+    s.generations = 8;
+    s.seed = 21;
+    struct arv_calib_result r;
+    struct arv_calib_predictive pred;
+    struct arv_error err;
+    arv_error_init(&err);
+    assert_int_equal(arv_calib_run(&f.pb, &s, &r, &err), ARV_OK);
+    assert_int_equal(arv_calib_predict(&f.pb, &s, &r, &pred, &err), ARV_OK);
+    double m = 0, v = 0, pvar = POST_VAR + S * S;
+    for (size_t k = 0; k < N; k++)
+        m += r.weight[k] * pred.stat[k];
+    for (size_t k = 0; k < N; k++)
+        v += r.weight[k] * (pred.stat[k] - m) * (pred.stat[k] - m);
+    printf("predictive: mean %.4f (expected %.4f), variance ratio %.3f\n", m, POST_MEAN,
+           v / pvar);
+    assert_near(m, POST_MEAN, 4 * sqrt(pvar / ess_of(&r)));
+    assert_true(v / pvar > 0.85 && v / pvar < 1.15);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mf = open_memstream(&buf, &len);
+    arv_calib_write_fit(mf, &f.pb, &s, &r, &pred);
+    fclose(mf);
+    double obs, se, mean, lo, hi, z, ppp;
+    const char *row = strchr(buf, '\n') + 1;
+    assert_int_equal(sscanf(row, "ybar,m,all,,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &obs, &se, &mean,
+                            &lo, &hi, &z, &ppp),
+                     7);
+    assert_near(mean, m, 1e-12);
+    assert_near(lo, POST_MEAN - 1.96 * sqrt(pvar), 0.05);
+    assert_near(hi, POST_MEAN + 1.96 * sqrt(pvar), 0.05);
+    /* the observation against N(0.99, pvar + se^2): z = 0.01 / 0.173 */
+    assert_near(z, (YBAR - m) / sqrt(S * S + v), 1e-9);
+    assert_true(ppp > 0.8);
+    free(buf);
+    arv_calib_predictive_free(&pred);
+    arv_calib_result_free(&r);
+}
+
+/* trial_null: theta ~ U(-1, 1), the virtual trial estimates theta with se
+ * 0.1 and must not be significant. The distance is 0 exactly for a
+ * non-significant trial, so once most candidates are non-significant the
+ * tolerance is 0 and the ABC posterior is exact: prior x P(|theta + 0.1 z|
+ * < 1.96 x 0.1), whose mean is 0 and variance is computed by quadrature. */
+static int trial_simulate(void *ctx, const double *theta, uint32_t sim_seed,
+                          struct arv_calib_sim *out, struct arv_error *err)
+{
+    struct arv_rng r;
+    arv_rng_init(&r, sim_seed, 0);
+    arv_rng_seek(&r, ARV_STREAM_TEST, 0, 0);
+    double est = theta[0] + 0.1 * gsl_ran_ugaussian(arv_rng_gsl(&r));
+    out->stat[0] = est;
+    out->p[0] = 2 * gsl_cdf_ugaussian_Q(fabs(est) / 0.1);
+    return ARV_OK;
+}
+
+static void test_trial_null(void **state)
+{
+    struct arv_prior prior = toy_prior("effect", ARV_PRIOR_UNIFORM, -1, 1);
+    struct arv_target t = toy_target("null", 0.01, 0);
+    t.kind = ARV_TARGET_TRIAL_NULL;
+    struct arv_targets ts = {&t, 1};
+    struct arv_calib_problem pb = {&prior, 1, &ts, trial_simulate, NULL, true};
+    struct arv_calib_settings s;
+    arv_calib_settings_default(&s);
+    s.threads = 1;
+    s.particles = 2 * N; /* a variance ratio of a flat-topped posterior: more particles */
+    s.generations = 6;
+    s.seed = 31;
+    struct arv_calib_result r;
+    struct arv_error err;
+    arv_error_init(&err);
+    assert_int_equal(arv_calib_run(&pb, &s, &r, &err), ARV_OK);
+    assert_near(r.gen[r.n_gen - 1].tolerance, 0, 0);
+    double c = 1.959963984540054 * 0.1, z0 = 0, z2 = 0;
+    for (int i = 0; i <= 20000; i++) {
+        double th = -1 + i * 1e-4, w = (i == 0 || i == 20000) ? 0.5 : 1;
+        double l = gsl_cdf_ugaussian_P((c - th) / 0.1) - gsl_cdf_ugaussian_P((-c - th) / 0.1);
+        z0 += w * l;
+        z2 += w * l * th * th;
+    }
+    check_posterior(&r, 0, z2 / z0, "trial_null");
+    arv_calib_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +309,8 @@ int main(void)
         cmocka_unit_test(test_observation_noise),
         cmocka_unit_test(test_flat_target),
         cmocka_unit_test(test_stopping),
+        cmocka_unit_test(test_predictive),
+        cmocka_unit_test(test_trial_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
