@@ -1227,3 +1227,25 @@ int arv_calib_write_snippets(const char *dir, const char *scenario,
     free(v);
     return rc;
 }
+
+int arv_calib_write_all(const char *dir, const char *scenario, const struct arv_calib_problem *pb,
+                        const struct arv_calib_settings *s, const struct arv_calib_result *r,
+                        const struct arv_calib_predictive *pred, int draws,
+                        struct arv_error *err)
+{
+    static const char *const names[] = {"posterior.csv", "generations.csv", "fit.csv"};
+    for (int k = 0; k < 3; k++) {
+        char file[4200];
+        if (snprintf(file, sizeof file, "%s/%s", dir, names[k]) >= (int)sizeof file)
+            return arv_error_set(err, ARV_EINVAL, "%s: directory name too long", dir);
+        FILE *f = fopen(file, "w");
+        if (f == NULL)
+            return arv_error_set(err, ARV_EIO, "%s: cannot write: %s", file, strerror(errno));
+        int rc = k == 0   ? arv_calib_write_posterior(f, pb, r)
+                 : k == 1 ? arv_calib_write_generations(f, r)
+                          : arv_calib_write_fit(f, pb, s, r, pred);
+        if (fclose(f) != 0 || rc != ARV_OK)
+            return arv_error_set(err, ARV_EIO, "%s: write error", file);
+    }
+    return arv_calib_write_snippets(dir, scenario, pb, s, r, draws, err);
+}

@@ -294,6 +294,14 @@ int arv_calib_write_snippets(const char *dir, const char *scenario,
                              const struct arv_calib_settings *s,
                              const struct arv_calib_result *r, int draws, struct arv_error *err);
 
+/* Everything an ABC run writes, into the existing directory dir:
+ * posterior.csv, generations.csv, fit.csv (from pred), calibrated.cfg and
+ * `draws` calibrated-draw-NNN.cfg (arv_calib_write_snippets). */
+int arv_calib_write_all(const char *dir, const char *scenario, const struct arv_calib_problem *pb,
+                        const struct arv_calib_settings *s, const struct arv_calib_result *r,
+                        const struct arv_calib_predictive *pred, int draws,
+                        struct arv_error *err);
+
 /* ---- simulated method of moments -------------------------------------- */
 
 struct arv_smm_result {

@@ -316,10 +316,16 @@ static void test_writers(void **state)
                              "};\n");
     free(buf);
 
-    /* files: the posterior mean and K draws */
-    assert_int_equal(arv_calib_write_snippets(tmpdir, "scenario.cfg", &f.pb, &f.s, &r, 2, &err),
+    /* files: the tables, the posterior mean and K draws */
+    assert_int_equal(arv_calib_write_all(tmpdir, "scenario.cfg", &f.pb, &f.s, &r, &pred, 2, &err),
                      ARV_OK);
     char file[160];
+    snprintf(file, sizeof file, "%s/posterior.csv", tmpdir);
+    assert_starts_with(slurp(file), "particle,weight,work.beta.somalia,work.beta.poland\n0,");
+    snprintf(file, sizeof file, "%s/generations.csv", tmpdir);
+    assert_starts_with(slurp(file), "generation,tolerance,ess,simulations,acceptance_rate\n");
+    snprintf(file, sizeof file, "%s/fit.csv", tmpdir);
+    assert_starts_with(slurp(file), "id,metric,group,time,observed,se,simulated_mean,lo,hi,z,ppp\n");
     snprintf(file, sizeof file, "%s/calibrated.cfg", tmpdir);
     assert_non_null(strstr(slurp(file), "@include \"scenario.cfg\"\n\nwork: {\n  beta: {\n"));
     snprintf(file, sizeof file, "%s/calibrated-draw-002.cfg", tmpdir);
