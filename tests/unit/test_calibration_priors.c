@@ -158,6 +158,28 @@ static void test_parse_good(void **state)
     arv_calib_config_free(&c);
 }
 
+static void test_parse_settings(void **state)
+{
+    struct arv_calib_config c;
+    struct arv_error err;
+    arv_error_init(&err);
+    assert_int_equal(arv_calib_config_parse(group("other_settings"), "priors.cfg", &c, &err),
+                     ARV_OK);
+    assert_int_equal(c.settings.method, ARV_CALIB_SMM);
+    assert_int_equal(c.settings.smm_max_iter, 500);
+    assert_near(c.settings.smm_rel_tol, 1e-4, 0);
+    assert_near(c.settings.min_tolerance, 0.5, 0);
+    assert_near(c.settings.tolerance, 2, 0);
+    /* defaults for what the group leaves out */
+    assert_int_equal(c.settings.particles, 500);
+    assert_int_equal(c.settings.generations, 10);
+    assert_near(c.settings.quantile, 0.5, 0);
+    assert_false(c.settings.observation_noise);
+    assert_int_equal(c.n_priors, 1);
+    assert_near(c.priors[0].a, 1, 0); /* integers accepted as numbers */
+    arv_calib_config_free(&c);
+}
+
 static void expect_parse_error(const char *name, const char *msg)
 {
     struct arv_calib_config c;
@@ -181,6 +203,7 @@ static void test_parse_errors(void **state)
     expect_parse_error("unknown_setting", "priors.cfg:47: unknown calibration setting 'particle'");
     expect_parse_error("bad_method",
                        "priors.cfg:51: method must be \"abc-smc\", \"rejection\" or \"smm\"");
+    expect_parse_error("rejection", "priors.cfg:67: particles must be between 2 and 1000000000");
     expect_parse_error("empty_truncation", "priors.cfg:55: prior of a: the truncation [50, 60] "
                                            "has no prior mass");
 }
@@ -209,6 +232,7 @@ int main(void)
         cmocka_unit_test(test_log_densities),
         cmocka_unit_test(test_validation),
         cmocka_unit_test(test_parse_good),
+        cmocka_unit_test(test_parse_settings),
         cmocka_unit_test(test_parse_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
