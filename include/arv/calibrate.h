@@ -79,13 +79,14 @@ struct arv_calib_settings {
     double discrepancy;     /* model discrepancy, as a fraction of |value| */
     double quantile;        /* abc-smc: next tolerance = this quantile of the
                                accepted distances (default 0.5) */
-    double tolerance;       /* rejection: accept distances <= this; 0 = keep
-                               the N closest of `budget` draws */
+    double tolerance;       /* rejection: the first N candidates (in index
+                               order) with distance <= this; 0 = keep the N
+                               closest of `budget` draws */
     double min_tolerance;   /* abc-smc: the tolerance never goes below this;
                                the run stops after a generation at it (0 =
                                no floor) */
-    bool observation_noise; /* add N(0, se^2 + discrepancy^2) to simulated
-                               statistics (noisy ABC); see docs */
+    bool observation_noise; /* add N(0, se^2 + (discrepancy |value|)^2) to
+                               simulated statistics (noisy ABC); see docs */
     uint32_t seed;          /* key of every calibration stream */
     size_t batch;           /* candidates simulated per batch (0 = N) */
     int threads;            /* OpenMP threads for a batch (0 = default) */
@@ -95,8 +96,9 @@ struct arv_calib_settings {
     uint64_t model_fingerprint; /* the caller's hash of what the engine cannot
                                see (scenario, model version); part of the
                                checkpoint's fingerprint */
-    double smm_rel_tol;     /* smm: singular value / largest below this is
-                               "not identified" (default 1e-3) */
+    double smm_rel_tol;     /* smm: a direction whose singular value is at
+                               most this x the largest is "not identified"
+                               (default 1e-3) */
     int smm_max_iter;       /* smm: Nelder-Mead iterations (default 2000) */
 };
 
