@@ -136,7 +136,6 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     struct arv_pop *p = arv__pop(w);
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
-    gsl_rng *g = arv_rng_gsl(&r);
     uint32_t month = arv__key_month(w);
     for (size_t h = begin; h < end; h++) {
         int hs = p->housing[h];
@@ -161,7 +160,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
                 continue;
             arv_rng_seek(&r, ARV_STREAM_CHILDREN, (uint32_t)i, month);
             double u = arv_rng_uniform(&r), u_move = arv_rng_uniform(&r);
-            double z = gsl_ran_gaussian_ziggurat(g, 1.0);
+            double z = arv_rng_normal(&r);
             int part = p->participation[i];
             if (age < 12) {
                 part = 0;

@@ -206,7 +206,6 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     struct arv_pop *p = arv__pop(w);
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
-    gsl_rng *g = arv_rng_gsl(&r);
     uint32_t month = arv__key_month(w);
     size_t ring = (size_t)(w->month + w->burn_in) % ARV_INCOME_MONTHS;
     for (size_t h = begin; h < end; h++) {
@@ -218,10 +217,10 @@ static void step(struct arv_world *w, size_t begin, size_t end)
          * variation of both adult slots */
         double u_shock = arv_rng_uniform(&r), u_emergency = arv_rng_uniform(&r);
         double u_size = arv_rng_uniform_pos(&r);
-        double z_strain = gsl_ran_gaussian_ziggurat(g, 1.0);
+        double z_strain = arv_rng_normal(&r);
         double z_hours[ARV_MAX_ADULTS];
         for (int a = 0; a < ARV_MAX_ADULTS; a++)
-            z_hours[a] = gsl_ran_gaussian_ziggurat(g, 1.0);
+            z_hours[a] = arv_rng_normal(&r);
         for (int a = 0; a < p->n_adults[h]; a++) {
             size_t i = (size_t)ARV_MAX_ADULTS * h + a;
             int s = p->work[i];

@@ -111,6 +111,32 @@ static inline double arv_rng_uniform_pos(struct arv_rng *r)
     return u;
 }
 
+/*
+ * Standard normal variates by the ziggurat method (Marsaglia and Tsang,
+ * J. Stat. Softw. 5(8), 2000) with 128 layers, drawn from the keyed stream
+ * through the inline fast path above. One 32-bit word gives the layer (bits
+ * 0-6), the sign (bit 7) and a 24-bit abscissa j (bits 8-31); the point is
+ * accepted at once if it lies in the layer's part that is wholly under the
+ * density (about 98.8% of draws). Otherwise arv__rng_normal_slow tests the
+ * wedge or samples the tail beyond r (Marsaglia's tail method), drawing
+ * further words as needed. The tables are in rng.c.
+ */
+extern const uint32_t arv__zig_k[128]; /* j < k[i]: inside layer i */
+extern const double arv__zig_w[128];   /* x = j * w[i] */
+extern const double arv__zig_f[128];   /* density at the layer's right edge */
+double arv__rng_normal_slow(struct arv_rng *r, uint32_t u);
+
+static inline double arv_rng_normal(struct arv_rng *r)
+{
+    uint32_t u = arv_rng_u32(r);
+    uint32_t i = u & 0x7f, j = u >> 8;
+    if (j < arv__zig_k[i]) {
+        double x = j * arv__zig_w[i];
+        return u & 0x80 ? x : -x;
+    }
+    return arv__rng_normal_slow(r, u);
+}
+
 /* One raw Philox4x32-10 block: out = philox(ctr, key). Exposed for the
  * known-answer tests of the underlying generator. */
 void arv_rng_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
