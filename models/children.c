@@ -28,6 +28,7 @@
 
 #include <gsl/gsl_randist.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define NUM(path, v, lo, hi, unit, desc)                                                        \
     {path, ARV_PARAM_DOUBLE, v, lo, hi, unit, desc, "assumption", NULL, NULL}
@@ -89,7 +90,25 @@ struct kids {
     double enter[2], exit[2], b_low, b_imm, b_temp, drop_on_move;
     double rho, sd, c_part, c_low, c_temp, c_insecure, c_move, c_stress;
     double stress_rho, impulse[32]; /* stress impulse of each event combination */
+    /* switching probabilities of a household without follow-up effect,
+     * [low income][immigrant][temporary][band][participating] */
+    double p_switch[2][2][2][2][2];
 };
+
+/* The monthly probability that a child of age band `band` who is
+ * (`part`) or is not participating switches, given the household's
+ * barriers and follow-up effect fu. */
+static double switch_probability(const struct kids *k, int band, int part, double barriers,
+                                 double fu)
+{
+    return arv__logistic(part ? k->exit[band] - barriers - fu : k->enter[band] + barriers + fu);
+}
+
+static double household_barriers(const struct kids *k, int low_income, int immigrant,
+                                 int temporary)
+{
+    return k->b_low * low_income + k->b_imm * immigrant + k->b_temp * temporary;
+}
 
 static int setup(struct arv_world *w, struct arv_error *err)
 {
@@ -121,6 +140,13 @@ static int setup(struct arv_world *w, struct arv_error *err)
         k->impulse[e] = sep * !!(e & EVENT_SEPARATION) + job * !!(e & EVENT_JOB_LOSS) +
                         shock * !!(e & EVENT_SHOCK) + evict * !!(e & EVENT_EVICTION) +
                         crisis * !!(e & EVENT_CRISIS);
+    for (int low = 0; low < 2; low++)
+        for (int imm = 0; imm < 2; imm++)
+            for (int temp = 0; temp < 2; temp++)
+                for (int band = 0; band < 2; band++)
+                    for (int part = 0; part < 2; part++)
+                        k->p_switch[low][imm][temp][band][part] = switch_probability(
+                            k, band, part, household_barriers(k, low, imm, temp), 0.0);
     arv_world_set_state(w, &arv_model_children, k);
     return ARV_OK;
 }
@@ -130,6 +156,10 @@ static void release(struct arv_world *w)
     free(arv_world_state(w, &arv_model_children));
 }
 
+/* Households are taken SPAN at a time: the Philox blocks of their
+ * children's sub-streams are computed together first. */
+enum { SPAN = 64 };
+
 static void step(struct arv_world *w, size_t begin, size_t end)
 {
     const struct kids *k = arv_world_state(w, &arv_model_children);
@@ -137,55 +167,67 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
     uint32_t month = arv__key_month(w);
-    for (size_t h = begin; h < end; h++) {
-        int hs = p->housing[h];
-        const struct arv_office *of = &p->offices[p->office[h]];
-        double stress = k->stress_rho * p->stress[h] + k->impulse[p->events[h] & 31];
-        p->stress[h] = (float)stress;
-        double fu = arv__followup_effect(p, h, DOMAIN_CHILDREN);
-        double barriers = k->b_low * p->low_income[h] +
-                          k->b_imm * (p->origin[h] != ORIGIN_NORWAY) +
-                          k->b_temp * (hs == HOUSING_TEMPORARY);
-        double level_household = k->c_low * p->low_income[h] +
-                                 k->c_temp * (hs == HOUSING_TEMPORARY) +
-                                 k->c_insecure * (hs == HOUSING_PRIVATE_INSECURE) +
-                                 k->c_move * p->moved[h] + k->c_stress * stress +
-                                 of->effect[DOMAIN_CHILDREN] + fu;
-        /* switching probabilities [band][participating], computed when first needed */
-        double p_switch[2][2] = {{-1, -1}, {-1, -1}};
-        for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
-            size_t i = (size_t)ARV_MAX_CHILDREN * h + c;
-            int age = p->child_age[i];
-            if (age < 0)
-                continue;
-            arv_rng_seek(&r, ARV_STREAM_CHILDREN, (uint32_t)i, month);
-            double u = arv_rng_uniform(&r), u_move = arv_rng_uniform(&r);
-            double z = arv_rng_normal(&r);
-            int part = p->participation[i];
-            if (age < 12) {
-                part = 0;
-            } else {
-                int band = age >= 72;
-                if (p_switch[band][part] < 0)
-                    p_switch[band][part] = arv__logistic(
-                        part ? k->exit[band] - barriers - fu : k->enter[band] + barriers + fu);
-                if (u < p_switch[band][part])
-                    part = !part;
-                if (part && p->moved[h] && u_move < k->drop_on_move)
+    uint32_t entity[SPAN * ARV_MAX_CHILDREN], block[SPAN * ARV_MAX_CHILDREN][4];
+    for (size_t h0 = begin; h0 < end; h0 += SPAN) {
+        size_t h1 = h0 + SPAN < end ? h0 + SPAN : end, n = 0;
+        for (size_t i = ARV_MAX_CHILDREN * h0; i < ARV_MAX_CHILDREN * h1; i++)
+            if (p->child_age[i] >= 0)
+                entity[n++] = (uint32_t)i;
+        arv_rng_blocks(&r, ARV_STREAM_CHILDREN, month, 0, entity, n, block);
+        const uint32_t(*next)[4] = block; /* the next child's block */
+        for (size_t h = h0; h < h1; h++) {
+            int hs = p->housing[h];
+            const struct arv_office *of = &p->offices[p->office[h]];
+            double stress = k->stress_rho * p->stress[h] + k->impulse[p->events[h] & 31];
+            p->stress[h] = (float)stress;
+            double fu = arv__followup_effect(p, h, DOMAIN_CHILDREN);
+            int low = p->low_income[h] != 0, imm = p->origin[h] != ORIGIN_NORWAY,
+                temp = hs == HOUSING_TEMPORARY;
+            double barriers = household_barriers(k, low, imm, temp);
+            double level_household = k->c_low * p->low_income[h] +
+                                     k->c_temp * (hs == HOUSING_TEMPORARY) +
+                                     k->c_insecure * (hs == HOUSING_PRIVATE_INSECURE) +
+                                     k->c_move * p->moved[h] + k->c_stress * stress +
+                                     of->effect[DOMAIN_CHILDREN] + fu;
+            /* switching probabilities [band][participating]: without a
+             * follow-up effect from the table (the same values), else
+             * computed when first needed */
+            double p_switch[2][2] = {{-1, -1}, {-1, -1}};
+            if (fu == 0)
+                memcpy(p_switch, k->p_switch[low][imm][temp], sizeof p_switch);
+            for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
+                size_t i = (size_t)ARV_MAX_CHILDREN * h + c;
+                int age = p->child_age[i];
+                if (age < 0)
+                    continue;
+                arv_rng_seek_block(&r, ARV_STREAM_CHILDREN, (uint32_t)i, month, *next++);
+                double u = arv_rng_uniform(&r), u_move = arv_rng_uniform(&r);
+                double z = arv_rng_normal(&r);
+                int part = p->participation[i];
+                if (age < 12) {
                     part = 0;
+                } else {
+                    int band = age >= 72;
+                    if (p_switch[band][part] < 0)
+                        p_switch[band][part] = switch_probability(k, band, part, barriers, fu);
+                    if (u < p_switch[band][part])
+                        part = !part;
+                    if (part && p->moved[h] && u_move < k->drop_on_move)
+                        part = 0;
+                }
+                p->participation[i] = (uint8_t)part;
+                double level = p->inclusion_trait[i] + k->c_part * part + level_household;
+                p->inclusion[i] = (float)(k->rho * p->inclusion[i] + (1 - k->rho) * level +
+                                          k->sd * z);
+                if (p->months_low_income[i] < UINT16_MAX)
+                    p->months_low_income[i] += p->low_income[h];
+                if (p->months_sa[i] < UINT16_MAX)
+                    p->months_sa[i] += p->sa[h];
+                if (p->months_temporary[i] < UINT16_MAX)
+                    p->months_temporary[i] += hs == HOUSING_TEMPORARY;
+                if (p->moves[i] < UINT8_MAX)
+                    p->moves[i] += p->moved[h];
             }
-            p->participation[i] = (uint8_t)part;
-            double level = p->inclusion_trait[i] + k->c_part * part + level_household;
-            p->inclusion[i] = (float)(k->rho * p->inclusion[i] + (1 - k->rho) * level +
-                                      k->sd * z);
-            if (p->months_low_income[i] < UINT16_MAX)
-                p->months_low_income[i] += p->low_income[h];
-            if (p->months_sa[i] < UINT16_MAX)
-                p->months_sa[i] += p->sa[h];
-            if (p->months_temporary[i] < UINT16_MAX)
-                p->months_temporary[i] += hs == HOUSING_TEMPORARY;
-            if (p->moves[i] < UINT8_MAX)
-                p->moves[i] += p->moved[h];
         }
     }
 }

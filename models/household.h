@@ -251,6 +251,31 @@ static inline int arv__mnl_draw(const double *exp_alpha_row, const signed char *
     return from;
 }
 
+/*
+ * Most months nobody moves, and the draw can often tell so without the
+ * exact multipliers: with S = sum over j != from of exp(eta_j), the draw
+ * stays iff u >= S / (1 + S), and S grows with each multiplier. `sums`
+ * holds, per state, the sums of exp_alpha over the moves up, down and
+ * sideways from it (arv__mnl_sums). arv__mnl_stays returns 1 only if the
+ * draw certainly returns `from` for every exp_up <= up_hi, exp_down <=
+ * down_hi and exp_side <= side_hi; the margin of 1e-9 covers rounding. If
+ * it returns 0 the caller computes the exact multipliers and calls
+ * arv__mnl_draw, so results are those of arv__mnl_draw either way.
+ */
+struct arv_mnl_sums {
+    double up, down, side;
+};
+
+void arv__mnl_sums(const double *exp_alpha, const signed char *dir, int n,
+                   struct arv_mnl_sums *sums);
+
+static inline int arv__mnl_stays(const struct arv_mnl_sums *sums, double up_hi, double down_hi,
+                                 double side_hi, double u)
+{
+    double s = sums->up * up_hi + sums->down * down_hi + sums->side * side_hi;
+    return u * (1 + s) > s * (1 + 1e-9); /* false for NaN or infinite s */
+}
+
 /* The stationary distribution pi of the n-state transition matrix P (row
  * stochastic, n <= 8), by repeated squaring: pi = the first row of P^4096. Used
  * to start each family's work and housing states where its own dynamics

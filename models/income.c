@@ -14,6 +14,7 @@
 #include "income.h"
 
 #include <gsl/gsl_randist.h>
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -162,17 +163,41 @@ void arv__income_rules_read(const struct arv_params *p, struct arv_income_rules 
     k->s_sd = arv_params_double(p, "income.strain.sd");
 }
 
+struct income {
+    struct arv_income_rules rules;
+    double *settle; /* per office: the settlement probability without follow-up */
+};
+
 static int setup(struct arv_world *w, struct arv_error *err)
 {
-    struct arv_income_rules *k = arv_xcalloc(1, sizeof *k);
-    arv__income_rules_read(w->params, k);
+    struct income *k = arv_xcalloc(1, sizeof *k);
+    arv__income_rules_read(w->params, &k->rules);
+    k->settle = arv_xcalloc((size_t)arv_params_int(w->params, "offices.count"), sizeof(double));
     arv_world_set_state(w, &arv_model_income, k);
     return ARV_OK;
 }
 
 static void release(struct arv_world *w)
 {
-    free(arv_world_state(w, &arv_model_income));
+    struct income *k = arv_world_state(w, &arv_model_income);
+    free(k->settle);
+    free(k);
+}
+
+/* The monthly probability that arrears are settled, given the economy
+ * effect (office and follow-up). */
+static double settle_probability(const struct arv_income_rules *k, double economy)
+{
+    return arv__logistic(k->settle_logit + economy);
+}
+
+/* The offices of this replicate are drawn (population.c). */
+static void prepare(struct arv_world *w)
+{
+    struct income *k = arv_world_state(w, &arv_model_income);
+    const struct arv_pop *p = arv__pop(w);
+    for (int o = 0; o < p->n_offices; o++)
+        k->settle[o] = settle_probability(&k->rules, p->offices[o].effect[DOMAIN_ECONOMY]);
 }
 
 void arv__budget(const struct arv_income_rules *k, const struct arv_budget_case *c,
@@ -202,14 +227,21 @@ void arv__budget(const struct arv_income_rules *k, const struct arv_budget_case 
 
 static void step(struct arv_world *w, size_t begin, size_t end)
 {
-    const struct arv_income_rules *k = arv_world_state(w, &arv_model_income);
+    const struct income *model = arv_world_state(w, &arv_model_income);
+    const struct arv_income_rules *k = &model->rules;
     struct arv_pop *p = arv__pop(w);
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
     uint32_t month = arv__key_month(w);
     size_t ring = (size_t)(w->month + w->burn_in) % ARV_INCOME_MONTHS;
+    /* the first two Philox blocks of every household's sub-stream */
+    uint32_t block0[ARV_CHUNK][4], block1[ARV_CHUNK][4];
+    size_t n = end - begin;
+    assert(n <= ARV_CHUNK);
+    arv_rng_blocks_range(&r, ARV_STREAM_INCOME, month, 0, (uint32_t)begin, n, block0);
+    arv_rng_blocks_range(&r, ARV_STREAM_INCOME, month, 1, (uint32_t)begin, n, block1);
     for (size_t h = begin; h < end; h++) {
-        arv_rng_seek(&r, ARV_STREAM_INCOME, (uint32_t)h, month);
+        arv_rng_seek_block(&r, ARV_STREAM_INCOME, (uint32_t)h, month, block0[h - begin]);
         struct arv_budget_case c = {.adults = p->n_adults[h], .housing = p->housing[h]};
         /* the household's draws, always all of them and in this order, so
          * that each keeps its place in the stream whatever the family's
@@ -218,6 +250,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         double u_shock = arv_rng_uniform(&r), u_emergency = arv_rng_uniform(&r);
         double u_size = arv_rng_uniform_pos(&r);
         double z_strain = arv_rng_normal(&r);
+        arv_rng_supply(&r, 1, block1[h - begin]);
         double z_hours[ARV_MAX_ADULTS];
         for (int a = 0; a < ARV_MAX_ADULTS; a++)
             z_hours[a] = arv_rng_normal(&r);
@@ -244,8 +277,8 @@ static void step(struct arv_world *w, size_t begin, size_t end)
             if (age >= 0)
                 c.children[arv__sa_child_band(age)]++;
         }
-        double economy = p->offices[p->office[h]].effect[DOMAIN_ECONOMY] +
-                         arv__followup_effect(p, h, DOMAIN_ECONOMY);
+        double fu = arv__followup_effect(p, h, DOMAIN_ECONOMY);
+        double economy = p->offices[p->office[h]].effect[DOMAIN_ECONOMY] + fu;
         c.takes_up = p->takeup[h] < k->takeup_logit + economy;
         struct arv_budget b;
         arv__budget(k, &c, &b);
@@ -265,7 +298,9 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         disposable += covered;
         int low_income = disposable / b.equivalence < k->threshold_month;
         double arrears = p->arrears[h];
-        double settle = arrears > 0 ? arv__logistic(k->settle_logit + economy) : 0.0;
+        double settle = 0.0;
+        if (arrears > 0)
+            settle = fu == 0 ? model->settle[p->office[h]] : settle_probability(k, economy);
         double repaid = arv__min(arrears, k->repay * arv__max(0, slack) + settle * arrears);
         arrears += k->shortfall * arv__max(0, -slack) + shock - covered - repaid;
         arrears = arv__max(0, arrears);
@@ -296,7 +331,8 @@ static void step(struct arv_world *w, size_t begin, size_t end)
 static void observe(const struct arv_world *w, size_t begin, size_t end, struct arv_tally *t,
                     int m0)
 {
-    const struct arv_income_rules *k = arv_world_state(w, &arv_model_income);
+    const struct income *model = arv_world_state(w, &arv_model_income);
+    const struct arv_income_rules *k = &model->rules;
     const struct arv_pop *p = arv__pop(w);
     /* persistent low income needs 36 months of history */
     int persistent = w->month + w->burn_in >= ARV_INCOME_MONTHS;
@@ -334,6 +370,7 @@ const struct arv_model_ops arv_model_income = {
     .n_metrics = sizeof metrics / sizeof metrics[0],
     .setup = setup,
     .release = release,
+    .prepare = prepare,
     .step = step,
     .observe = observe,
 };

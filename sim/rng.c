@@ -33,6 +33,43 @@ void arv_rng_init(struct arv_rng *r, uint32_t seed, uint32_t rep)
     arv_philox_reset(&r->gen, c, k);
 }
 
+/* Philox4x32-10 (Random123's philox4x32) of counter (x0, stream, month,
+ * block), written so that the compiler vectorises the callers' loops
+ * across sub-streams. */
+static inline void philox_lane(uint32_t x0, uint32_t x1, uint32_t x2, uint32_t x3, uint32_t a,
+                               uint32_t b, uint32_t out[4])
+{
+    for (int round = 0; round < 10; round++) {
+        uint64_t p0 = (uint64_t)PHILOX_M4x32_0 * x0, p1 = (uint64_t)PHILOX_M4x32_1 * x2;
+        x0 = (uint32_t)(p1 >> 32) ^ x1 ^ a;
+        x1 = (uint32_t)p1;
+        x2 = (uint32_t)(p0 >> 32) ^ x3 ^ b;
+        x3 = (uint32_t)p0;
+        a += PHILOX_W32_0;
+        b += PHILOX_W32_1;
+    }
+    out[0] = x0;
+    out[1] = x1;
+    out[2] = x2;
+    out[3] = x3;
+}
+
+void arv_rng_blocks(const struct arv_rng *r, uint32_t stream, uint32_t month, uint32_t block,
+                    const uint32_t *restrict entity, size_t n, uint32_t (*restrict out)[4])
+{
+    const uint32_t k0 = r->state.key.v[0], k1 = r->state.key.v[1];
+    for (size_t i = 0; i < n; i++)
+        philox_lane(entity[i], stream, month, block, k0, k1, out[i]);
+}
+
+void arv_rng_blocks_range(const struct arv_rng *r, uint32_t stream, uint32_t month,
+                          uint32_t block, uint32_t first, size_t n, uint32_t (*restrict out)[4])
+{
+    const uint32_t k0 = r->state.key.v[0], k1 = r->state.key.v[1];
+    for (size_t i = 0; i < n; i++)
+        philox_lane(first + (uint32_t)i, stream, month, block, k0, k1, out[i]);
+}
+
 void arv_rng_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4])
 {
     philox4x32_ctr_t c = {{ctr[0], ctr[1], ctr[2], ctr[3]}};

@@ -17,6 +17,7 @@
 #ifndef ARV_RNG_H
 #define ARV_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <gsl/gsl_rng.h>
 #include <Random123/philox.h>
@@ -87,6 +88,42 @@ static inline uint32_t arv_rng_u32(struct arv_rng *r)
         s->elem = 4;
     }
     return s->block.v[--s->elem];
+}
+
+/*
+ * Many sub-streams at once. arv_rng_blocks computes Philox block `block` of
+ * the sub-streams (entity[k], stream, month) for k < n in one vectorisable
+ * loop: out[k] is the block in Philox order (arv_rng_u32 returns out[k][3]
+ * first). arv_rng_seek_block then positions r at the start of sub-stream
+ * (entity, stream, month) with its block 0 given, and arv_rng_supply hands
+ * r block b of its sub-stream if r is about to compute exactly that block
+ * (else it does nothing). Either way r draws the very same words as after
+ * arv_rng_seek; only where the Philox arithmetic is done changes.
+ * arv_rng_blocks_range does the same for the entities first, ..., first + n - 1.
+ */
+void arv_rng_blocks(const struct arv_rng *r, uint32_t stream, uint32_t month, uint32_t block,
+                    const uint32_t *entity, size_t n, uint32_t (*out)[4]);
+void arv_rng_blocks_range(const struct arv_rng *r, uint32_t stream, uint32_t month,
+                          uint32_t block, uint32_t first, size_t n, uint32_t (*out)[4]);
+
+static inline void arv_rng_seek_block(struct arv_rng *r, uint32_t stream, uint32_t entity,
+                                      uint32_t month, const uint32_t block[4])
+{
+    arv_rng_seek(r, stream, entity, month);
+    for (int i = 0; i < 4; i++)
+        r->state.block.v[i] = block[i];
+    r->state.n = 1;
+    r->state.elem = 4;
+}
+
+static inline void arv_rng_supply(struct arv_rng *r, uint32_t b, const uint32_t block[4])
+{
+    if (r->state.elem == 0 && r->state.n == b) {
+        for (int i = 0; i < 4; i++)
+            r->state.block.v[i] = block[i];
+        r->state.n = b + 1;
+        r->state.elem = 4;
+    }
 }
 
 /* The gsl_rng view of r (valid while r lives). */

@@ -137,6 +137,32 @@ static void test_uniform_pos_range(void **state)
     }
 }
 
+/* Blocks computed together for many sub-streams, handed to a generator by
+ * arv_rng_seek_block and arv_rng_supply, give exactly the words of
+ * arv_rng_seek; a supply that comes too late (the block was already
+ * computed) or too early changes nothing. */
+static void test_blocks_match_seek(void **state)
+{
+    struct arv_rng r, ref;
+    arv_rng_init(&r, 12345, 3);
+    arv_rng_init(&ref, 12345, 3);
+    uint32_t entity[37], b0[37][4], b1[37][4];
+    for (int k = 0; k < 37; k++)
+        entity[k] = (uint32_t)(1000003u * k + 17u);
+    arv_rng_blocks(&r, 9, 61, 0, entity, 37, b0);
+    arv_rng_blocks(&r, 9, 61, 1, entity, 37, b1);
+    for (int k = 0; k < 37; k++) {
+        arv_rng_seek(&ref, 9, entity[k], 61);
+        arv_rng_seek_block(&r, 9, entity[k], 61, b0[k]);
+        int skip = k % 5; /* words drawn before the supply of block 1 */
+        for (int i = 0; i < 12; i++) {
+            if (i == skip)
+                arv_rng_supply(&r, 1, b1[k]);
+            assert_int_equal(arv_rng_u32(&r), arv_rng_u32(&ref));
+        }
+    }
+}
+
 /* n standard normals from arv_rng_normal, 1000 per entity's sub-stream. */
 static double *normals(uint32_t seed, int n)
 {
@@ -261,7 +287,7 @@ int main(void)
         cmocka_unit_test(test_gsl_distributions), cmocka_unit_test(test_uniform_pos_range),
         cmocka_unit_test(test_fast_path_matches_gsl), cmocka_unit_test(test_normal_moments),
         cmocka_unit_test(test_normal_ks),         cmocka_unit_test(test_normal_bins_and_tail),
-        cmocka_unit_test(test_normal_pinned),
+        cmocka_unit_test(test_normal_pinned),     cmocka_unit_test(test_blocks_match_seek),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
