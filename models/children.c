@@ -156,8 +156,9 @@ static void release(struct arv_world *w)
     free(arv_world_state(w, &arv_model_children));
 }
 
-/* Households are taken SPAN at a time: the Philox blocks of their
- * children's sub-streams are computed together first. */
+/* Households are taken SPAN at a time: first the Philox blocks of their
+ * children's sub-streams and each household's terms, then the children in
+ * one loop without branches on the family's state. */
 enum { SPAN = 64 };
 
 static void step(struct arv_world *w, size_t begin, size_t end)
@@ -168,13 +169,14 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     arv_rng_init(&r, w->seed, w->rep);
     uint32_t month = arv__key_month(w);
     uint32_t entity[SPAN * ARV_MAX_CHILDREN], block[SPAN * ARV_MAX_CHILDREN][4];
+    double level_household[SPAN], p_switch[SPAN][2][2]; /* [band][participating] */
     for (size_t h0 = begin; h0 < end; h0 += SPAN) {
         size_t h1 = h0 + SPAN < end ? h0 + SPAN : end, n = 0;
-        for (size_t i = ARV_MAX_CHILDREN * h0; i < ARV_MAX_CHILDREN * h1; i++)
-            if (p->child_age[i] >= 0)
-                entity[n++] = (uint32_t)i;
+        for (size_t i = ARV_MAX_CHILDREN * h0; i < ARV_MAX_CHILDREN * h1; i++) {
+            entity[n] = (uint32_t)i;
+            n += p->child_age[i] >= 0;
+        }
         arv_rng_blocks(&r, ARV_STREAM_CHILDREN, month, 0, entity, n, block);
-        const uint32_t(*next)[4] = block; /* the next child's block */
         for (size_t h = h0; h < h1; h++) {
             int hs = p->housing[h];
             const struct arv_office *of = &p->offices[p->office[h]];
@@ -183,51 +185,44 @@ static void step(struct arv_world *w, size_t begin, size_t end)
             double fu = arv__followup_effect(p, h, DOMAIN_CHILDREN);
             int low = p->low_income[h] != 0, imm = p->origin[h] != ORIGIN_NORWAY,
                 temp = hs == HOUSING_TEMPORARY;
-            double barriers = household_barriers(k, low, imm, temp);
-            double level_household = k->c_low * p->low_income[h] +
-                                     k->c_temp * (hs == HOUSING_TEMPORARY) +
-                                     k->c_insecure * (hs == HOUSING_PRIVATE_INSECURE) +
-                                     k->c_move * p->moved[h] + k->c_stress * stress +
-                                     of->effect[DOMAIN_CHILDREN] + fu;
-            /* switching probabilities [band][participating]: without a
-             * follow-up effect from the table (the same values), else
-             * computed when first needed */
-            double p_switch[2][2] = {{-1, -1}, {-1, -1}};
-            if (fu == 0)
-                memcpy(p_switch, k->p_switch[low][imm][temp], sizeof p_switch);
-            for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
-                size_t i = (size_t)ARV_MAX_CHILDREN * h + c;
-                int age = p->child_age[i];
-                if (age < 0)
-                    continue;
-                arv_rng_seek_block(&r, ARV_STREAM_CHILDREN, (uint32_t)i, month, *next++);
-                double u = arv_rng_uniform(&r), u_move = arv_rng_uniform(&r);
-                double z = arv_rng_normal(&r);
-                int part = p->participation[i];
-                if (age < 12) {
-                    part = 0;
-                } else {
-                    int band = age >= 72;
-                    if (p_switch[band][part] < 0)
-                        p_switch[band][part] = switch_probability(k, band, part, barriers, fu);
-                    if (u < p_switch[band][part])
-                        part = !part;
-                    if (part && p->moved[h] && u_move < k->drop_on_move)
-                        part = 0;
-                }
-                p->participation[i] = (uint8_t)part;
-                double level = p->inclusion_trait[i] + k->c_part * part + level_household;
-                p->inclusion[i] = (float)(k->rho * p->inclusion[i] + (1 - k->rho) * level +
-                                          k->sd * z);
-                if (p->months_low_income[i] < UINT16_MAX)
-                    p->months_low_income[i] += p->low_income[h];
-                if (p->months_sa[i] < UINT16_MAX)
-                    p->months_sa[i] += p->sa[h];
-                if (p->months_temporary[i] < UINT16_MAX)
-                    p->months_temporary[i] += hs == HOUSING_TEMPORARY;
-                if (p->moves[i] < UINT8_MAX)
-                    p->moves[i] += p->moved[h];
+            level_household[h - h0] = k->c_low * p->low_income[h] +
+                                      k->c_temp * (hs == HOUSING_TEMPORARY) +
+                                      k->c_insecure * (hs == HOUSING_PRIVATE_INSECURE) +
+                                      k->c_move * p->moved[h] + k->c_stress * stress +
+                                      of->effect[DOMAIN_CHILDREN] + fu;
+            /* switching probabilities: without a follow-up effect from the
+             * table (the same values) */
+            if (fu == 0) {
+                memcpy(p_switch[h - h0], k->p_switch[low][imm][temp], sizeof p_switch[0]);
+            } else {
+                double barriers = household_barriers(k, low, imm, temp);
+                for (int band = 0; band < 2; band++)
+                    for (int part = 0; part < 2; part++)
+                        p_switch[h - h0][band][part] =
+                            switch_probability(k, band, part, barriers, fu);
             }
+        }
+        for (size_t j = 0; j < n; j++) {
+            size_t i = entity[j], h = i / ARV_MAX_CHILDREN;
+            int age = p->child_age[i], moved = p->moved[h];
+            arv_rng_seek_block(&r, ARV_STREAM_CHILDREN, (uint32_t)i, month, block[j]);
+            double u = arv_rng_uniform(&r), u_move = arv_rng_uniform(&r);
+            double z = arv_rng_normal(&r);
+            /* from age 1: switch, then a move may make the child drop out */
+            int part = p->participation[i];
+            part ^= u < p_switch[h - h0][age >= 72][part];
+            part &= !(moved && u_move < k->drop_on_move);
+            part &= age >= 12;
+            p->participation[i] = (uint8_t)part;
+            double level = p->inclusion_trait[i] + k->c_part * part + level_household[h - h0];
+            p->inclusion[i] = (float)(k->rho * p->inclusion[i] + (1 - k->rho) * level +
+                                      k->sd * z);
+            /* exposures, saturating */
+            p->months_low_income[i] += (p->months_low_income[i] < UINT16_MAX) & p->low_income[h];
+            p->months_sa[i] += (p->months_sa[i] < UINT16_MAX) & p->sa[h];
+            p->months_temporary[i] +=
+                (p->months_temporary[i] < UINT16_MAX) & (p->housing[h] == HOUSING_TEMPORARY);
+            p->moves[i] += (p->moves[i] < UINT8_MAX) & moved;
         }
     }
 }

@@ -15,6 +15,9 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "arv/rng.h"
 #include "arv/world.h"
@@ -114,9 +117,10 @@ struct arv_pop {
     uint8_t *sa;            /* received SA this month */
     uint16_t *sa_history;   /* bit k: received SA k months ago (12 bits) */
     uint8_t *low_income;    /* EU-60 equivalised low income this month */
-    float *income_ring;     /* [ARV_INCOME_MONTHS * h + m % ARV_INCOME_MONTHS]: equivalised
-                               disposable income of the last 36 months, for persistent
-                               low income (3-year average, as SSB measures it) */
+    float *income_ring;     /* [n * (m % ARV_INCOME_MONTHS) + h]: equivalised disposable
+                               income of the last 36 months, for persistent low income
+                               (3-year average, as SSB measures it); month-major, so that
+                               each month's step writes one contiguous row */
 
     /* housing */
     uint8_t *housing;       /* enum arv_housing */
@@ -193,15 +197,25 @@ static inline int arv__housing_stable(int state)
 }
 
 /* min and max without fmin/fmax's NaN rules, so they compile to one
- * instruction (no NaN reaches them). */
+ * instruction (no NaN reaches them): on x86-64, minsd and maxsd compute
+ * exactly a < b ? a : b and a > b ? a : b, and are used explicitly so that
+ * the compiler does not turn them into a branch. */
 static inline double arv__min(double a, double b)
 {
+#ifdef __SSE2__
+    return _mm_cvtsd_f64(_mm_min_sd(_mm_set_sd(a), _mm_set_sd(b)));
+#else
     return a < b ? a : b;
+#endif
 }
 
 static inline double arv__max(double a, double b)
 {
+#ifdef __SSE2__
+    return _mm_cvtsd_f64(_mm_max_sd(_mm_set_sd(a), _mm_set_sd(b)));
+#else
     return a > b ? a : b;
+#endif
 }
 
 static inline double arv__logistic(double x)

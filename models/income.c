@@ -161,6 +161,10 @@ void arv__income_rules_read(const struct arv_params *p, struct arv_income_rules 
     k->s_stress = arv_params_double(p, "income.strain.stress");
     k->s_rho = arv_params_double(p, "income.strain.persistence");
     k->s_sd = arv_params_double(p, "income.strain.sd");
+    k->hours_share[0] = 1.0;
+    k->hours_share[1] = k->part;
+    k->programme_benefit[0] = 0;
+    k->programme_benefit[1] = k->programme;
 }
 
 struct income {
@@ -200,20 +204,25 @@ static void prepare(struct arv_world *w)
         k->settle[o] = settle_probability(&k->rules, p->offices[o].effect[DOMAIN_ECONOMY]);
 }
 
-void arv__budget(const struct arv_income_rules *k, const struct arv_budget_case *c,
-                 struct arv_budget *b)
+/* The budget rules; inline in the monthly step, written without branches
+ * on the household's state (selections from two-entry tables). */
+static inline void budget(const struct arv_income_rules *k, const struct arv_budget_case *c,
+                          struct arv_budget *b)
 {
+    static const double housing_costs_per_person[N_HOUSING] = {0, 1, 1, 1, 1};
+    static const double housing_allowance[N_HOUSING] = {0, 1, 1, 1, 0};
     int children = c->children[0] + c->children[1] + c->children[2];
     int hs = c->housing;
-    b->cost = k->rent[hs] + (hs == HOUSING_TEMPORARY ? 0 : k->rent_person * (c->adults + children));
-    b->allowance = 0;
-    if (hs != HOUSING_TEMPORARY && hs != HOUSING_OWNER)
-        b->allowance = arv__max(
-            0, k->ha_rate * (b->cost - k->ha_own * (c->gross + c->insurance + c->programme)));
+    b->cost = k->rent[hs] +
+              housing_costs_per_person[hs] * (k->rent_person * (c->adults + children));
+    b->allowance = housing_allowance[hs] *
+                   arv__max(0, k->ha_rate * (b->cost - k->ha_own * (c->gross + c->insurance +
+                                                                   c->programme)));
     b->net = c->gross * (1 - k->tax);
     b->benefits = c->programme + c->insurance * (1 - k->tax) + k->child_benefit * children +
                   b->allowance;
-    double norm = c->adults >= 2 ? k->sa_couple : k->sa_single;
+    const double adult_norm[2] = {k->sa_single, k->sa_couple};
+    double norm = adult_norm[c->adults >= 2];
     for (int band = 0; band < 3; band++)
         norm += k->sa_child[band] * c->children[band];
     b->needs = norm + b->cost;
@@ -223,6 +232,12 @@ void arv__budget(const struct arv_income_rules *k, const struct arv_budget_case 
     b->equivalence = 1 + 0.5 * (c->adults - 1) + 0.3 * children;
     b->equivalised = b->disposable / b->equivalence;
     b->low_income = b->equivalised < k->threshold_month;
+}
+
+void arv__budget(const struct arv_income_rules *k, const struct arv_budget_case *c,
+                 struct arv_budget *b)
+{
+    budget(k, c, b);
 }
 
 static void step(struct arv_world *w, size_t begin, size_t end)
@@ -254,34 +269,40 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         double z_hours[ARV_MAX_ADULTS];
         for (int a = 0; a < ARV_MAX_ADULTS; a++)
             z_hours[a] = arv_rng_normal(&r);
-        for (int a = 0; a < p->n_adults[h]; a++) {
+        for (int a = 0; a < ARV_MAX_ADULTS; a++) {
             size_t i = (size_t)ARV_MAX_ADULTS * h + a;
-            int s = p->work[i];
-            if (arv__employed(s)) {
+            int s = p->work[i], present = a < c.adults;
+            if (present & arv__employed(s)) {
                 /* hours and overtime vary from month to month */
-                double sd = s == WORK_FULL_TIME ? k->hours_sd[1] : k->hours_sd[0];
+                double sd = k->hours_sd[s == WORK_FULL_TIME];
                 double wobble = exp(sd * z_hours[a] - sd * sd / 2);
-                c.gross += p->wage[i] * (s == WORK_PART_TIME ? k->part : 1.0) * wobble;
+                c.gross += p->wage[i] * k->hours_share[s == WORK_PART_TIME] * wobble;
             }
-            c.programme += s == WORK_PROGRAMME ? k->programme : 0;
+            c.programme += k->programme_benefit[present & (s == WORK_PROGRAMME)];
             /* unemployment benefit: none in the month of the job loss (the
              * grant is one month longer than paid), none in a programme */
-            if (p->ui_months[i] > 0) {
+            if (present & (p->ui_months[i] > 0)) {
                 if (p->ui_months[i] <= k->ui_max_months && (s == WORK_SEEKING || s == WORK_INACTIVE))
                     c.insurance += p->ui_amount[i];
                 p->ui_months[i]--;
             }
         }
+        /* children by guideline band (arv__sa_child_band), without branches */
+        int band0 = 0, band1 = 0, band2 = 0;
         for (int i = 0; i < ARV_MAX_CHILDREN; i++) {
             int age = p->child_age[(size_t)ARV_MAX_CHILDREN * h + i];
-            if (age >= 0)
-                c.children[arv__sa_child_band(age)]++;
+            band0 += (age >= 0) & (age < 72);
+            band1 += (age >= 72) & (age < 132);
+            band2 += age >= 132;
         }
+        c.children[0] = band0;
+        c.children[1] = band1;
+        c.children[2] = band2;
         double fu = arv__followup_effect(p, h, DOMAIN_ECONOMY);
         double economy = p->offices[p->office[h]].effect[DOMAIN_ECONOMY] + fu;
         c.takes_up = p->takeup[h] < k->takeup_logit + economy;
         struct arv_budget b;
-        arv__budget(k, &c, &b);
+        budget(k, &c, &b);
         double needs = b.needs, sa = b.sa, disposable = b.disposable;
 
         /* arrears: shortfall and shocks in, repayment and settlement out */
@@ -322,7 +343,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         p->needs[h] = (float)needs;
         p->housing_cost[h] = (float)b.cost;
         p->low_income[h] = (uint8_t)low_income;
-        p->income_ring[(size_t)ARV_INCOME_MONTHS * h + ring] = (float)(disposable / b.equivalence);
+        p->income_ring[ring * p->n + h] = (float)(disposable / b.equivalence);
         p->arrears[h] = (float)arrears;
         p->strain[h] = (float)arv__min(10, arv__max(0, strain));
     }
@@ -347,10 +368,9 @@ static void observe(const struct arv_world *w, size_t begin, size_t end, struct 
         arv_tally_add(t, m0 + 4, g, 0, p->low_income[h], 1);
         arv_tally_add(t, m0 + 5, g, 0, p->low_income[h] * p->n_children[h], p->n_children[h]);
         if (persistent && p->n_children[h] > 0) {
-            const float *ring = p->income_ring + (size_t)ARV_INCOME_MONTHS * h;
             double sum = 0;
-            for (int m = 0; m < ARV_INCOME_MONTHS; m++)
-                sum += ring[m];
+            for (size_t m = 0; m < ARV_INCOME_MONTHS; m++)
+                sum += p->income_ring[m * p->n + h];
             double kids = p->n_children[h];
             double poor = (sum / ARV_INCOME_MONTHS < k->threshold_month) * kids;
             int immigrant = p->origin[h] != ORIGIN_NORWAY;

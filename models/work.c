@@ -72,12 +72,13 @@ struct work {
     double duration_factor[601]; /* exp(delta log(1 + m)), m capped at 600 */
     int ui_tenure, ui_months;    /* unemployment benefit rules (income.ui.*) */
     double ui_rate, part_share;
-    double exp_child3;           /* exp(beta_child3) */
+    double child3_factor[2];     /* [youngest child under 3]: 1, exp(beta_child3) */
     double *office_factor;       /* per office: exp(unemployment term + office effect) */
     struct arv_mnl_sums sums[N_WORK];
-    /* exp(beta_stress s) lies in [stress_lo[b], stress_hi[b]] for stress s in
-     * [b, b + 1] / STRESS_STEPS (b < STRESS_BINS) */
-    double stress_lo[STRESS_BINS], stress_hi[STRESS_BINS];
+    /* the stress factor (1 if stress <= 0.01) lies in [stress_lo[0],
+     * stress_hi[0]] = [1, 1] for stress <= 0.01, and in [stress_lo[b + 1],
+     * stress_hi[b + 1]] for stress in [b, b + 1] / STRESS_STEPS */
+    double stress_lo[1 + STRESS_BINS], stress_hi[1 + STRESS_BINS];
 };
 
 static int setup(struct arv_world *w, struct arv_error *err)
@@ -106,14 +107,16 @@ static int setup(struct arv_world *w, struct arv_error *err)
     k->ui_months = (int)arv_params_int(p, "income.ui.months");
     k->ui_rate = arv_params_double(p, "income.ui.replacement");
     k->part_share = arv_params_double(p, "income.part_time_share");
-    k->exp_child3 = exp(k->beta_child3);
+    k->child3_factor[0] = 1.0;
+    k->child3_factor[1] = exp(k->beta_child3);
     k->office_factor = arv_xcalloc((size_t)arv_params_int(p, "offices.count"), sizeof(double));
     arv__mnl_sums(&k->exp_alpha[0][0], &k->dir[0][0], N_WORK, k->sums);
+    k->stress_lo[0] = k->stress_hi[0] = 1.0;
     for (int b = 0; b < STRESS_BINS; b++) {
         double e0 = exp(k->beta_stress * b / STRESS_STEPS),
                e1 = exp(k->beta_stress * (b + 1) / STRESS_STEPS);
-        k->stress_lo[b] = arv__min(e0, e1);
-        k->stress_hi[b] = arv__max(e0, e1);
+        k->stress_lo[1 + b] = arv__min(e0, e1);
+        k->stress_hi[1 + b] = arv__max(e0, e1);
     }
     arv_world_set_state(w, &arv_model_work, k);
     return ARV_OK;
@@ -128,12 +131,12 @@ static void release(struct arv_world *w)
 
 static int youngest_under_3(const struct arv_pop *p, size_t h)
 {
+    int under_3 = 0;
     for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
         int age = p->child_age[(size_t)ARV_MAX_CHILDREN * h + c];
-        if (age >= 0 && age < 36)
-            return 1;
+        under_3 |= (age >= 0) & (age < 36);
     }
-    return 0;
+    return under_3;
 }
 
 /* The time-constant parts of the propensity, once per replicate, as the
@@ -200,8 +203,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     assert(n <= ARV_CHUNK);
     arv_rng_blocks_range(&r, ARV_STREAM_WORK, month, 0, (uint32_t)begin, n, block);
     for (size_t h = begin; h < end; h++) {
-        double base = k->office_factor[p->office[h]] *
-                      (youngest_under_3(p, h) ? k->exp_child3 : 1.0);
+        double base = k->office_factor[p->office[h]] * k->child3_factor[youngest_under_3(p, h)];
         double fu = arv__followup_effect(p, h, DOMAIN_WORK);
         double exp_fu = fu != 0 ? exp(fu) : 1.0;
         /* one sub-stream per household: adult a uses its a-th draw */
@@ -213,15 +215,14 @@ static void step(struct arv_world *w, size_t begin, size_t end)
          * stays needs no exp() (the household factor is computed only if
          * some adult may move) */
         float stress = p->stress[h];
-        double s_lo = 1.0, s_hi = 1.0;
-        if (stress > 0.01f) {
-            if (stress < (float)STRESS_BINS / STRESS_STEPS) {
-                int b = (int)(stress * STRESS_STEPS);
-                s_lo = k->stress_lo[b];
-                s_hi = k->stress_hi[b];
-            } else {
-                s_lo = s_hi = exp(k->beta_stress * stress);
-            }
+        double s_lo, s_hi;
+        if (stress < (float)STRESS_BINS / STRESS_STEPS) {
+            /* entry 0: no stress effect (stress <= 0.01) */
+            int b = (stress > 0.01f) * (1 + (int)(stress * STRESS_STEPS));
+            s_lo = k->stress_lo[b];
+            s_hi = k->stress_hi[b];
+        } else {
+            s_lo = s_hi = exp(k->beta_stress * stress);
         }
         double household = -1;
         for (int a = 0; a < p->n_adults[h]; a++) {

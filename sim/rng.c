@@ -54,6 +54,15 @@ static inline void philox_lane(uint32_t x0, uint32_t x1, uint32_t x2, uint32_t x
     out[3] = x3;
 }
 
+/* The same integer arithmetic in wider vectors where the processor has
+ * them (chosen once, at load time); the results are identical. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define WIDE_VECTORS __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define WIDE_VECTORS
+#endif
+
+WIDE_VECTORS
 void arv_rng_blocks(const struct arv_rng *r, uint32_t stream, uint32_t month, uint32_t block,
                     const uint32_t *restrict entity, size_t n, uint32_t (*restrict out)[4])
 {
@@ -62,6 +71,7 @@ void arv_rng_blocks(const struct arv_rng *r, uint32_t stream, uint32_t month, ui
         philox_lane(entity[i], stream, month, block, k0, k1, out[i]);
 }
 
+WIDE_VECTORS
 void arv_rng_blocks_range(const struct arv_rng *r, uint32_t stream, uint32_t month,
                           uint32_t block, uint32_t first, size_t n, uint32_t (*restrict out)[4])
 {
@@ -206,6 +216,8 @@ const double arv__zig_f[128] = {
     0x1.f100847656bf0p-7, 0x1.83f4bed1a0f0bp-7, 0x1.1a9b6b3fcb829p-7,
     0x1.6ba8b0ffc2db8p-8, 0x1.5de9e33733182p-9,
 };
+
+const double arv__zig_sign[2] = {-1.0, 1.0};
 
 double arv__rng_normal_slow(struct arv_rng *r, uint32_t u)
 {

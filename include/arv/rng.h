@@ -161,16 +161,15 @@ static inline double arv_rng_uniform_pos(struct arv_rng *r)
 extern const uint32_t arv__zig_k[128]; /* j < k[i]: inside layer i */
 extern const double arv__zig_w[128];   /* x = j * w[i] */
 extern const double arv__zig_f[128];   /* density at the layer's right edge */
+extern const double arv__zig_sign[2];  /* -1, +1: a multiply, not a branch on the sign bit */
 double arv__rng_normal_slow(struct arv_rng *r, uint32_t u);
 
 static inline double arv_rng_normal(struct arv_rng *r)
 {
     uint32_t u = arv_rng_u32(r);
     uint32_t i = u & 0x7f, j = u >> 8;
-    if (j < arv__zig_k[i]) {
-        double x = j * arv__zig_w[i];
-        return u & 0x80 ? x : -x;
-    }
+    if (j < arv__zig_k[i])
+        return j * arv__zig_w[i] * arv__zig_sign[(u >> 7) & 1];
     return arv__rng_normal_slow(r, u);
 }
 
