@@ -287,17 +287,18 @@ static void step(struct arv_world *w, size_t begin, size_t end)
                 p->ui_months[i]--;
             }
         }
-        /* children by guideline band (arv__sa_child_band), without branches */
-        int band0 = 0, band1 = 0, band2 = 0;
+        /* children by guideline band (arv__sa_child_band) from the counts
+         * of ages >= 0, >= 72 and >= 132 months (a loop without branches) */
+        int n0 = 0, n72 = 0, n132 = 0;
         for (int i = 0; i < ARV_MAX_CHILDREN; i++) {
             int age = p->child_age[(size_t)ARV_MAX_CHILDREN * h + i];
-            band0 += (age >= 0) & (age < 72);
-            band1 += (age >= 72) & (age < 132);
-            band2 += age >= 132;
+            n0 += age >= 0;
+            n72 += age >= 72;
+            n132 += age >= 132;
         }
-        c.children[0] = band0;
-        c.children[1] = band1;
-        c.children[2] = band2;
+        c.children[0] = n0 - n72;
+        c.children[1] = n72 - n132;
+        c.children[2] = n132;
         double fu = arv__followup_effect(p, h, DOMAIN_ECONOMY);
         double economy = p->offices[p->office[h]].effect[DOMAIN_ECONOMY] + fu;
         c.takes_up = p->takeup[h] < k->takeup_logit + economy;

@@ -163,6 +163,30 @@ static void test_blocks_match_seek(void **state)
     }
 }
 
+/* Batches of every size up to 100 (vector groups and remainders), for
+ * listed and consecutive entities, match Philox4x32-10 itself. */
+static void test_blocks_sizes(void **state)
+{
+    struct arv_rng r;
+    arv_rng_init(&r, 4242, 17);
+    const uint32_t key[2] = {4242, 17};
+    uint32_t entity[100], out[100][4], ref[4];
+    for (size_t n = 0; n <= 100; n++) {
+        for (size_t k = 0; k < n; k++)
+            entity[k] = (uint32_t)(2654435761u * (k + n));
+        arv_rng_blocks(&r, 5, 33, 2, entity, n, out);
+        for (size_t k = 0; k < n; k++) {
+            arv_rng_philox4x32((const uint32_t[4]){entity[k], 5, 33, 2}, key, ref);
+            assert_memory_equal(out[k], ref, sizeof ref);
+        }
+        arv_rng_blocks_range(&r, 6, 34, 0, (uint32_t)(1000 * n), n, out);
+        for (size_t k = 0; k < n; k++) {
+            arv_rng_philox4x32((const uint32_t[4]){(uint32_t)(1000 * n + k), 6, 34, 0}, key, ref);
+            assert_memory_equal(out[k], ref, sizeof ref);
+        }
+    }
+}
+
 /* n standard normals from arv_rng_normal, 1000 per entity's sub-stream. */
 static double *normals(uint32_t seed, int n)
 {
@@ -288,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_fast_path_matches_gsl), cmocka_unit_test(test_normal_moments),
         cmocka_unit_test(test_normal_ks),         cmocka_unit_test(test_normal_bins_and_tail),
         cmocka_unit_test(test_normal_pinned),     cmocka_unit_test(test_blocks_match_seek),
+        cmocka_unit_test(test_blocks_sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
