@@ -205,9 +205,13 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         for (size_t j = 0; j < n; j++) {
             size_t i = entity[j], h = i / ARV_MAX_CHILDREN;
             int age = p->child_age[i], moved = p->moved[h];
-            arv_rng_seek_block(&r, ARV_STREAM_CHILDREN, (uint32_t)i, month, block[j]);
-            double u = arv_rng_uniform(&r), u_move = arv_rng_uniform(&r);
-            double z = arv_rng_normal(&r);
+            /* the child's three draws, straight from its block */
+            const uint32_t *b = block[j];
+            double u = arv_rng_word_uniform(b[3]), u_move = arv_rng_word_uniform(b[2]), z;
+            if (!arv_rng_word_normal(b[1], &z)) {
+                arv_rng_seek_block_after(&r, ARV_STREAM_CHILDREN, (uint32_t)i, month, 0, b, 3);
+                z = arv__rng_normal_slow(&r, b[1]);
+            }
             /* from age 1: switch, then a move may make the child drop out */
             int part = p->participation[i];
             part ^= u < p_switch[h - h0][age >= 72][part];

@@ -158,8 +158,9 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     assert(n <= ARV_CHUNK);
     arv_rng_blocks_range(&r, ARV_STREAM_HOUSING, month, 0, (uint32_t)begin, n, block);
     for (size_t h = begin; h < end; h++) {
-        arv_rng_seek_block(&r, ARV_STREAM_HOUSING, (uint32_t)h, month, block[h - begin]);
-        double u = arv_rng_uniform(&r), u_churn = arv_rng_uniform(&r);
+        /* the household's two draws: words 0 and 1 of its block */
+        double u = arv_rng_word_uniform(block[h - begin][3]),
+               u_churn = arv_rng_word_uniform(block[h - begin][2]);
         int fulltime = 0;
         for (int a = 0; a < p->n_adults[h]; a++)
             fulltime |= p->work[(size_t)ARV_MAX_ADULTS * h + a] == WORK_FULL_TIME;

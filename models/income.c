@@ -256,19 +256,36 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     arv_rng_blocks_range(&r, ARV_STREAM_INCOME, month, 0, (uint32_t)begin, n, block0);
     arv_rng_blocks_range(&r, ARV_STREAM_INCOME, month, 1, (uint32_t)begin, n, block1);
     for (size_t h = begin; h < end; h++) {
-        arv_rng_seek_block(&r, ARV_STREAM_INCOME, (uint32_t)h, month, block0[h - begin]);
         struct arv_budget_case c = {.adults = p->n_adults[h], .housing = p->housing[h]};
         /* the household's draws, always all of them and in this order, so
          * that each keeps its place in the stream whatever the family's
          * state (common random numbers): expense shock, strain, earnings
-         * variation of both adult slots */
-        double u_shock = arv_rng_uniform(&r), u_emergency = arv_rng_uniform(&r);
-        double u_size = arv_rng_uniform_pos(&r);
-        double z_strain = arv_rng_normal(&r);
-        arv_rng_supply(&r, 1, block1[h - begin]);
-        double z_hours[ARV_MAX_ADULTS];
-        for (int a = 0; a < ARV_MAX_ADULTS; a++)
-            z_hours[a] = arv_rng_normal(&r);
+         * variation of both adult slots. Usually they are the six words of
+         * blocks 0 and 1 read directly; a normal that needs more words
+         * continues on the generator. */
+        const uint32_t *b0 = block0[h - begin], *b1 = block1[h - begin];
+        double u_shock = arv_rng_word_uniform(b0[3]), u_emergency = arv_rng_word_uniform(b0[2]);
+        double u_size, z_strain, z_hours[ARV_MAX_ADULTS];
+        if (b0[1] != 0 && arv_rng_word_normal(b0[0], &z_strain)) {
+            u_size = arv_rng_word_uniform(b0[1]);
+            if (!arv_rng_word_normal(b1[3], &z_hours[0])) {
+                arv_rng_seek_block_after(&r, ARV_STREAM_INCOME, (uint32_t)h, month, 1, b1, 1);
+                z_hours[0] = arv__rng_normal_slow(&r, b1[3]);
+                z_hours[1] = arv_rng_normal(&r);
+            } else if (!arv_rng_word_normal(b1[2], &z_hours[1])) {
+                arv_rng_seek_block_after(&r, ARV_STREAM_INCOME, (uint32_t)h, month, 1, b1, 2);
+                z_hours[1] = arv__rng_normal_slow(&r, b1[2]);
+            }
+        } else {
+            arv_rng_seek_block(&r, ARV_STREAM_INCOME, (uint32_t)h, month, b0);
+            u_shock = arv_rng_uniform(&r);
+            u_emergency = arv_rng_uniform(&r);
+            u_size = arv_rng_uniform_pos(&r);
+            z_strain = arv_rng_normal(&r);
+            arv_rng_supply(&r, 1, b1);
+            for (int a = 0; a < ARV_MAX_ADULTS; a++)
+                z_hours[a] = arv_rng_normal(&r);
+        }
         for (int a = 0; a < ARV_MAX_ADULTS; a++) {
             size_t i = (size_t)ARV_MAX_ADULTS * h + a;
             int s = p->work[i], present = a < c.adults;

@@ -206,11 +206,11 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         double base = k->office_factor[p->office[h]] * k->child3_factor[youngest_under_3(p, h)];
         double fu = arv__followup_effect(p, h, DOMAIN_WORK);
         double exp_fu = fu != 0 ? exp(fu) : 1.0;
-        /* one sub-stream per household: adult a uses its a-th draw */
-        arv_rng_seek_block(&r, ARV_STREAM_WORK, (uint32_t)h, month, block[h - begin]);
+        /* one sub-stream per household: adult a uses its a-th draw (word
+         * a of the block) */
         double u_adult[ARV_MAX_ADULTS];
         for (int a = 0; a < ARV_MAX_ADULTS; a++)
-            u_adult[a] = arv_rng_uniform(&r);
+            u_adult[a] = arv_rng_word_uniform(block[h - begin][3 - a]);
         /* bounds of the stress factor, so that an adult who certainly
          * stays needs no exp() (the household factor is computed only if
          * some adult may move) */

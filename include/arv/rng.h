@@ -126,6 +126,31 @@ static inline void arv_rng_supply(struct arv_rng *r, uint32_t b, const uint32_t 
     }
 }
 
+/*
+ * Words read straight from a block of arv_rng_blocks, without a generator:
+ * word k (k = 0..3) of the block is block[3 - k], what the (k + 1)-th
+ * arv_rng_u32 of the block returns. arv_rng_word_uniform(w) is
+ * arv_rng_uniform for word w. A draw that needs more words than the block
+ * holds (a normal outside the ziggurat's fast path) continues on a
+ * generator that arv_rng_seek_block_after positions after the first `used`
+ * words of block `index` of the sub-stream.
+ */
+static inline double arv_rng_word_uniform(uint32_t word)
+{
+    return word / 4294967296.0;
+}
+
+static inline void arv_rng_seek_block_after(struct arv_rng *r, uint32_t stream, uint32_t entity,
+                                            uint32_t month, uint32_t index,
+                                            const uint32_t block[4], int used)
+{
+    arv_rng_seek(r, stream, entity, month);
+    for (int i = 0; i < 4; i++)
+        r->state.block.v[i] = block[i];
+    r->state.n = index + 1;
+    r->state.elem = 4 - used;
+}
+
 /* The gsl_rng view of r (valid while r lives). */
 static inline gsl_rng *arv_rng_gsl(struct arv_rng *r)
 {
@@ -135,7 +160,7 @@ static inline gsl_rng *arv_rng_gsl(struct arv_rng *r)
 /* Uniform on [0, 1) with 32-bit resolution (as gsl_rng_uniform). */
 static inline double arv_rng_uniform(struct arv_rng *r)
 {
-    return arv_rng_u32(r) / 4294967296.0;
+    return arv_rng_u32(r) / 4294967296.0; /* as arv_rng_word_uniform */
 }
 
 /* Uniform on (0, 1), never 0: safe for logs (as gsl_rng_uniform_pos). */
@@ -164,13 +189,21 @@ extern const double arv__zig_f[128];   /* density at the layer's right edge */
 extern const double arv__zig_sign[2];  /* -1, +1: a multiply, not a branch on the sign bit */
 double arv__rng_normal_slow(struct arv_rng *r, uint32_t u);
 
+/* The fast path for a first word u: 1 and *z if u's point lies inside its
+ * layer, else 0 (then arv__rng_normal_slow(r, u), with r positioned right
+ * after u, finishes the draw). */
+static inline int arv_rng_word_normal(uint32_t u, double *z)
+{
+    uint32_t i = u & 0x7f, j = u >> 8;
+    *z = j * arv__zig_w[i] * arv__zig_sign[(u >> 7) & 1];
+    return j < arv__zig_k[i];
+}
+
 static inline double arv_rng_normal(struct arv_rng *r)
 {
     uint32_t u = arv_rng_u32(r);
-    uint32_t i = u & 0x7f, j = u >> 8;
-    if (j < arv__zig_k[i])
-        return j * arv__zig_w[i] * arv__zig_sign[(u >> 7) & 1];
-    return arv__rng_normal_slow(r, u);
+    double z;
+    return arv_rng_word_normal(u, &z) ? z : arv__rng_normal_slow(r, u);
 }
 
 /* One raw Philox4x32-10 block: out = philox(ctr, key). Exposed for the
