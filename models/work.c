@@ -133,8 +133,8 @@ static int youngest_under_3(const struct arv_pop *p, size_t h)
 {
     int under_3 = 0;
     for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
-        int age = p->child_age[(size_t)ARV_MAX_CHILDREN * h + c];
-        under_3 |= (age >= 0) & (age < 36);
+        /* an empty slot (negative age) is at least 32768 as unsigned */
+        under_3 |= (uint16_t)p->child_age[(size_t)ARV_MAX_CHILDREN * h + c] < 36;
     }
     return under_3;
 }
