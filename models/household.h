@@ -190,6 +190,34 @@ static inline double arv__children_inclusion(const struct arv_pop *p, size_t h)
     return kids ? sum / kids : NAN;
 }
 
+/* The numbers of household h's children at home (age >= 0) and of those
+ * aged at least a and at least b months: n[0], n[1], n[2]. With SSE2 the
+ * eight slots are compared as one vector and the flags summed by psadbw. */
+static inline void arv__count_children(const struct arv_pop *p, size_t h, int a, int b, int n[3])
+{
+    const int16_t *age = p->child_age + (size_t)ARV_MAX_CHILDREN * h;
+#ifdef __SSE2__
+    _Static_assert(ARV_MAX_CHILDREN == 8, "one vector of eight slots");
+    __m128i v = _mm_loadu_si128((const __m128i *)age), one = _mm_set1_epi8(1),
+            zero = _mm_setzero_si128();
+    __m128i at_home = _mm_cmpgt_epi16(v, _mm_set1_epi16(-1)),
+            over_a = _mm_cmpgt_epi16(v, _mm_set1_epi16((short)(a - 1))),
+            over_b = _mm_cmpgt_epi16(v, _mm_set1_epi16((short)(b - 1)));
+    __m128i n01 = _mm_sad_epu8(_mm_and_si128(_mm_packs_epi16(at_home, over_a), one), zero);
+    __m128i n2 = _mm_sad_epu8(_mm_and_si128(_mm_packs_epi16(over_b, zero), one), zero);
+    n[0] = _mm_cvtsi128_si32(n01);
+    n[1] = _mm_extract_epi16(n01, 4);
+    n[2] = _mm_cvtsi128_si32(n2);
+#else
+    n[0] = n[1] = n[2] = 0;
+    for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
+        n[0] += age[c] >= 0;
+        n[1] += age[c] >= a;
+        n[2] += age[c] >= b;
+    }
+#endif
+}
+
 /* Municipal, stable private and owned housing count as stable. */
 static inline int arv__housing_stable(int state)
 {

@@ -305,17 +305,12 @@ static void step(struct arv_world *w, size_t begin, size_t end)
             }
         }
         /* children by guideline band (arv__sa_child_band) from the counts
-         * of ages >= 0, >= 72 and >= 132 months (a loop without branches) */
-        int n0 = 0, n72 = 0, n132 = 0;
-        for (int i = 0; i < ARV_MAX_CHILDREN; i++) {
-            int age = p->child_age[(size_t)ARV_MAX_CHILDREN * h + i];
-            n0 += age >= 0;
-            n72 += age >= 72;
-            n132 += age >= 132;
-        }
-        c.children[0] = n0 - n72;
-        c.children[1] = n72 - n132;
-        c.children[2] = n132;
+         * of ages >= 0, >= 72 and >= 132 months */
+        int at_least[3];
+        arv__count_children(p, h, 72, 132, at_least);
+        c.children[0] = at_least[0] - at_least[1];
+        c.children[1] = at_least[1] - at_least[2];
+        c.children[2] = at_least[2];
         double fu = arv__followup_effect(p, h, DOMAIN_ECONOMY);
         double economy = p->offices[p->office[h]].effect[DOMAIN_ECONOMY] + fu;
         c.takes_up = p->takeup[h] < k->takeup_logit + economy;

@@ -131,12 +131,9 @@ static void release(struct arv_world *w)
 
 static int youngest_under_3(const struct arv_pop *p, size_t h)
 {
-    int under_3 = 0;
-    for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
-        /* an empty slot (negative age) is at least 32768 as unsigned */
-        under_3 |= (uint16_t)p->child_age[(size_t)ARV_MAX_CHILDREN * h + c] < 36;
-    }
-    return under_3;
+    int n[3]; /* at home, aged 36 months or more (twice) */
+    arv__count_children(p, h, 36, 36, n);
+    return n[0] > n[1];
 }
 
 /* The time-constant parts of the propensity, once per replicate, as the
