@@ -289,7 +289,9 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         for (int a = 0; a < ARV_MAX_ADULTS; a++) {
             size_t i = (size_t)ARV_MAX_ADULTS * h + a;
             int s = p->work[i], present = a < c.adults;
-            if (present & arv__employed(s)) {
+            _Static_assert(WORK_FULL_TIME == WORK_PART_TIME + 1, "employed states adjacent");
+            /* employed and present, as one comparison */
+            if ((unsigned)(s - WORK_PART_TIME) < 2u * (unsigned)present) {
                 /* hours and overtime vary from month to month */
                 double sd = k->hours_sd[s == WORK_FULL_TIME];
                 double wobble = exp(sd * z_hours[a] - sd * sd / 2);
@@ -298,7 +300,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
             c.programme += k->programme_benefit[present & (s == WORK_PROGRAMME)];
             /* unemployment benefit: none in the month of the job loss (the
              * grant is one month longer than paid), none in a programme */
-            if (present & (p->ui_months[i] > 0)) {
+            if (present * p->ui_months[i] > 0) { /* present and months left */
                 if (p->ui_months[i] <= k->ui_max_months && (s == WORK_SEEKING || s == WORK_INACTIVE))
                     c.insurance += p->ui_amount[i];
                 p->ui_months[i]--;
