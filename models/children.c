@@ -28,6 +28,7 @@
 
 #include <gsl/gsl_randist.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define NUM(path, v, lo, hi, unit, desc)                                                        \
     {path, ARV_PARAM_DOUBLE, v, lo, hi, unit, desc, "assumption", NULL, NULL}
@@ -89,7 +90,25 @@ struct kids {
     double enter[2], exit[2], b_low, b_imm, b_temp, drop_on_move;
     double rho, sd, c_part, c_low, c_temp, c_insecure, c_move, c_stress;
     double stress_rho, impulse[32]; /* stress impulse of each event combination */
+    /* switching probabilities of a household without follow-up effect,
+     * [low income][immigrant][temporary][band][participating] */
+    double p_switch[2][2][2][2][2];
 };
+
+/* The monthly probability that a child of age band `band` who is
+ * (`part`) or is not participating switches, given the household's
+ * barriers and follow-up effect fu. */
+static double switch_probability(const struct kids *k, int band, int part, double barriers,
+                                 double fu)
+{
+    return arv__logistic(part ? k->exit[band] - barriers - fu : k->enter[band] + barriers + fu);
+}
+
+static double household_barriers(const struct kids *k, int low_income, int immigrant,
+                                 int temporary)
+{
+    return k->b_low * low_income + k->b_imm * immigrant + k->b_temp * temporary;
+}
 
 static int setup(struct arv_world *w, struct arv_error *err)
 {
@@ -121,6 +140,13 @@ static int setup(struct arv_world *w, struct arv_error *err)
         k->impulse[e] = sep * !!(e & EVENT_SEPARATION) + job * !!(e & EVENT_JOB_LOSS) +
                         shock * !!(e & EVENT_SHOCK) + evict * !!(e & EVENT_EVICTION) +
                         crisis * !!(e & EVENT_CRISIS);
+    for (int low = 0; low < 2; low++)
+        for (int imm = 0; imm < 2; imm++)
+            for (int temp = 0; temp < 2; temp++)
+                for (int band = 0; band < 2; band++)
+                    for (int part = 0; part < 2; part++)
+                        k->p_switch[low][imm][temp][band][part] = switch_probability(
+                            k, band, part, household_barriers(k, low, imm, temp), 0.0);
     arv_world_set_state(w, &arv_model_children, k);
     return ARV_OK;
 }
@@ -130,63 +156,117 @@ static void release(struct arv_world *w)
     free(arv_world_state(w, &arv_model_children));
 }
 
+/* Adds the month (0 or 1) to the exposure counters of the children at
+ * home (age >= 0) among a household's slots, saturating at the types'
+ * maxima (x < max ? x + inc : x). On x86-64 with SSE2 intrinsics: the
+ * eight slots are one vector, and adds_epu16 / adds_epu8 are exactly the
+ * saturating sums. */
+static void add_exposures(const int16_t *age, uint16_t *low, uint16_t *sa, uint16_t *temp,
+                          uint8_t *moves, int in_low, int in_sa, int in_temp, int moved)
+{
+#ifdef __SSE2__
+    _Static_assert(ARV_MAX_CHILDREN == 8, "one vector of eight slots");
+    __m128i home = _mm_cmpgt_epi16(_mm_loadu_si128((const __m128i *)age), _mm_set1_epi16(-1));
+    __m128i inc_low = _mm_and_si128(home, _mm_set1_epi16((short)in_low));
+    __m128i inc_sa = _mm_and_si128(home, _mm_set1_epi16((short)in_sa));
+    __m128i inc_temp = _mm_and_si128(home, _mm_set1_epi16((short)in_temp));
+    __m128i inc_moves = _mm_packs_epi16(_mm_and_si128(home, _mm_set1_epi16((short)moved)),
+                                        _mm_setzero_si128());
+    _mm_storeu_si128((__m128i *)low,
+                     _mm_adds_epu16(_mm_loadu_si128((const __m128i *)low), inc_low));
+    _mm_storeu_si128((__m128i *)sa, _mm_adds_epu16(_mm_loadu_si128((const __m128i *)sa), inc_sa));
+    _mm_storeu_si128((__m128i *)temp,
+                     _mm_adds_epu16(_mm_loadu_si128((const __m128i *)temp), inc_temp));
+    _mm_storel_epi64((__m128i *)moves,
+                     _mm_adds_epu8(_mm_loadl_epi64((const __m128i *)moves), inc_moves));
+#else
+    for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
+        if (age[c] < 0)
+            continue;
+        if (low[c] < UINT16_MAX)
+            low[c] += in_low;
+        if (sa[c] < UINT16_MAX)
+            sa[c] += in_sa;
+        if (temp[c] < UINT16_MAX)
+            temp[c] += in_temp;
+        if (moves[c] < UINT8_MAX)
+            moves[c] += moved;
+    }
+#endif
+}
+
+/* Households are taken SPAN at a time: first the Philox blocks of their
+ * children's sub-streams and each household's terms, then the children in
+ * one loop without branches on the family's state. */
+enum { SPAN = 64 };
+
 static void step(struct arv_world *w, size_t begin, size_t end)
 {
     const struct kids *k = arv_world_state(w, &arv_model_children);
     struct arv_pop *p = arv__pop(w);
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
-    gsl_rng *g = arv_rng_gsl(&r);
     uint32_t month = arv__key_month(w);
-    for (size_t h = begin; h < end; h++) {
-        int hs = p->housing[h];
-        const struct arv_office *of = &p->offices[p->office[h]];
-        double stress = k->stress_rho * p->stress[h] + k->impulse[p->events[h] & 31];
-        p->stress[h] = (float)stress;
-        double fu = arv__followup_effect(p, h, DOMAIN_CHILDREN);
-        double barriers = k->b_low * p->low_income[h] +
-                          k->b_imm * (p->origin[h] != ORIGIN_NORWAY) +
-                          k->b_temp * (hs == HOUSING_TEMPORARY);
-        double level_household = k->c_low * p->low_income[h] +
-                                 k->c_temp * (hs == HOUSING_TEMPORARY) +
-                                 k->c_insecure * (hs == HOUSING_PRIVATE_INSECURE) +
-                                 k->c_move * p->moved[h] + k->c_stress * stress +
-                                 of->effect[DOMAIN_CHILDREN] + fu;
-        /* switching probabilities [band][participating], computed when first needed */
-        double p_switch[2][2] = {{-1, -1}, {-1, -1}};
-        for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
-            size_t i = (size_t)ARV_MAX_CHILDREN * h + c;
-            int age = p->child_age[i];
-            if (age < 0)
-                continue;
-            arv_rng_seek(&r, ARV_STREAM_CHILDREN, (uint32_t)i, month);
-            double u = arv_rng_uniform(&r), u_move = arv_rng_uniform(&r);
-            double z = gsl_ran_gaussian_ziggurat(g, 1.0);
-            int part = p->participation[i];
-            if (age < 12) {
-                part = 0;
+    uint32_t entity[SPAN * ARV_MAX_CHILDREN], block[SPAN * ARV_MAX_CHILDREN][4];
+    double level_household[SPAN], p_switch[SPAN][2][2]; /* [band][participating] */
+    for (size_t h0 = begin; h0 < end; h0 += SPAN) {
+        size_t h1 = h0 + SPAN < end ? h0 + SPAN : end, n = 0;
+        for (size_t i = ARV_MAX_CHILDREN * h0; i < ARV_MAX_CHILDREN * h1; i++) {
+            entity[n] = (uint32_t)i;
+            n += p->child_age[i] >= 0;
+        }
+        arv_rng_blocks(&r, ARV_STREAM_CHILDREN, month, 0, entity, n, block);
+        for (size_t h = h0; h < h1; h++) {
+            int hs = p->housing[h];
+            const struct arv_office *of = &p->offices[p->office[h]];
+            double stress = k->stress_rho * p->stress[h] + k->impulse[p->events[h] & 31];
+            p->stress[h] = (float)stress;
+            double fu = arv__followup_effect(p, h, DOMAIN_CHILDREN);
+            int low = p->low_income[h] != 0, imm = p->origin[h] != ORIGIN_NORWAY,
+                temp = hs == HOUSING_TEMPORARY;
+            level_household[h - h0] = k->c_low * p->low_income[h] +
+                                      k->c_temp * (hs == HOUSING_TEMPORARY) +
+                                      k->c_insecure * (hs == HOUSING_PRIVATE_INSECURE) +
+                                      k->c_move * p->moved[h] + k->c_stress * stress +
+                                      of->effect[DOMAIN_CHILDREN] + fu;
+            /* switching probabilities: without a follow-up effect from the
+             * table (the same values) */
+            if (fu == 0) {
+                memcpy(p_switch[h - h0], k->p_switch[low][imm][temp], sizeof p_switch[0]);
             } else {
-                int band = age >= 72;
-                if (p_switch[band][part] < 0)
-                    p_switch[band][part] = arv__logistic(
-                        part ? k->exit[band] - barriers - fu : k->enter[band] + barriers + fu);
-                if (u < p_switch[band][part])
-                    part = !part;
-                if (part && p->moved[h] && u_move < k->drop_on_move)
-                    part = 0;
+                double barriers = household_barriers(k, low, imm, temp);
+                for (int band = 0; band < 2; band++)
+                    for (int part = 0; part < 2; part++)
+                        p_switch[h - h0][band][part] =
+                            switch_probability(k, band, part, barriers, fu);
             }
+        }
+        for (size_t j = 0; j < n; j++) {
+            size_t i = entity[j], h = i / ARV_MAX_CHILDREN;
+            int age = p->child_age[i], moved = p->moved[h];
+            /* the child's three draws, straight from its block */
+            const uint32_t *b = block[j];
+            double u = arv_rng_word_uniform(b[3]), u_move = arv_rng_word_uniform(b[2]), z;
+            if (!arv_rng_word_normal(b[1], &z)) {
+                arv_rng_seek_block_after(&r, ARV_STREAM_CHILDREN, (uint32_t)i, month, 0, b, 3);
+                z = arv__rng_normal_slow(&r, b[1]);
+            }
+            /* from age 1: switch, then a move may make the child drop out */
+            int part = p->participation[i];
+            part ^= u < p_switch[h - h0][age >= 72][part];
+            part &= !(moved && u_move < k->drop_on_move);
+            part &= age >= 12;
             p->participation[i] = (uint8_t)part;
-            double level = p->inclusion_trait[i] + k->c_part * part + level_household;
+            double level = p->inclusion_trait[i] + k->c_part * part + level_household[h - h0];
             p->inclusion[i] = (float)(k->rho * p->inclusion[i] + (1 - k->rho) * level +
                                       k->sd * z);
-            if (p->months_low_income[i] < UINT16_MAX)
-                p->months_low_income[i] += p->low_income[h];
-            if (p->months_sa[i] < UINT16_MAX)
-                p->months_sa[i] += p->sa[h];
-            if (p->months_temporary[i] < UINT16_MAX)
-                p->months_temporary[i] += hs == HOUSING_TEMPORARY;
-            if (p->moves[i] < UINT8_MAX)
-                p->moves[i] += p->moved[h];
+        }
+        /* exposures of the children at home, per household over its slots */
+        for (size_t h = h0; h < h1; h++) {
+            size_t c0 = ARV_MAX_CHILDREN * h;
+            add_exposures(p->child_age + c0, p->months_low_income + c0, p->months_sa + c0,
+                          p->months_temporary + c0, p->moves + c0, p->low_income[h], p->sa[h],
+                          p->housing[h] == HOUSING_TEMPORARY, p->moved[h]);
         }
     }
 }

@@ -15,6 +15,9 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "arv/rng.h"
 #include "arv/world.h"
@@ -114,9 +117,10 @@ struct arv_pop {
     uint8_t *sa;            /* received SA this month */
     uint16_t *sa_history;   /* bit k: received SA k months ago (12 bits) */
     uint8_t *low_income;    /* EU-60 equivalised low income this month */
-    float *income_ring;     /* [ARV_INCOME_MONTHS * h + m % ARV_INCOME_MONTHS]: equivalised
-                               disposable income of the last 36 months, for persistent
-                               low income (3-year average, as SSB measures it) */
+    float *income_ring;     /* [n * (m % ARV_INCOME_MONTHS) + h]: equivalised disposable
+                               income of the last 36 months, for persistent low income
+                               (3-year average, as SSB measures it); month-major, so that
+                               each month's step writes one contiguous row */
 
     /* housing */
     uint8_t *housing;       /* enum arv_housing */
@@ -186,6 +190,34 @@ static inline double arv__children_inclusion(const struct arv_pop *p, size_t h)
     return kids ? sum / kids : NAN;
 }
 
+/* The numbers of household h's children at home (age >= 0) and of those
+ * aged at least a and at least b months: n[0], n[1], n[2]. With SSE2 the
+ * eight slots are compared as one vector and the flags summed by psadbw. */
+static inline void arv__count_children(const struct arv_pop *p, size_t h, int a, int b, int n[3])
+{
+    const int16_t *age = p->child_age + (size_t)ARV_MAX_CHILDREN * h;
+#ifdef __SSE2__
+    _Static_assert(ARV_MAX_CHILDREN == 8, "one vector of eight slots");
+    __m128i v = _mm_loadu_si128((const __m128i *)age), one = _mm_set1_epi8(1),
+            zero = _mm_setzero_si128();
+    __m128i at_home = _mm_cmpgt_epi16(v, _mm_set1_epi16(-1)),
+            over_a = _mm_cmpgt_epi16(v, _mm_set1_epi16((short)(a - 1))),
+            over_b = _mm_cmpgt_epi16(v, _mm_set1_epi16((short)(b - 1)));
+    __m128i n01 = _mm_sad_epu8(_mm_and_si128(_mm_packs_epi16(at_home, over_a), one), zero);
+    __m128i n2 = _mm_sad_epu8(_mm_and_si128(_mm_packs_epi16(over_b, zero), one), zero);
+    n[0] = _mm_cvtsi128_si32(n01);
+    n[1] = _mm_extract_epi16(n01, 4);
+    n[2] = _mm_cvtsi128_si32(n2);
+#else
+    n[0] = n[1] = n[2] = 0;
+    for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
+        n[0] += age[c] >= 0;
+        n[1] += age[c] >= a;
+        n[2] += age[c] >= b;
+    }
+#endif
+}
+
 /* Municipal, stable private and owned housing count as stable. */
 static inline int arv__housing_stable(int state)
 {
@@ -193,15 +225,25 @@ static inline int arv__housing_stable(int state)
 }
 
 /* min and max without fmin/fmax's NaN rules, so they compile to one
- * instruction (no NaN reaches them). */
+ * instruction (no NaN reaches them): on x86-64, minsd and maxsd compute
+ * exactly a < b ? a : b and a > b ? a : b, and are used explicitly so that
+ * the compiler does not turn them into a branch. */
 static inline double arv__min(double a, double b)
 {
+#ifdef __SSE2__
+    return _mm_cvtsd_f64(_mm_min_sd(_mm_set_sd(a), _mm_set_sd(b)));
+#else
     return a < b ? a : b;
+#endif
 }
 
 static inline double arv__max(double a, double b)
 {
+#ifdef __SSE2__
+    return _mm_cvtsd_f64(_mm_max_sd(_mm_set_sd(a), _mm_set_sd(b)));
+#else
     return a > b ? a : b;
+#endif
 }
 
 static inline double arv__logistic(double x)
@@ -249,6 +291,31 @@ static inline int arv__mnl_draw(const double *exp_alpha_row, const signed char *
             return j;
     }
     return from;
+}
+
+/*
+ * Most months nobody moves, and the draw can often tell so without the
+ * exact multipliers: with S = sum over j != from of exp(eta_j), the draw
+ * stays iff u >= S / (1 + S), and S grows with each multiplier. `sums`
+ * holds, per state, the sums of exp_alpha over the moves up, down and
+ * sideways from it (arv__mnl_sums). arv__mnl_stays returns 1 only if the
+ * draw certainly returns `from` for every exp_up <= up_hi, exp_down <=
+ * down_hi and exp_side <= side_hi; the margin of 1e-9 covers rounding. If
+ * it returns 0 the caller computes the exact multipliers and calls
+ * arv__mnl_draw, so results are those of arv__mnl_draw either way.
+ */
+struct arv_mnl_sums {
+    double up, down, side;
+};
+
+void arv__mnl_sums(const double *exp_alpha, const signed char *dir, int n,
+                   struct arv_mnl_sums *sums);
+
+static inline int arv__mnl_stays(const struct arv_mnl_sums *sums, double up_hi, double down_hi,
+                                 double side_hi, double u)
+{
+    double s = sums->up * up_hi + sums->down * down_hi + sums->side * side_hi;
+    return u * (1 + s) > s * (1 + 1e-9); /* false for NaN or infinite s */
 }
 
 /* The stationary distribution pi of the n-state transition matrix P (row

@@ -12,6 +12,7 @@
  */
 #include "household.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,10 +63,20 @@ static const struct arv_metric_def metrics[] = {
 
 static const int rank[N_HOUSING] = {0, 2, 1, 3, 4};
 
+enum { EVICTION_BINS = 128 };
+
 struct housing {
     double exp_alpha[N_HOUSING][N_HOUSING];
     signed char dir[N_HOUSING][N_HOUSING];
     double beta_income, beta_fulltime, beta_arrears, churn;
+    struct arv_mnl_sums sums[N_HOUSING];
+    /* bounds of the multipliers without follow-up, so that a family that
+     * certainly stays needs no log() or exp(): per office and full-time
+     * work, exp(z) <= up_hi[2 o + f] and exp(-z) <= down_hi[2 o + f]
+     * whatever the income ratio; exp(eviction) <= eviction_hi[e] when
+     * 1 + arrears / 10,000 lies in [2^e, 2^(e + 1)) */
+    double *up_hi, *down_hi;
+    double eviction_hi[EVICTION_BINS];
 };
 
 static int setup(struct arv_world *w, struct arv_error *err)
@@ -77,13 +88,38 @@ static int setup(struct arv_world *w, struct arv_error *err)
     k->beta_fulltime = arv_params_double(p, "housing.beta.fulltime");
     k->beta_arrears = arv_params_double(p, "housing.beta.arrears");
     k->churn = arv_params_double(p, "housing.churn_insecure");
+    arv__mnl_sums(&k->exp_alpha[0][0], &k->dir[0][0], N_HOUSING, k->sums);
+    size_t offices = (size_t)arv_params_int(p, "offices.count");
+    k->up_hi = arv_xcalloc(2 * offices, sizeof(double));
+    k->down_hi = arv_xcalloc(2 * offices, sizeof(double));
+    for (int e = 0; e < EVICTION_BINS; e++) {
+        double e0 = exp(k->beta_arrears * e * M_LN2), e1 = exp(k->beta_arrears * (e + 1) * M_LN2);
+        k->eviction_hi[e] = arv__max(e0, e1);
+    }
     arv_world_set_state(w, &arv_model_housing, k);
     return ARV_OK;
 }
 
 static void release(struct arv_world *w)
 {
-    free(arv_world_state(w, &arv_model_housing));
+    struct housing *k = arv_world_state(w, &arv_model_housing);
+    free(k->up_hi);
+    free(k->down_hi);
+    free(k);
+}
+
+/* The offices of this replicate are drawn (population.c): bounds of the
+ * multipliers per office, with the income term at its extremes +-beta_income. */
+static void prepare(struct arv_world *w)
+{
+    struct housing *k = arv_world_state(w, &arv_model_housing);
+    const struct arv_pop *p = arv__pop(w);
+    for (int o = 0; o < p->n_offices; o++)
+        for (int f = 0; f < 2; f++) {
+            double z = k->beta_fulltime * f + p->offices[o].effect[DOMAIN_HOUSING];
+            k->up_hi[2 * o + f] = exp(z + fabs(k->beta_income));
+            k->down_hi[2 * o + f] = exp(fabs(k->beta_income) - z);
+        }
 }
 
 /* Each family's start state is drawn from the stationary distribution of
@@ -117,22 +153,43 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
     uint32_t month = arv__key_month(w);
+    uint32_t block[ARV_CHUNK][4];
+    size_t n = end - begin;
+    assert(n <= ARV_CHUNK);
+    arv_rng_blocks_range(&r, ARV_STREAM_HOUSING, month, 0, (uint32_t)begin, n, block);
     for (size_t h = begin; h < end; h++) {
-        arv_rng_seek(&r, ARV_STREAM_HOUSING, (uint32_t)h, month);
-        double u = arv_rng_uniform(&r), u_churn = arv_rng_uniform(&r);
+        /* the household's two draws: words 0 and 1 of its block */
+        double u = arv_rng_word_uniform(block[h - begin][3]),
+               u_churn = arv_rng_word_uniform(block[h - begin][2]);
         int fulltime = 0;
         for (int a = 0; a < p->n_adults[h]; a++)
             fulltime |= p->work[(size_t)ARV_MAX_ADULTS * h + a] == WORK_FULL_TIME;
-        double ratio = p->needs[h] > 0 ? log(arv__max(1.0, p->disposable[h]) / p->needs[h]) : 0;
-        double z = k->beta_income * arv__min(1, arv__max(-1, ratio)) + k->beta_fulltime * fulltime +
-                   p->offices[p->office[h]].effect[DOMAIN_HOUSING];
         double fu = arv__followup_effect(p, h, DOMAIN_HOUSING);
-        double eviction =
-            p->arrears[h] > 0 ? k->beta_arrears * log1p(p->arrears[h] / 10000.0) : 0.0;
-        int from = p->housing[h];
-        double e_up = exp(z + fu), e_down = exp(eviction - z);
-        int to = arv__mnl_draw(k->exp_alpha[from], k->dir[from], N_HOUSING, from, e_up, e_down,
+        int from = p->housing[h], to = from;
+        /* without follow-up, first try the bounds of the multipliers (the
+         * exponent of 1 + arrears / 10,000 bounds its log) */
+        int stays = 0;
+        if (fu == 0) {
+            size_t of = 2 * (size_t)p->office[h] + (size_t)fulltime;
+            double e_down = k->down_hi[of];
+            if (p->arrears[h] > 0) {
+                int e = ilogb(1.0 + p->arrears[h] / 10000.0);
+                e_down = e < EVICTION_BINS ? e_down * k->eviction_hi[e] : INFINITY;
+            }
+            stays = arv__mnl_stays(&k->sums[from], k->up_hi[of], e_down, 1.0, u);
+        }
+        if (!stays) {
+            double ratio =
+                p->needs[h] > 0 ? log(arv__max(1.0, p->disposable[h]) / p->needs[h]) : 0;
+            double z = k->beta_income * arv__min(1, arv__max(-1, ratio)) +
+                       k->beta_fulltime * fulltime +
+                       p->offices[p->office[h]].effect[DOMAIN_HOUSING];
+            double eviction =
+                p->arrears[h] > 0 ? k->beta_arrears * log1p(p->arrears[h] / 10000.0) : 0.0;
+            double e_up = exp(z + fu), e_down = exp(eviction - z);
+            to = arv__mnl_draw(k->exp_alpha[from], k->dir[from], N_HOUSING, from, e_up, e_down,
                                1.0, u);
+        }
         int moved = to != from || (from == HOUSING_PRIVATE_INSECURE && u_churn < k->churn);
         p->moved[h] = (uint8_t)moved;
         if (to != from && to == HOUSING_TEMPORARY)
@@ -163,6 +220,7 @@ const struct arv_model_ops arv_model_housing = {
     .n_metrics = sizeof metrics / sizeof metrics[0],
     .setup = setup,
     .release = release,
+    .prepare = prepare,
     .start = start,
     .step = step,
     .observe = observe,

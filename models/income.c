@@ -14,6 +14,7 @@
 #include "income.h"
 
 #include <gsl/gsl_randist.h>
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -160,35 +161,68 @@ void arv__income_rules_read(const struct arv_params *p, struct arv_income_rules 
     k->s_stress = arv_params_double(p, "income.strain.stress");
     k->s_rho = arv_params_double(p, "income.strain.persistence");
     k->s_sd = arv_params_double(p, "income.strain.sd");
+    k->hours_share[0] = 1.0;
+    k->hours_share[1] = k->part;
+    k->programme_benefit[0] = 0;
+    k->programme_benefit[1] = k->programme;
 }
+
+struct income {
+    struct arv_income_rules rules;
+    double *settle; /* per office: the settlement probability without follow-up */
+};
 
 static int setup(struct arv_world *w, struct arv_error *err)
 {
-    struct arv_income_rules *k = arv_xcalloc(1, sizeof *k);
-    arv__income_rules_read(w->params, k);
+    struct income *k = arv_xcalloc(1, sizeof *k);
+    arv__income_rules_read(w->params, &k->rules);
+    k->settle = arv_xcalloc((size_t)arv_params_int(w->params, "offices.count"), sizeof(double));
     arv_world_set_state(w, &arv_model_income, k);
     return ARV_OK;
 }
 
 static void release(struct arv_world *w)
 {
-    free(arv_world_state(w, &arv_model_income));
+    struct income *k = arv_world_state(w, &arv_model_income);
+    free(k->settle);
+    free(k);
 }
 
-void arv__budget(const struct arv_income_rules *k, const struct arv_budget_case *c,
-                 struct arv_budget *b)
+/* The monthly probability that arrears are settled, given the economy
+ * effect (office and follow-up). */
+static double settle_probability(const struct arv_income_rules *k, double economy)
 {
+    return arv__logistic(k->settle_logit + economy);
+}
+
+/* The offices of this replicate are drawn (population.c). */
+static void prepare(struct arv_world *w)
+{
+    struct income *k = arv_world_state(w, &arv_model_income);
+    const struct arv_pop *p = arv__pop(w);
+    for (int o = 0; o < p->n_offices; o++)
+        k->settle[o] = settle_probability(&k->rules, p->offices[o].effect[DOMAIN_ECONOMY]);
+}
+
+/* The budget rules; inline in the monthly step, written without branches
+ * on the household's state (selections from two-entry tables). */
+static inline void budget(const struct arv_income_rules *k, const struct arv_budget_case *c,
+                          struct arv_budget *b)
+{
+    static const double housing_costs_per_person[N_HOUSING] = {0, 1, 1, 1, 1};
+    static const double housing_allowance[N_HOUSING] = {0, 1, 1, 1, 0};
     int children = c->children[0] + c->children[1] + c->children[2];
     int hs = c->housing;
-    b->cost = k->rent[hs] + (hs == HOUSING_TEMPORARY ? 0 : k->rent_person * (c->adults + children));
-    b->allowance = 0;
-    if (hs != HOUSING_TEMPORARY && hs != HOUSING_OWNER)
-        b->allowance = arv__max(
-            0, k->ha_rate * (b->cost - k->ha_own * (c->gross + c->insurance + c->programme)));
+    b->cost = k->rent[hs] +
+              housing_costs_per_person[hs] * (k->rent_person * (c->adults + children));
+    b->allowance = housing_allowance[hs] *
+                   arv__max(0, k->ha_rate * (b->cost - k->ha_own * (c->gross + c->insurance +
+                                                                   c->programme)));
     b->net = c->gross * (1 - k->tax);
     b->benefits = c->programme + c->insurance * (1 - k->tax) + k->child_benefit * children +
                   b->allowance;
-    double norm = c->adults >= 2 ? k->sa_couple : k->sa_single;
+    const double adult_norm[2] = {k->sa_single, k->sa_couple};
+    double norm = adult_norm[c->adults >= 2];
     for (int band = 0; band < 3; band++)
         norm += k->sa_child[band] * c->children[band];
     b->needs = norm + b->cost;
@@ -200,56 +234,90 @@ void arv__budget(const struct arv_income_rules *k, const struct arv_budget_case 
     b->low_income = b->equivalised < k->threshold_month;
 }
 
+void arv__budget(const struct arv_income_rules *k, const struct arv_budget_case *c,
+                 struct arv_budget *b)
+{
+    budget(k, c, b);
+}
+
 static void step(struct arv_world *w, size_t begin, size_t end)
 {
-    const struct arv_income_rules *k = arv_world_state(w, &arv_model_income);
+    const struct income *model = arv_world_state(w, &arv_model_income);
+    const struct arv_income_rules *k = &model->rules;
     struct arv_pop *p = arv__pop(w);
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
-    gsl_rng *g = arv_rng_gsl(&r);
     uint32_t month = arv__key_month(w);
     size_t ring = (size_t)(w->month + w->burn_in) % ARV_INCOME_MONTHS;
+    /* the first two Philox blocks of every household's sub-stream */
+    uint32_t block0[ARV_CHUNK][4], block1[ARV_CHUNK][4];
+    size_t n = end - begin;
+    assert(n <= ARV_CHUNK);
+    arv_rng_blocks_range(&r, ARV_STREAM_INCOME, month, 0, (uint32_t)begin, n, block0);
+    arv_rng_blocks_range(&r, ARV_STREAM_INCOME, month, 1, (uint32_t)begin, n, block1);
     for (size_t h = begin; h < end; h++) {
-        arv_rng_seek(&r, ARV_STREAM_INCOME, (uint32_t)h, month);
         struct arv_budget_case c = {.adults = p->n_adults[h], .housing = p->housing[h]};
         /* the household's draws, always all of them and in this order, so
          * that each keeps its place in the stream whatever the family's
          * state (common random numbers): expense shock, strain, earnings
-         * variation of both adult slots */
-        double u_shock = arv_rng_uniform(&r), u_emergency = arv_rng_uniform(&r);
-        double u_size = arv_rng_uniform_pos(&r);
-        double z_strain = gsl_ran_gaussian_ziggurat(g, 1.0);
-        double z_hours[ARV_MAX_ADULTS];
-        for (int a = 0; a < ARV_MAX_ADULTS; a++)
-            z_hours[a] = gsl_ran_gaussian_ziggurat(g, 1.0);
-        for (int a = 0; a < p->n_adults[h]; a++) {
-            size_t i = (size_t)ARV_MAX_ADULTS * h + a;
-            int s = p->work[i];
-            if (arv__employed(s)) {
-                /* hours and overtime vary from month to month */
-                double sd = s == WORK_FULL_TIME ? k->hours_sd[1] : k->hours_sd[0];
-                double wobble = exp(sd * z_hours[a] - sd * sd / 2);
-                c.gross += p->wage[i] * (s == WORK_PART_TIME ? k->part : 1.0) * wobble;
+         * variation of both adult slots. Usually they are the six words of
+         * blocks 0 and 1 read directly; a normal that needs more words
+         * continues on the generator. */
+        const uint32_t *b0 = block0[h - begin], *b1 = block1[h - begin];
+        double u_shock = arv_rng_word_uniform(b0[3]), u_emergency = arv_rng_word_uniform(b0[2]);
+        double u_size, z_strain, z_hours[ARV_MAX_ADULTS];
+        if (b0[1] != 0 && arv_rng_word_normal(b0[0], &z_strain)) {
+            u_size = arv_rng_word_uniform(b0[1]);
+            if (!arv_rng_word_normal(b1[3], &z_hours[0])) {
+                arv_rng_seek_block_after(&r, ARV_STREAM_INCOME, (uint32_t)h, month, 1, b1, 1);
+                z_hours[0] = arv__rng_normal_slow(&r, b1[3]);
+                z_hours[1] = arv_rng_normal(&r);
+            } else if (!arv_rng_word_normal(b1[2], &z_hours[1])) {
+                arv_rng_seek_block_after(&r, ARV_STREAM_INCOME, (uint32_t)h, month, 1, b1, 2);
+                z_hours[1] = arv__rng_normal_slow(&r, b1[2]);
             }
-            c.programme += s == WORK_PROGRAMME ? k->programme : 0;
+        } else {
+            arv_rng_seek_block(&r, ARV_STREAM_INCOME, (uint32_t)h, month, b0);
+            u_shock = arv_rng_uniform(&r);
+            u_emergency = arv_rng_uniform(&r);
+            u_size = arv_rng_uniform_pos(&r);
+            z_strain = arv_rng_normal(&r);
+            arv_rng_supply(&r, 1, b1);
+            for (int a = 0; a < ARV_MAX_ADULTS; a++)
+                z_hours[a] = arv_rng_normal(&r);
+        }
+        for (int a = 0; a < ARV_MAX_ADULTS; a++) {
+            size_t i = (size_t)ARV_MAX_ADULTS * h + a;
+            int s = p->work[i], present = a < c.adults;
+            _Static_assert(WORK_FULL_TIME == WORK_PART_TIME + 1, "employed states adjacent");
+            /* employed and present, as one comparison */
+            if ((unsigned)(s - WORK_PART_TIME) < 2u * (unsigned)present) {
+                /* hours and overtime vary from month to month */
+                double sd = k->hours_sd[s == WORK_FULL_TIME];
+                double wobble = exp(sd * z_hours[a] - sd * sd / 2);
+                c.gross += p->wage[i] * k->hours_share[s == WORK_PART_TIME] * wobble;
+            }
+            c.programme += k->programme_benefit[present & (s == WORK_PROGRAMME)];
             /* unemployment benefit: none in the month of the job loss (the
              * grant is one month longer than paid), none in a programme */
-            if (p->ui_months[i] > 0) {
+            if (present * p->ui_months[i] > 0) { /* present and months left */
                 if (p->ui_months[i] <= k->ui_max_months && (s == WORK_SEEKING || s == WORK_INACTIVE))
                     c.insurance += p->ui_amount[i];
                 p->ui_months[i]--;
             }
         }
-        for (int i = 0; i < ARV_MAX_CHILDREN; i++) {
-            int age = p->child_age[(size_t)ARV_MAX_CHILDREN * h + i];
-            if (age >= 0)
-                c.children[arv__sa_child_band(age)]++;
-        }
-        double economy = p->offices[p->office[h]].effect[DOMAIN_ECONOMY] +
-                         arv__followup_effect(p, h, DOMAIN_ECONOMY);
+        /* children by guideline band (arv__sa_child_band) from the counts
+         * of ages >= 0, >= 72 and >= 132 months */
+        int at_least[3];
+        arv__count_children(p, h, 72, 132, at_least);
+        c.children[0] = at_least[0] - at_least[1];
+        c.children[1] = at_least[1] - at_least[2];
+        c.children[2] = at_least[2];
+        double fu = arv__followup_effect(p, h, DOMAIN_ECONOMY);
+        double economy = p->offices[p->office[h]].effect[DOMAIN_ECONOMY] + fu;
         c.takes_up = p->takeup[h] < k->takeup_logit + economy;
         struct arv_budget b;
-        arv__budget(k, &c, &b);
+        budget(k, &c, &b);
         double needs = b.needs, sa = b.sa, disposable = b.disposable;
 
         /* arrears: shortfall and shocks in, repayment and settlement out */
@@ -266,7 +334,9 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         disposable += covered;
         int low_income = disposable / b.equivalence < k->threshold_month;
         double arrears = p->arrears[h];
-        double settle = arrears > 0 ? arv__logistic(k->settle_logit + economy) : 0.0;
+        double settle = 0.0;
+        if (arrears > 0)
+            settle = fu == 0 ? model->settle[p->office[h]] : settle_probability(k, economy);
         double repaid = arv__min(arrears, k->repay * arv__max(0, slack) + settle * arrears);
         arrears += k->shortfall * arv__max(0, -slack) + shock - covered - repaid;
         arrears = arv__max(0, arrears);
@@ -288,7 +358,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         p->needs[h] = (float)needs;
         p->housing_cost[h] = (float)b.cost;
         p->low_income[h] = (uint8_t)low_income;
-        p->income_ring[(size_t)ARV_INCOME_MONTHS * h + ring] = (float)(disposable / b.equivalence);
+        p->income_ring[ring * p->n + h] = (float)(disposable / b.equivalence);
         p->arrears[h] = (float)arrears;
         p->strain[h] = (float)arv__min(10, arv__max(0, strain));
     }
@@ -297,7 +367,8 @@ static void step(struct arv_world *w, size_t begin, size_t end)
 static void observe(const struct arv_world *w, size_t begin, size_t end, struct arv_tally *t,
                     int m0)
 {
-    const struct arv_income_rules *k = arv_world_state(w, &arv_model_income);
+    const struct income *model = arv_world_state(w, &arv_model_income);
+    const struct arv_income_rules *k = &model->rules;
     const struct arv_pop *p = arv__pop(w);
     /* persistent low income needs 36 months of history */
     int persistent = w->month + w->burn_in >= ARV_INCOME_MONTHS;
@@ -312,10 +383,9 @@ static void observe(const struct arv_world *w, size_t begin, size_t end, struct 
         arv_tally_add(t, m0 + 4, g, 0, p->low_income[h], 1);
         arv_tally_add(t, m0 + 5, g, 0, p->low_income[h] * p->n_children[h], p->n_children[h]);
         if (persistent && p->n_children[h] > 0) {
-            const float *ring = p->income_ring + (size_t)ARV_INCOME_MONTHS * h;
             double sum = 0;
-            for (int m = 0; m < ARV_INCOME_MONTHS; m++)
-                sum += ring[m];
+            for (size_t m = 0; m < ARV_INCOME_MONTHS; m++)
+                sum += p->income_ring[m * p->n + h];
             double kids = p->n_children[h];
             double poor = (sum / ARV_INCOME_MONTHS < k->threshold_month) * kids;
             int immigrant = p->origin[h] != ORIGIN_NORWAY;
@@ -335,6 +405,7 @@ const struct arv_model_ops arv_model_income = {
     .n_metrics = sizeof metrics / sizeof metrics[0],
     .setup = setup,
     .release = release,
+    .prepare = prepare,
     .step = step,
     .observe = observe,
 };

@@ -17,6 +17,8 @@ struct arv_income_rules {
     double shock_rate, shock_mean, shortfall, repay, settle_logit, emergency;
     int ui_max_months;                                   /* income.ui.months */
     double s_base, s_gap, s_arrears, s_sa, s_stress, s_econ, s_rho, s_sd; /* strain */
+    double hours_share[2];       /* [part time]: 1 or part (a selection, not a branch) */
+    double programme_benefit[2]; /* [in a programme]: 0 or programme */
 };
 
 /* A household's month as the rules see it. */

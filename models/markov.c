@@ -17,6 +17,21 @@ void arv__mnl_matrix(const double *exp_alpha, const signed char *dir, int n, dou
     }
 }
 
+void arv__mnl_sums(const double *exp_alpha, const signed char *dir, int n,
+                   struct arv_mnl_sums *sums)
+{
+    for (int i = 0; i < n; i++) {
+        sums[i] = (struct arv_mnl_sums){0, 0, 0};
+        for (int j = 0; j < n; j++) {
+            if (j == i)
+                continue;
+            double a = exp_alpha[i * n + j];
+            int d = dir[i * n + j];
+            *(d > 0 ? &sums[i].up : d < 0 ? &sums[i].down : &sums[i].side) += a;
+        }
+    }
+}
+
 void arv__stationary(const double *P, int n, double *pi)
 {
     double a[64], b[64];

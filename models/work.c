@@ -15,6 +15,7 @@
  */
 #include "household.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -61,6 +62,8 @@ static const struct arv_metric_def metrics[] = {
 
 static const int rank[N_WORK] = {0, 1, 1, 2, 3};
 
+enum { STRESS_STEPS = 8, STRESS_BINS = 64 * STRESS_STEPS };
+
 struct work {
     double exp_alpha[N_WORK][N_WORK];
     signed char dir[N_WORK][N_WORK];
@@ -69,8 +72,13 @@ struct work {
     double duration_factor[601]; /* exp(delta log(1 + m)), m capped at 600 */
     int ui_tenure, ui_months;    /* unemployment benefit rules (income.ui.*) */
     double ui_rate, part_share;
-    double exp_child3;           /* exp(beta_child3) */
+    double child3_factor[2];     /* [youngest child under 3]: 1, exp(beta_child3) */
     double *office_factor;       /* per office: exp(unemployment term + office effect) */
+    struct arv_mnl_sums sums[N_WORK];
+    /* the stress factor (1 if stress <= 0.01) lies in [stress_lo[0],
+     * stress_hi[0]] = [1, 1] for stress <= 0.01, and in [stress_lo[b + 1],
+     * stress_hi[b + 1]] for stress in [b, b + 1] / STRESS_STEPS */
+    double stress_lo[1 + STRESS_BINS], stress_hi[1 + STRESS_BINS];
 };
 
 static int setup(struct arv_world *w, struct arv_error *err)
@@ -99,8 +107,17 @@ static int setup(struct arv_world *w, struct arv_error *err)
     k->ui_months = (int)arv_params_int(p, "income.ui.months");
     k->ui_rate = arv_params_double(p, "income.ui.replacement");
     k->part_share = arv_params_double(p, "income.part_time_share");
-    k->exp_child3 = exp(k->beta_child3);
+    k->child3_factor[0] = 1.0;
+    k->child3_factor[1] = exp(k->beta_child3);
     k->office_factor = arv_xcalloc((size_t)arv_params_int(p, "offices.count"), sizeof(double));
+    arv__mnl_sums(&k->exp_alpha[0][0], &k->dir[0][0], N_WORK, k->sums);
+    k->stress_lo[0] = k->stress_hi[0] = 1.0;
+    for (int b = 0; b < STRESS_BINS; b++) {
+        double e0 = exp(k->beta_stress * b / STRESS_STEPS),
+               e1 = exp(k->beta_stress * (b + 1) / STRESS_STEPS);
+        k->stress_lo[1 + b] = arv__min(e0, e1);
+        k->stress_hi[1 + b] = arv__max(e0, e1);
+    }
     arv_world_set_state(w, &arv_model_work, k);
     return ARV_OK;
 }
@@ -114,12 +131,9 @@ static void release(struct arv_world *w)
 
 static int youngest_under_3(const struct arv_pop *p, size_t h)
 {
-    for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
-        int age = p->child_age[(size_t)ARV_MAX_CHILDREN * h + c];
-        if (age >= 0 && age < 36)
-            return 1;
-    }
-    return 0;
+    int n[3]; /* at home, aged 36 months or more (twice) */
+    arv__count_children(p, h, 36, 36, n);
+    return n[0] > n[1];
 }
 
 /* The time-constant parts of the propensity, once per replicate, as the
@@ -166,6 +180,14 @@ static void start(struct arv_world *w, size_t begin, size_t end)
     }
 }
 
+/* Household h's propensity factor exp(z) without the adult's own part: the
+ * office, a child under 3 and the family's stress. */
+static double household_factor(const struct work *k, const struct arv_pop *p, size_t h,
+                               double base)
+{
+    return p->stress[h] > 0.01f ? base * exp(k->beta_stress * p->stress[h]) : base;
+}
+
 static void step(struct arv_world *w, size_t begin, size_t end)
 {
     const struct work *k = arv_world_state(w, &arv_model_work);
@@ -173,29 +195,50 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
     uint32_t month = arv__key_month(w);
+    uint32_t block[ARV_CHUNK][4];
+    size_t n = end - begin;
+    assert(n <= ARV_CHUNK);
+    arv_rng_blocks_range(&r, ARV_STREAM_WORK, month, 0, (uint32_t)begin, n, block);
     for (size_t h = begin; h < end; h++) {
-        double household = k->office_factor[p->office[h]] *
-                           (youngest_under_3(p, h) ? k->exp_child3 : 1.0);
-        if (p->stress[h] > 0.01f)
-            household *= exp(k->beta_stress * p->stress[h]);
+        double base = k->office_factor[p->office[h]] * k->child3_factor[youngest_under_3(p, h)];
         double fu = arv__followup_effect(p, h, DOMAIN_WORK);
         double exp_fu = fu != 0 ? exp(fu) : 1.0;
-        /* one sub-stream per household: adult a uses its a-th draw */
-        arv_rng_seek(&r, ARV_STREAM_WORK, (uint32_t)h, month);
+        /* one sub-stream per household: adult a uses its a-th draw (word
+         * a of the block) */
         double u_adult[ARV_MAX_ADULTS];
         for (int a = 0; a < ARV_MAX_ADULTS; a++)
-            u_adult[a] = arv_rng_uniform(&r);
+            u_adult[a] = arv_rng_word_uniform(block[h - begin][3 - a]);
+        /* bounds of the stress factor, so that an adult who certainly
+         * stays needs no exp() (the household factor is computed only if
+         * some adult may move) */
+        float stress = p->stress[h];
+        double s_lo, s_hi;
+        if (stress < (float)STRESS_BINS / STRESS_STEPS) {
+            /* entry 0: no stress effect (stress <= 0.01) */
+            int b = (stress > 0.01f) * (1 + (int)(stress * STRESS_STEPS));
+            s_lo = k->stress_lo[b];
+            s_hi = k->stress_hi[b];
+        } else {
+            s_lo = s_hi = exp(k->beta_stress * stress);
+        }
+        double household = -1;
         for (int a = 0; a < p->n_adults[h]; a++) {
             size_t i = (size_t)ARV_MAX_ADULTS * h + a;
             double u = u_adult[a];
             int from = p->work[i];
             unsigned months = p->work_months[i] < 600 ? p->work_months[i] : 600;
             double dur = k->duration_factor[months];
-            double e_z = household * p->work_z[i];
-            double e_up = e_z * dur * exp_fu;
-            double e_down = dur / e_z;
-            int to = arv__mnl_draw(k->exp_alpha[from], k->dir[from], N_WORK, from, e_up, e_down,
+            int to = from;
+            double z_lo = base * s_lo * p->work_z[i], z_hi = base * s_hi * p->work_z[i];
+            if (!arv__mnl_stays(&k->sums[from], z_hi * dur * exp_fu, dur / z_lo, dur, u)) {
+                if (household < 0)
+                    household = household_factor(k, p, h, base);
+                double e_z = household * p->work_z[i];
+                double e_up = e_z * dur * exp_fu;
+                double e_down = dur / e_z;
+                to = arv__mnl_draw(k->exp_alpha[from], k->dir[from], N_WORK, from, e_up, e_down,
                                    dur, u);
+            }
             if (to != from) {
                 if (arv__employed(from) && !arv__employed(to)) {
                     /* unemployment benefit after enough months in work */

@@ -17,6 +17,7 @@
 #ifndef ARV_RNG_H
 #define ARV_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <gsl/gsl_rng.h>
 #include <Random123/philox.h>
@@ -89,6 +90,67 @@ static inline uint32_t arv_rng_u32(struct arv_rng *r)
     return s->block.v[--s->elem];
 }
 
+/*
+ * Many sub-streams at once. arv_rng_blocks computes Philox block `block` of
+ * the sub-streams (entity[k], stream, month) for k < n in one vectorisable
+ * loop: out[k] is the block in Philox order (arv_rng_u32 returns out[k][3]
+ * first). arv_rng_seek_block then positions r at the start of sub-stream
+ * (entity, stream, month) with its block 0 given, and arv_rng_supply hands
+ * r block b of its sub-stream if r is about to compute exactly that block
+ * (else it does nothing). Either way r draws the very same words as after
+ * arv_rng_seek; only where the Philox arithmetic is done changes.
+ * arv_rng_blocks_range does the same for the entities first, ..., first + n - 1.
+ */
+void arv_rng_blocks(const struct arv_rng *r, uint32_t stream, uint32_t month, uint32_t block,
+                    const uint32_t *entity, size_t n, uint32_t (*out)[4]);
+void arv_rng_blocks_range(const struct arv_rng *r, uint32_t stream, uint32_t month,
+                          uint32_t block, uint32_t first, size_t n, uint32_t (*out)[4]);
+
+static inline void arv_rng_seek_block(struct arv_rng *r, uint32_t stream, uint32_t entity,
+                                      uint32_t month, const uint32_t block[4])
+{
+    arv_rng_seek(r, stream, entity, month);
+    for (int i = 0; i < 4; i++)
+        r->state.block.v[i] = block[i];
+    r->state.n = 1;
+    r->state.elem = 4;
+}
+
+static inline void arv_rng_supply(struct arv_rng *r, uint32_t b, const uint32_t block[4])
+{
+    if (r->state.elem == 0 && r->state.n == b) {
+        for (int i = 0; i < 4; i++)
+            r->state.block.v[i] = block[i];
+        r->state.n = b + 1;
+        r->state.elem = 4;
+    }
+}
+
+/*
+ * Words read straight from a block of arv_rng_blocks, without a generator:
+ * word k (k = 0..3) of the block is block[3 - k], what the (k + 1)-th
+ * arv_rng_u32 of the block returns. arv_rng_word_uniform(w) is
+ * arv_rng_uniform for word w. A draw that needs more words than the block
+ * holds (a normal outside the ziggurat's fast path) continues on a
+ * generator that arv_rng_seek_block_after positions after the first `used`
+ * words of block `index` of the sub-stream.
+ */
+static inline double arv_rng_word_uniform(uint32_t word)
+{
+    return word / 4294967296.0;
+}
+
+static inline void arv_rng_seek_block_after(struct arv_rng *r, uint32_t stream, uint32_t entity,
+                                            uint32_t month, uint32_t index,
+                                            const uint32_t block[4], int used)
+{
+    arv_rng_seek(r, stream, entity, month);
+    for (int i = 0; i < 4; i++)
+        r->state.block.v[i] = block[i];
+    r->state.n = index + 1;
+    r->state.elem = 4 - used;
+}
+
 /* The gsl_rng view of r (valid while r lives). */
 static inline gsl_rng *arv_rng_gsl(struct arv_rng *r)
 {
@@ -98,7 +160,7 @@ static inline gsl_rng *arv_rng_gsl(struct arv_rng *r)
 /* Uniform on [0, 1) with 32-bit resolution (as gsl_rng_uniform). */
 static inline double arv_rng_uniform(struct arv_rng *r)
 {
-    return arv_rng_u32(r) / 4294967296.0;
+    return arv_rng_u32(r) / 4294967296.0; /* as arv_rng_word_uniform */
 }
 
 /* Uniform on (0, 1), never 0: safe for logs (as gsl_rng_uniform_pos). */
@@ -109,6 +171,39 @@ static inline double arv_rng_uniform_pos(struct arv_rng *r)
         u = arv_rng_u32(r) / 4294967296.0;
     while (u == 0.0);
     return u;
+}
+
+/*
+ * Standard normal variates by the ziggurat method (Marsaglia and Tsang,
+ * J. Stat. Softw. 5(8), 2000) with 128 layers, drawn from the keyed stream
+ * through the inline fast path above. One 32-bit word gives the layer (bits
+ * 0-6), the sign (bit 7) and a 24-bit abscissa j (bits 8-31); the point is
+ * accepted at once if it lies in the layer's part that is wholly under the
+ * density (about 98.8% of draws). Otherwise arv__rng_normal_slow tests the
+ * wedge or samples the tail beyond r (Marsaglia's tail method), drawing
+ * further words as needed. The tables are in rng.c.
+ */
+extern const uint32_t arv__zig_k[128]; /* j < k[i]: inside layer i */
+extern const double arv__zig_w[128];   /* x = j * w[i] */
+extern const double arv__zig_f[128];   /* density at the layer's right edge */
+extern const double arv__zig_sign[2];  /* -1, +1: a multiply, not a branch on the sign bit */
+double arv__rng_normal_slow(struct arv_rng *r, uint32_t u);
+
+/* The fast path for a first word u: 1 and *z if u's point lies inside its
+ * layer, else 0 (then arv__rng_normal_slow(r, u), with r positioned right
+ * after u, finishes the draw). */
+static inline int arv_rng_word_normal(uint32_t u, double *z)
+{
+    uint32_t i = u & 0x7f, j = u >> 8;
+    *z = j * arv__zig_w[i] * arv__zig_sign[(u >> 7) & 1];
+    return j < arv__zig_k[i];
+}
+
+static inline double arv_rng_normal(struct arv_rng *r)
+{
+    uint32_t u = arv_rng_u32(r);
+    double z;
+    return arv_rng_word_normal(u, &z) ? z : arv__rng_normal_slow(r, u);
 }
 
 /* One raw Philox4x32-10 block: out = philox(ctr, key). Exposed for the
