@@ -283,10 +283,9 @@ static void enroll(struct arv_world *w)
     int history = w->burn_in < ARV_INCOME_MONTHS ? w->burn_in : ARV_INCOME_MONTHS;
     double observed = w->burn_in > 0 ? w->burn_in : 1;
     for (size_t h = 0; h < p->n; h++) {
-        const float *ring = p->income_ring + (size_t)ARV_INCOME_MONTHS * h;
         double sum = 0;
-        for (int m = 0; m < ARV_INCOME_MONTHS; m++)
-            sum += ring[m];
+        for (size_t m = 0; m < ARV_INCOME_MONTHS; m++)
+            sum += p->income_ring[m * p->n + h]; /* month-major (household.h) */
         /* with a short burn-in the ring is partly empty: the mean of what there is, or
          * this month's income without any */
         double month = history > 0 ? sum / history : p->disposable[h];
