@@ -7,6 +7,8 @@
  */
 #define _GNU_SOURCE
 #include "arv/cli.h"
+#include "arv/calibrate.h"
+#include "arv/calibrate_model.h"
 #include "arv/compare.h"
 
 #include <assert.h>
@@ -39,9 +41,11 @@ struct opts {
     const char *files[MAX_FILES];
     int n_files;
     const char *out, *seed, *reps, *threads, *households, *months;
+    const char *targets, *draws; /* calibrate */
     const char *sets[MAX_SETS];
     int n_sets;
     bool quiet, microdata, markdown;
+    bool resume; /* calibrate */
 };
 
 struct command {
@@ -707,6 +711,201 @@ release:
     return status;
 }
 
+/* ---- calibrate ---------------------------------------------------------- */
+
+static int write_calibration_manifest(const struct arv_outdir *od, const struct arv_params *p,
+                                      const char *sha, const struct arv_calib_settings *s,
+                                      long simulations, int argc, char **argv, int threads,
+                                      double wall, struct arv_error *err)
+{
+    static const char *const methods[] = {"abc-smc", "rejection", "smm"};
+    json_t *root = json_object();
+    json_object_set_new(root, "arv_version", json_string(ARV_VERSION));
+    json_t *cmd = json_array();
+    for (int k = 0; k < argc; k++)
+        json_array_append_new(cmd, json_string(argv[k]));
+    json_object_set_new(root, "command_line", cmd);
+    json_t *files = json_array();
+    for (size_t k = 0; k < p->n_files; k++)
+        json_array_append_new(files, json_string(p->files[k]));
+    json_object_set_new(root, "scenario_files", files);
+    json_object_set_new(root, "params_sha256", json_string(sha));
+    json_object_set_new(root, "seed", json_integer(s->seed));
+    json_object_set_new(root, "method", json_string(methods[s->method]));
+    json_object_set_new(root, "particles", json_integer((json_int_t)s->particles));
+    json_object_set_new(root, "simulations", json_integer(simulations));
+    json_object_set_new(root, "threads", json_integer(threads));
+    json_object_set_new(root, "mpi_ranks", json_integer(1));
+    json_object_set_new(root, "wall_seconds", json_real(wall));
+    FILE *f = arv_outdir_open(od, "manifest.json", err);
+    if (f == NULL) {
+        json_decref(root);
+        return err->status;
+    }
+    json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fputc('\n', f);
+    json_decref(root);
+    return arv_outdir_close(f, "manifest.json", err);
+}
+
+static void print_calibration(const struct arv_calib_problem *pb, const struct arv_calib_result *r,
+                              const char *dir)
+{
+    printf("calibrated %zu parameter%s to %zu target%s: %ld simulations, %d generation%s, "
+           "final tolerance %.4g, ESS %.0f -> %s/\n",
+           pb->n_params, pb->n_params == 1 ? "" : "s", pb->targets->n,
+           pb->targets->n == 1 ? "" : "s", r->simulations, r->n_gen, r->n_gen == 1 ? "" : "s",
+           r->n_gen ? r->gen[r->n_gen - 1].tolerance : NAN,
+           r->n_gen ? r->gen[r->n_gen - 1].ess : NAN, dir);
+    printf("  %-40s %12s %12s %12s %12s\n", "parameter", "mean", "sd", "5%", "95%");
+    for (size_t j = 0; j < pb->n_params; j++) {
+        double mean, var;
+        arv_calib_moments(r, j, &mean, &var);
+        printf("  %-40s %12.5g %12.5g %12.5g %12.5g\n", pb->priors[j].path, mean, sqrt(var),
+               arv_calib_quantile(r, j, 0.05), arv_calib_quantile(r, j, 0.95));
+    }
+}
+
+static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int argc, char **argv)
+{
+    struct arv_error err;
+    arv_error_init(&err);
+    int threads;
+    long long draws = 0;
+    if (set_threads(o, &threads))
+        return 1;
+    if (o->targets == NULL)
+        return fail("calibrate: --targets FILE is required");
+    if (o->draws && option_int("--draws", o->draws, 0, 1000, &draws))
+        return 1;
+    struct arv_params *p = load_params(reg, o, o->files[0], &err);
+    if (p == NULL)
+        return fail("%s", err.msg);
+    int status = 1;
+    struct arv_targets targets = {0};
+    struct arv_calib_result res;
+    struct arv_calib_predictive pred;
+    struct arv_smm_result smm;
+    memset(&res, 0, sizeof res);
+    memset(&pred, 0, sizeof pred);
+    memset(&smm, 0, sizeof smm);
+    struct arv_outdir od;
+    memset(&od, 0, sizeof od);
+    bool begun = false;
+    if (p->calibration == NULL || p->calibration->n_priors == 0) {
+        fail("%s: no calibration group with parameters to calibrate (see docs/calibration.md)",
+             o->files[0]);
+        goto release;
+    }
+    struct arv_target_names names = {NULL, NULL, arv_calib_registry_metric,
+                                     arv_calib_registry_group, (void *)reg};
+    if (arv_targets_read(o->targets, &names, &targets, &err) != ARV_OK) {
+        fail("%s", err.msg);
+        goto release;
+    }
+    struct arv_calib_model model = {reg, p, &targets, p->calibration->priors,
+                                    p->calibration->n_priors, o->targets, 0};
+    if (arv_calib_model_check(&model, &err) != ARV_OK) {
+        fail("%s", err.msg);
+        goto release;
+    }
+    char name[256], out[4096], checkpoint[4200], sha[65];
+    scenario_name(p, o->files[0], name, sizeof name);
+    snprintf(out, sizeof out, "%s", o->out ? o->out : "");
+    if (!o->out)
+        snprintf(out, sizeof out, "out/calibrate-%s", name);
+    size_t len = strlen(out);
+    while (len > 1 && out[len - 1] == '/')
+        out[--len] = '\0';
+    snprintf(checkpoint, sizeof checkpoint, "%s.checkpoint", out);
+    struct arv_calib_settings s = p->calibration->settings;
+    s.seed = (uint32_t)arv_params_int(p, "run.seed");
+    s.threads = threads;
+    s.checkpoint = checkpoint;
+    s.resume = o->resume;
+    s.model_fingerprint = arv_calib_model_fingerprint(p);
+    arv_params_sha256(p, sha);
+    if (o->resume && access(checkpoint, R_OK) != 0) {
+        fail("calibrate: --resume: no checkpoint %s (it is written beside the output "
+             "directory after every generation)",
+             checkpoint);
+        goto release;
+    }
+    char *scenario_abs = realpath(o->files[0], NULL);
+    if (scenario_abs == NULL) {
+        fail("%s: cannot resolve path", o->files[0]);
+        goto release;
+    }
+    if (arv_outdir_begin(&od, out, &err) != ARV_OK) {
+        free(scenario_abs);
+        fail("%s", err.msg);
+        goto release;
+    }
+    begun = true;
+    /* the scenario as loaded, before any candidate's values are written into it */
+    FILE *f = arv_outdir_open(&od, "resolved.cfg", &err);
+    if (f) {
+        fprintf(f, "# Every parameter of the scenario before calibration (arv %s).\n",
+                ARV_VERSION);
+        arv_params_write_cfg(p, f);
+        arv_outdir_close(f, "resolved.cfg", &err);
+    }
+    struct arv_calib_problem pb = {p->calibration->priors, p->calibration->n_priors, &targets,
+                                   arv_calib_model_simulate, &model, false};
+    double t0 = now_seconds();
+    int rc = err.status;
+    long simulations = 0;
+    if (rc == ARV_OK && s.method == ARV_CALIB_SMM) {
+        rc = arv_smm_run(&pb, &s, &smm, &err);
+        FILE *rf = rc == ARV_OK ? arv_outdir_open(&od, "smm.txt", &err) : NULL;
+        if (rf) {
+            arv_smm_write_report(rf, &pb, &smm);
+            rc = arv_outdir_close(rf, "smm.txt", &err);
+        }
+        FILE *cf = rc == ARV_OK ? arv_outdir_open(&od, "calibrated.cfg", &err) : NULL;
+        if (cf) {
+            arv_calib_write_snippet(cf, scenario_abs, pb.priors, pb.n_params, smm.theta);
+            rc = arv_outdir_close(cf, "calibrated.cfg", &err);
+        }
+        simulations = smm.simulations;
+    } else if (rc == ARV_OK) {
+        rc = arv_calib_run(&pb, &s, &res, &err);
+        if (rc == ARV_OK)
+            rc = arv_calib_predict(&pb, &s, &res, &pred, &err);
+        if (rc == ARV_OK)
+            rc = arv_calib_write_all(od.tmp, scenario_abs, &pb, &s, &res, &pred, (int)draws,
+                                     &err);
+        simulations = model.simulations;
+    }
+    free(scenario_abs);
+    double wall = now_seconds() - t0;
+    if (rc != ARV_OK || err.status != ARV_OK ||
+        write_calibration_manifest(&od, p, sha, &s, simulations, argc, argv, threads, wall,
+                                   &err) != ARV_OK ||
+        arv_outdir_commit(&od, &err) != ARV_OK) {
+        fail("%s", err.msg);
+        goto release;
+    }
+    begun = false;
+    if (!o->quiet) {
+        if (s.method == ARV_CALIB_SMM)
+            arv_smm_write_report(stdout, &pb, &smm);
+        else
+            print_calibration(&pb, &res, od.final);
+    }
+    status = 0;
+release:
+    if (begun)
+        arv_outdir_abort(&od);
+    if (s.method == ARV_CALIB_SMM)
+        arv_smm_result_free(&smm);
+    arv_calib_result_free(&res);
+    arv_calib_predictive_free(&pred);
+    arv_targets_free(&targets);
+    arv_params_free(p);
+    return status;
+}
+
 static int cmd_check(struct opts *o, const struct arv_registry *reg, int argc, char **argv)
 {
     int bad = 0;
@@ -854,6 +1053,10 @@ static const struct command commands[] = {
                 "        [--threads N] [--set PATH=VALUE]... [--quiet]",
      "run scenarios on common random numbers and write their paired differences (diff.csv)",
      "out seed reps threads set quiet", 2, MAX_COMPARE, cmd_compare},
+    {"calibrate", "arv calibrate SCENARIO.cfg --targets FILE [--out DIR] [--seed N] [--reps N]\n"
+                  "        [--threads N] [--set PATH=VALUE]... [--draws K] [--resume] [--quiet]",
+     "fit the scenario's calibration parameters to a targets file (ABC-SMC, rejection, SMM)",
+     "targets out seed reps threads set draws resume quiet", 1, 1, cmd_calibrate},
     {"check", "arv check SCENARIO.cfg... [--set PATH=VALUE]...",
      "validate scenarios without simulating", "set quiet", 1, MAX_FILES, cmd_check},
     {"params", "arv params [--markdown]",
@@ -881,6 +1084,9 @@ static const char *const option_help[][3] = {
     {"markdown", "", "print the table as Markdown (docs/parameters.md)"},
     {"households", "N", "households to simulate (bench)"},
     {"months", "N", "months to simulate (bench)"},
+    {"targets", "FILE", "calibration targets (id,kind,metric,group,time,value,se,source)"},
+    {"draws", "K", "also write K posterior draws as scenario files (calibrate)"},
+    {"resume", "", "continue from the checkpoint beside the output directory (calibrate)"},
 };
 
 static const struct command *find_command(const char *name)
@@ -942,7 +1148,7 @@ static bool has_word(const char *list, const char *name, size_t n)
 static int parse_options(const struct command *c, int argc, char **argv, int first,
                          struct opts *o)
 {
-    static const char *const flags[] = {"quiet", "microdata", "markdown"};
+    static const char *const flags[] = {"quiet", "microdata", "markdown", "resume"};
     for (int k = first; k < argc; k++) {
         const char *a = argv[k];
         if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
@@ -962,7 +1168,7 @@ static int parse_options(const struct command *c, int argc, char **argv, int fir
             return fail("%s: unknown option '--%s' (see 'arv help %s')", c->name, opt, c->name);
         }
         bool is_flag = false;
-        for (size_t f = 0; f < 3; f++)
+        for (size_t f = 0; f < sizeof flags / sizeof flags[0]; f++)
             is_flag |= strlen(flags[f]) == n && strncmp(flags[f], name, n) == 0;
         if (is_flag) {
             if (eq)
@@ -970,6 +1176,7 @@ static int parse_options(const struct command *c, int argc, char **argv, int fir
             o->quiet |= strncmp(name, "quiet", n) == 0;
             o->microdata |= strncmp(name, "microdata", n) == 0;
             o->markdown |= strncmp(name, "markdown", n) == 0;
+            o->resume |= strncmp(name, "resume", n) == 0;
             continue;
         }
         const char *value = eq ? eq + 1 : (k + 1 < argc ? argv[++k] : NULL);
@@ -984,6 +1191,8 @@ static int parse_options(const struct command *c, int argc, char **argv, int fir
         OPT("threads", threads)
         OPT("households", households)
         OPT("months", months)
+        OPT("targets", targets)
+        OPT("draws", draws)
 #undef OPT
         if (n == 3 && strncmp(name, "set", 3) == 0) {
             if (o->n_sets == MAX_SETS)

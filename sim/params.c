@@ -4,6 +4,7 @@
  * of the table (resolved.cfg, Markdown, plain list).
  */
 #include "arv/params.h"
+#include "arv/calibrate.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -72,6 +73,11 @@ void arv_params_free(struct arv_params *p)
     free(p->files);
     free(p->values);
     free(p->defs);
+    if (p->calibration) {
+        arv_calib_config_free(p->calibration);
+        free(p->calibration);
+    }
+    free(p->calibration_file);
     free(p);
 }
 

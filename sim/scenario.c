@@ -15,6 +15,7 @@
  * reported as "file:line: reason".
  */
 #include "arv/params.h"
+#include "arv/calibrate.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -436,6 +437,24 @@ static int apply_group(struct arv_params *p, const char *file, const char *prefi
             return arv_error_set(err, ARV_EINVAL, "%s:%d: unnamed setting in group", file, line);
         if (snprintf(path, sizeof path, "%s%s", prefix, name) >= (int)sizeof path)
             return arv_error_set(err, ARV_EINVAL, "%s:%d: setting name too long", file, line);
+        if (depth == 0 && strcmp(name, "calibration") == 0 &&
+            config_setting_type(s) == CONFIG_TYPE_GROUP) {
+            /* not model parameters: the calibration's settings and priors,
+             * checked now so that any command reports their errors */
+            struct arv_calib_config *c = arv_xcalloc(1, sizeof *c);
+            if (arv_calib_config_parse(s, file, c, err) != ARV_OK) {
+                free(c);
+                return err->status;
+            }
+            if (p->calibration) {
+                arv_calib_config_free(p->calibration);
+                free(p->calibration);
+            }
+            free(p->calibration_file);
+            p->calibration = c;
+            p->calibration_file = arv_xstrdup(file);
+            continue;
+        }
         if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
             if (depth == 0 && is_top_group(name))
                 return arv_error_set(err, ARV_EINVAL, "%s:%d: '%s' must be a group: %s: { ... };",

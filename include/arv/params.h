@@ -67,6 +67,10 @@ struct arv_params {
     size_t n;
     char **files;                      /* scenario files read, in order (owned) */
     size_t n_files;
+    /* the scenario's `calibration` group, parsed and checked when loaded
+     * (the last file's wins); NULL if none (owned) */
+    struct arv_calib_config *calibration;
+    char *calibration_file;            /* the file it came from (owned) */
 };
 
 /* Builds the table from groups (in order) with every value at its default.
