@@ -791,7 +791,10 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
     memset(&smm, 0, sizeof smm);
     struct arv_outdir od;
     memset(&od, 0, sizeof od);
-    bool begun = false;
+    bool begun = false, had_checkpoint = true;
+    char name[256], out[4096], checkpoint[4200], sha[65];
+    struct arv_calib_settings s;
+    arv_calib_settings_default(&s);
     if (p->calibration == NULL || p->calibration->n_priors == 0) {
         fail("%s: no calibration group with parameters to calibrate (see docs/calibration.md)",
              o->files[0]);
@@ -809,7 +812,6 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
         fail("%s", err.msg);
         goto release;
     }
-    char name[256], out[4096], checkpoint[4200], sha[65];
     scenario_name(p, o->files[0], name, sizeof name);
     snprintf(out, sizeof out, "%s", o->out ? o->out : "");
     if (!o->out)
@@ -818,14 +820,15 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
     while (len > 1 && out[len - 1] == '/')
         out[--len] = '\0';
     snprintf(checkpoint, sizeof checkpoint, "%s.checkpoint", out);
-    struct arv_calib_settings s = p->calibration->settings;
+    s = p->calibration->settings;
     s.seed = (uint32_t)arv_params_int(p, "run.seed");
     s.threads = threads;
     s.checkpoint = checkpoint;
     s.resume = o->resume;
     s.model_fingerprint = arv_calib_model_fingerprint(p);
     arv_params_sha256(p, sha);
-    if (o->resume && access(checkpoint, R_OK) != 0) {
+    had_checkpoint = access(checkpoint, F_OK) == 0;
+    if (o->resume && !had_checkpoint) {
         fail("calibrate: --resume: no checkpoint %s (it is written beside the output "
              "directory after every generation)",
              checkpoint);
@@ -895,6 +898,9 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
     }
     status = 0;
 release:
+    /* a failed calibration leaves no checkpoint it started (a crash or a kill does) */
+    if (status != 0 && begun && !had_checkpoint)
+        unlink(checkpoint);
     if (begun)
         arv_outdir_abort(&od);
     if (s.method == ARV_CALIB_SMM)

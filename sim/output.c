@@ -70,12 +70,17 @@ int arv_outdir_begin(struct arv_outdir *o, const char *final, struct arv_error *
     /* create missing parents */
     char parent[4096];
     snprintf(parent, sizeof parent, "%s", o->final);
+    o->created = 0;
     for (char *s = parent + 1; *s; s++)
         if (*s == '/') {
             *s = '\0';
-            if (mkdir(parent, 0777) != 0 && errno != EEXIST)
+            if (mkdir(parent, 0777) == 0) {
+                if (o->created < 16)
+                    o->created_len[o->created++] = (size_t)(s - parent);
+            } else if (errno != EEXIST) {
                 return arv_error_set(err, ARV_EIO, "--out %s: cannot create %s: %s", o->final,
                                      parent, strerror(errno));
+            }
             *s = '/';
         }
     snprintf(o->tmp, sizeof o->tmp, "%s.tmp-XXXXXX", o->final);
@@ -137,6 +142,13 @@ void arv_outdir_abort(struct arv_outdir *o)
     if (o->tmp[0])
         remove_tree(o->tmp);
     o->tmp[0] = '\0';
+    /* the parents begin made, deepest first; rmdir leaves any that are not empty */
+    char parent[4096];
+    while (o->created > 0) {
+        size_t n = o->created_len[--o->created];
+        snprintf(parent, sizeof parent, "%.*s", (int)n, o->final);
+        rmdir(parent);
+    }
 }
 
 void arv_csv_number(FILE *f, double v)

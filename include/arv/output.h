@@ -20,6 +20,10 @@
 struct arv_outdir {
     char final[4096]; /* where the result goes */
     char tmp[4128];   /* where it is written */
+    int created;      /* leading parents of final that begin created: final's
+                         first `created` missing components, removed again
+                         (if still empty) by abort */
+    size_t created_len[16];
 };
 
 /* Creates the temporary directory beside final. */
@@ -30,7 +34,8 @@ FILE *arv_outdir_open(const struct arv_outdir *o, const char *name, struct arv_e
 int arv_outdir_close(FILE *f, const char *name, struct arv_error *err);
 /* Moves the finished directory into place. */
 int arv_outdir_commit(struct arv_outdir *o, struct arv_error *err);
-/* Removes the temporary directory and everything in it (after a failure). */
+/* Removes the temporary directory and everything in it, and the parent
+ * directories begin created, if they are empty (after a failure). */
 void arv_outdir_abort(struct arv_outdir *o);
 
 /* Writes a table of results in the contract's long format. scenario is the

@@ -341,6 +341,36 @@ new_case
 expect_fail "compare with a bad file" "nonexistent.cfg" "$ARV" compare \
     "$SRC/scenarios/holf_trial.cfg" "$tmp/in/nonexistent.cfg"
 
+# calibrate: no targets, bad targets, no calibration group, a prior beyond
+# its parameter's range, an unknown path, --resume without a checkpoint
+CAL=$FIXTURES/calibration
+new_case
+expect_fail "calibrate without --targets" "--targets FILE is required" "$ARV" calibrate "$CAL/cli_three.cfg"
+new_case
+expect_fail "calibrate with an unknown metric" "bad_metric.csv: line" "$ARV" calibrate \
+    "$CAL/cli_three.cfg" --targets "$CAL/bad_metric.csv"
+new_case
+expect_fail "calibrate without a calibration group" "no calibration group" "$ARV" calibrate \
+    "$SRC/scenarios/holf_trial.cfg" --targets "$CAL/cli_targets.csv"
+new_case
+sed 's/min = -5.0; max = 2.0; //' "$CAL/cli_three.cfg" | sed "s|\.\./\.\./\.\./scenarios|$SRC/scenarios|" \
+    >"$tmp/in/unbounded.cfg"
+expect_fail "calibrate with an unbounded prior" "unbounded.cfg:10: calibration: the prior of 'work.beta.somalia' reaches outside" \
+    "$ARV" calibrate "$tmp/in/unbounded.cfg" --targets "$CAL/cli_targets.csv"
+new_case
+sed 's/work.beta.somalia/work.beta.somalai/' "$CAL/cli_three.cfg" | sed "s|\.\./\.\./\.\./scenarios|$SRC/scenarios|" \
+    >"$tmp/in/typo.cfg"
+expect_fail "calibrate with an unknown path" "did you mean 'work.beta.somalia'" \
+    "$ARV" calibrate "$tmp/in/typo.cfg" --targets "$CAL/cli_targets.csv"
+new_case
+expect_fail "calibrate --resume without a checkpoint" "no checkpoint" "$ARV" calibrate \
+    "$CAL/cli_three.cfg" --targets "$CAL/cli_targets.csv" --out res --resume
+new_case
+printf 'id,kind,metric,group,time,value,se,source\nx,level,employment_rate,all,age:20,0.5,0.1,t\n' \
+    >"$tmp/in/age_for_month.csv"
+expect_fail "calibrate with a target the run never defines" "line 2: employment_rate of group all is undefined" \
+    "$ARV" calibrate "$CAL/cli_three.cfg" --targets "$tmp/in/age_for_month.csv"
+
 total=$((passed + failed))
 if [ "$known" -gt 0 ]; then
     echo "$known known bug(s) not counted"
