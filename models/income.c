@@ -119,6 +119,18 @@ static const struct arv_metric_def metrics[] = {
      "the same among children of Norway-born parents", ARV_STAT_RATIO},
     {"arrears_mean", ARV_TABLE_SUMMARY, "mean arrears per family, NOK", ARV_STAT_RATIO},
     {"financial_strain_mean", ARV_TABLE_SUMMARY, "mean financial strain score (0-10)", ARV_STAT_RATIO},
+    {"sa_months_in_year_mean", ARV_TABLE_SUMMARY,
+     "months with SA in the last 12, mean over families with any (sources.md G30, G31)",
+     ARV_STAT_RATIO},
+    {"sa_months_in_year_mean_couples", ARV_TABLE_SUMMARY, "the same for couples", ARV_STAT_RATIO},
+    {"sa_months_in_year_mean_single", ARV_TABLE_SUMMARY, "the same for single parents",
+     ARV_STAT_RATIO},
+    {"sa_full_year_share", ARV_TABLE_SUMMARY,
+     "share of families with SA in the last 12 months who had it in all 12 (G32)",
+     ARV_STAT_RATIO},
+    {"sa_short_year_share", ARV_TABLE_SUMMARY,
+     "share of families with SA in the last 12 months who had it in at most 2 (G32)",
+     ARV_STAT_RATIO},
 };
 
 void arv__income_rules_read(const struct arv_params *p, struct arv_income_rules *k)
@@ -372,6 +384,7 @@ static void observe(const struct arv_world *w, size_t begin, size_t end, struct 
     const struct arv_pop *p = arv__pop(w);
     /* persistent low income needs 36 months of history */
     int persistent = w->month + w->burn_in >= ARV_INCOME_MONTHS;
+    int year = w->month + w->burn_in >= 12;
     for (size_t h = begin; h < end; h++) {
         int g = p->group[h];
         if (g == GROUP_NONE)
@@ -394,6 +407,14 @@ static void observe(const struct arv_world *w, size_t begin, size_t end, struct 
         }
         arv_tally_add(t, m0 + 9, g, 0, p->arrears[h], 1);
         arv_tally_add(t, m0 + 10, g, 0, p->strain[h], 1);
+        /* SA spells over the last 12 months, once 12 months of history exist */
+        int months = __builtin_popcount(p->sa_history[h] & 0xFFFu);
+        if (year && months > 0) {
+            arv_tally_add(t, m0 + 11, g, 0, months, 1);
+            arv_tally_add(t, m0 + 12 + (p->n_adults[h] == 1), g, 0, months, 1);
+            arv_tally_add(t, m0 + 14, g, 0, months == 12, 1);
+            arv_tally_add(t, m0 + 15, g, 0, months <= 2, 1);
+        }
     }
 }
 

@@ -58,6 +58,10 @@ static const struct arv_metric_def metrics[] = {
     {"employment_rate", ARV_TABLE_SUMMARY, "share of adults in part- or full-time work", ARV_STAT_RATIO},
     {"fulltime_rate", ARV_TABLE_SUMMARY, "share of adults in full-time work", ARV_STAT_RATIO},
     {"programme_rate", ARV_TABLE_SUMMARY, "share of adults in a qualification programme", ARV_STAT_RATIO},
+    {"employment_rate_immigrant", ARV_TABLE_SUMMARY,
+     "share of adults of immigrant background in part- or full-time work (G42)", ARV_STAT_RATIO},
+    {"employment_rate_non_immigrant", ARV_TABLE_SUMMARY,
+     "share of Norway-born adults in part- or full-time work (G42)", ARV_STAT_RATIO},
 };
 
 static const int rank[N_WORK] = {0, 1, 1, 2, 3};
@@ -274,6 +278,9 @@ static void observe(const struct arv_world *w, size_t begin, size_t end, struct 
         arv_tally_add(t, m0, g, 0, employed, p->n_adults[h]);
         arv_tally_add(t, m0 + 1, g, 0, full, p->n_adults[h]);
         arv_tally_add(t, m0 + 2, g, 0, programme, p->n_adults[h]);
+        /* origin is the household's (both adults share it) */
+        arv_tally_add(t, m0 + 3 + (p->origin[h] == ORIGIN_NORWAY), g, 0, employed,
+                      p->n_adults[h]);
     }
 }
 
