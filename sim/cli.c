@@ -1205,6 +1205,36 @@ static void write_design_rows(const struct sweep *sw, const int *index, int poin
         }
 }
 
+/* One line per design point: its values, size and the cr2 power of each
+ * outcome (the header before the first). */
+static void print_design_line(const struct sweep *sw, const int *index, int point,
+                              const struct arv_trial_results *r)
+{
+    if (point == 0) {
+        printf("power of cr2 (rejection rate at 5%%) per design; every estimator and the "
+               "minimum detectable effect are in design.csv\n\n ");
+        for (int k = 0; k < sw->n; k++)
+            printf(" %*s", (int)(strlen(sw->path[k]) > 8 ? strlen(sw->path[k]) : 8),
+                   sw->path[k]);
+        printf(" %8s %8s", "offices", "families");
+        for (int oc = 0; oc < ARV_TRIAL_N_OUTCOMES; oc++)
+            printf(" %16s", arv_trial_outcome_name(oc));
+        printf("\n");
+    }
+    printf(" ");
+    for (int k = 0; k < sw->n; k++)
+        printf(" %*s", (int)(strlen(sw->path[k]) > 8 ? strlen(sw->path[k]) : 8),
+               sw->values[k][index[k]]);
+    printf(" %8d %8.0f", r->holf_offices + r->coordinator_offices, r->families_mean);
+    for (int oc = 0; oc < ARV_TRIAL_N_OUTCOMES; oc++) {
+        struct arv_trial_power pw;
+        arv_trial_power(r, oc, ARV_EST_CR2, &pw);
+        printf(" %16.3f", pw.rejection_rate);
+    }
+    printf("\n");
+    fflush(stdout);
+}
+
 static int cmd_trial(struct opts *o, const struct arv_registry *reg, int argc, char **argv)
 {
     struct arv_error err;
@@ -1277,9 +1307,8 @@ static int cmd_trial(struct opts *o, const struct arv_registry *reg, int argc, c
         }
         if (design)
             write_design_rows(&sw, index, k, r, design);
-        if (sw.n > 0 && !o->quiet && !tc.progress.on) {
-            /* nothing: the table at the end says it all */
-        }
+        if (sw.n > 0 && !o->quiet)
+            print_design_line(&sw, index, k, r);
     }
     double wall = now_seconds() - t0;
     progress_end(&tc.progress);
@@ -1320,7 +1349,7 @@ static int cmd_trial(struct opts *o, const struct arv_registry *reg, int argc, c
     begun = false;
     if (!o->quiet) {
         if (sw.n > 0) {
-            printf("%d designs x %lld virtual trials in %.1f s -> %s/design.csv\n", points,
+            printf("\n%d designs x %lld virtual trials in %.1f s -> %s/design.csv\n", points,
                    trials, wall, od.final);
         } else {
             if (trials == 1)
