@@ -1363,10 +1363,10 @@ static int cmd_trial(struct opts *o, const struct arv_registry *reg, int argc, c
     status = 0;
     goto release;
 write_failed:
-    if (design)
-        fclose(design);
     fail("%s", err.msg);
 release:
+    if (design)
+        fclose(design);
     if (begun)
         arv_outdir_abort(&od);
     arv_trial_results_free(r);
