@@ -879,7 +879,7 @@ enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
 /* Option, its argument, what it does. */
 static const char *const option_help[][3] = {
-    {"out", "DIR", "output directory (default out/SCENARIO, out/compare)"},
+    {"out", "DIR", "output directory (default out/SCENARIO, out/compare, out/trial-SCENARIO)"},
     {"seed", "N", "seed of the keyed random streams, 0 to 4294967295"},
     {"reps", "N", "replicates (mean, sd, 95% interval across them)"},
     {"threads", "N", "OpenMP threads (results do not depend on it)"},
