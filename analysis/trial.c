@@ -12,6 +12,7 @@
 #include <omp.h>
 
 #include "allocation.h"
+#include "arv/mpi.h"
 #include "arv/output.h"
 #include "arv/rng.h"
 #include "household.h"
@@ -384,6 +385,66 @@ struct arv_trial_results *arv_trial_run(const struct arv_registry *reg,
                                         void (*progress)(void *ctx, double fraction),
                                         void *ctx, struct arv_error *err)
 {
+    return arv_trial_run_ranks(reg, p, trials, threads, 0, 1, progress, ctx, err);
+}
+
+/* Numbers of one cell for the MPI sum: truth, n, G, icc, then per
+ * estimator ok, estimate, se, df, lo, hi, p, icc. */
+enum { CELL_DOUBLES = 4 + 8 * ARV_EST_N };
+
+static void cell_pack(const struct arv_trial_cell *c, double *v)
+{
+    v[0] = c->truth, v[1] = (double)c->n, v[2] = (double)c->G, v[3] = c->icc;
+    for (int e = 0; e < ARV_EST_N; e++) {
+        const struct arv_est_result *r = &c->est[e];
+        double *x = v + 4 + 8 * e;
+        x[0] = r->ok, x[1] = r->estimate, x[2] = r->se, x[3] = r->df;
+        x[4] = r->lo, x[5] = r->hi, x[6] = r->p, x[7] = r->icc;
+    }
+}
+
+static void cell_unpack(const double *v, struct arv_trial_cell *c)
+{
+    c->truth = v[0], c->n = (size_t)v[1], c->G = (size_t)v[2], c->icc = v[3];
+    for (int e = 0; e < ARV_EST_N; e++) {
+        struct arv_est_result *r = &c->est[e];
+        const double *x = v + 4 + 8 * e;
+        r->ok = (int)x[0], r->estimate = x[1], r->se = x[2], r->df = x[3];
+        r->lo = x[4], r->hi = x[5], r->p = x[6], r->icc = x[7];
+        r->reason = r->ok ? NULL : "computed on another rank";
+    }
+}
+
+/* Gathers every rank's trials on rank 0 (each trial is non-zero on one
+ * rank only, so the sum is exact). */
+static void gather_ranks(struct arv_trial_results *r, double *families, int rank, int size)
+{
+    size_t cells = (size_t)r->trials * ARV_TRIAL_N_OUTCOMES;
+    size_t n = cells * CELL_DOUBLES + (size_t)r->trials;
+    double *buf = arv_xcalloc(n, sizeof *buf);
+    for (int t = rank; t < r->trials; t += size) {
+        for (int o = 0; o < ARV_TRIAL_N_OUTCOMES; o++) {
+            size_t i = (size_t)t * ARV_TRIAL_N_OUTCOMES + o;
+            cell_pack(&r->cell[i], buf + i * CELL_DOUBLES);
+        }
+        buf[cells * CELL_DOUBLES + t] = families[t];
+    }
+    arv_mpi_sum_to_root(buf, n);
+    if (rank == 0) {
+        for (size_t i = 0; i < cells; i++)
+            cell_unpack(buf + i * CELL_DOUBLES, &r->cell[i]);
+        for (int t = 0; t < r->trials; t++)
+            families[t] = buf[cells * CELL_DOUBLES + t];
+    }
+    free(buf);
+}
+
+struct arv_trial_results *arv_trial_run_ranks(const struct arv_registry *reg,
+                                              const struct arv_params *p, int trials,
+                                              int threads, int rank, int size,
+                                              void (*progress)(void *ctx, double fraction),
+                                              void *ctx, struct arv_error *err)
+{
     char where[512];
     if (arv_params_find(p, "trial.month") < 0 || arv_params_find(p, "followup.eligibility") < 0) {
         arv_error_set(err, ARV_EINVAL, "this model has no virtual trial");
@@ -422,8 +483,9 @@ struct arv_trial_results *arv_trial_run(const struct arv_registry *reg,
     int reps = s.opt.boot_reps > s.opt.perm_reps ? s.opt.boot_reps : s.opt.perm_reps;
     if (threads < 1)
         threads = 1;
-    if (threads > trials)
-        threads = trials;
+    int mine = (trials - rank + size - 1) / size; /* trials of this rank */
+    if (threads > mine)
+        threads = mine > 0 ? mine : 1;
     struct worker **k = arv_xcalloc((size_t)threads, sizeof *k);
     for (int j = 0; j < threads; j++)
         if ((k[j] = worker_alloc(reg, p, reps, err)) == NULL) {
@@ -446,17 +508,20 @@ struct arv_trial_results *arv_trial_run(const struct arv_registry *reg,
     double t0 = omp_get_wtime();
     int done = 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-    for (int t = 0; t < trials; t++) {
+    for (int j = 0; j < mine; j++) {
+        int t = rank + j * size;
         struct worker *me = k[omp_get_thread_num()];
         run_trial(me, &s, (uint32_t)t, r->cell + (size_t)t * ARV_TRIAL_N_OUTCOMES, &families[t]);
         int now;
 #pragma omp atomic capture
         now = ++done;
         if (progress && omp_get_thread_num() == 0)
-            progress(ctx, (double)now / trials);
+            progress(ctx, (double)now / mine);
     }
     r->wall_seconds = omp_get_wtime() - t0;
     omp_set_max_active_levels(levels);
+    if (size > 1)
+        gather_ranks(r, families, rank, size);
     double fam = 0;
     for (int t = 0; t < trials; t++)
         fam += families[t];

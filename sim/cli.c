@@ -1044,8 +1044,8 @@ static int cli_main(int argc, char **argv, const struct arv_registry *reg)
         fail("unknown command '%.60s' (try 'arv help')", argv[1]);
         return 2;
     }
-    /* only `run` is shared between MPI ranks; the rest is done once */
-    if (arv_mpi_rank() != 0 && c->run != cmd_run)
+    /* only `run` and `trial` are shared between MPI ranks; the rest is done once */
+    if (arv_mpi_rank() != 0 && c->run != cmd_run && c->run != cmd_trial)
         return 0;
     struct opts o = {.cmd = c->name};
     if (parse_options(c, argc, argv, 2, &o))
@@ -1068,7 +1068,7 @@ static void on_trial_progress(void *ctx, double fraction)
 
 static int write_trial_manifest(const struct arv_outdir *od, const struct arv_params *p,
                                 int argc, char **argv, int trials, int designs, int threads,
-                                double wall, struct arv_error *err)
+                                int ranks, double wall, struct arv_error *err)
 {
     json_t *root = json_object();
     json_object_set_new(root, "arv_version", json_string(ARV_VERSION));
@@ -1088,7 +1088,7 @@ static int write_trial_manifest(const struct arv_outdir *od, const struct arv_pa
     json_object_set_new(root, "designs", json_integer(designs));
     json_object_set_new(root, "households", json_integer(arv_params_int(p, "population.households")));
     json_object_set_new(root, "threads", json_integer(threads));
-    json_object_set_new(root, "mpi_ranks", json_integer(1));
+    json_object_set_new(root, "mpi_ranks", json_integer(ranks));
     json_object_set_new(root, "wall_seconds", json_real(wall));
     FILE *f = arv_outdir_open(od, "manifest.json", err);
     if (f == NULL) {
@@ -1141,7 +1141,7 @@ static void sweep_free(struct sweep *sw)
 /* Parameters of design point `point` (mixed radix over the sweep values,
  * the last path fastest); NULL after reporting on failure. */
 static struct arv_params *design_params(const struct arv_registry *reg, const struct opts *o,
-                                        const struct sweep *sw, int point, int *index)
+                                        const struct sweep *sw, int point, int *index, bool lead)
 {
     struct arv_error err;
     arv_error_init(&err);
@@ -1152,7 +1152,8 @@ static struct arv_params *design_params(const struct arv_registry *reg, const st
         struct arv_param_origin origin = {"--sweep", 0};
         if (arv_params_find(p, sw->path[k]) < 0) {
             const char *near = arv_params_suggest(p, sw->path[k]);
-            fail("--sweep: unknown parameter '%s'%s%s%s", sw->path[k],
+            if (lead)
+                fail("--sweep: unknown parameter '%s'%s%s%s", sw->path[k],
                  near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
             arv_params_free(p);
             return NULL;
@@ -1162,7 +1163,8 @@ static struct arv_params *design_params(const struct arv_registry *reg, const st
     }
     if (p && err.status == ARV_OK && arv_trial_derive(p, &err) == ARV_OK)
         return p;
-    fail("%s", err.msg);
+    if (lead)
+        fail("%s", err.msg);
     arv_params_free(p);
     return NULL;
 }
@@ -1239,8 +1241,12 @@ static int cmd_trial(struct opts *o, const struct arv_registry *reg, int argc, c
 {
     struct arv_error err;
     arv_error_init(&err);
-    int threads;
+    int threads, rank = arv_mpi_rank(), size = arv_mpi_size();
+    bool lead = rank == 0;
     long long trials = 1000;
+    /* every rank parses the same command line and fails alike; rank 0 speaks */
+    if (!lead)
+        freopen("/dev/null", "w", stderr);
     if (set_threads(o, &threads))
         return 1;
     if (o->trials && option_int("--trials", o->trials, 1, 10000000, &trials))
@@ -1256,7 +1262,7 @@ static int cmd_trial(struct opts *o, const struct arv_registry *reg, int argc, c
     int index[MAX_SWEEPS] = {0};
     /* the first design point (or the scenario) checks every input before
      * anything is written */
-    struct arv_params *p = design_params(reg, o, &sw, 0, index);
+    struct arv_params *p = design_params(reg, o, &sw, 0, index, lead);
     if (p == NULL) {
         sweep_free(&sw);
         return 1;
@@ -1270,7 +1276,7 @@ static int cmd_trial(struct opts *o, const struct arv_registry *reg, int argc, c
         snprintf(out, sizeof out, "%s", o->out);
     else
         snprintf(out, sizeof out, "out/trial-%s", name);
-    struct trial_ctx tc = {{isatty(2) && !o->quiet, -1, now_seconds()}, 0, points};
+    struct trial_ctx tc = {{lead && isatty(2) && !o->quiet, -1, now_seconds()}, 0, points};
     struct arv_outdir od;
     memset(&od, 0, sizeof od);
     bool begun = false;
@@ -1279,12 +1285,13 @@ static int cmd_trial(struct opts *o, const struct arv_registry *reg, int argc, c
     double t0 = now_seconds();
     for (int k = 0; k < points; k++) {
         tc.k = k;
-        struct arv_params *pk = k == 0 ? p : design_params(reg, o, &sw, k, index);
+        struct arv_params *pk = k == 0 ? p : design_params(reg, o, &sw, k, index, lead);
         if (pk == NULL)
             goto release;
         if (k > 0)
             arv_trial_results_free(r);
-        r = arv_trial_run(reg, pk, (int)trials, threads, on_trial_progress, &tc, &err);
+        r = arv_trial_run_ranks(reg, pk, (int)trials, threads, rank, size, on_trial_progress,
+                                &tc, &err);
         if (k > 0)
             arv_params_free(pk);
         if (r == NULL) {
@@ -1292,19 +1299,23 @@ static int cmd_trial(struct opts *o, const struct arv_registry *reg, int argc, c
             fail("%s", err.msg);
             goto release;
         }
-        if (!begun) {
-            if (arv_outdir_begin(&od, out, &err) != ARV_OK) {
+        if (!begun && k == 0) {
+            int ok = !lead || arv_outdir_begin(&od, out, &err) == ARV_OK;
+            arv_mpi_bcast(&ok, sizeof ok);
+            if (!ok) {
                 progress_end(&tc.progress);
-                fail("%s", err.msg);
+                if (lead)
+                    fail("%s", err.msg);
                 goto release;
             }
-            begun = true;
-            if (sw.n > 0) {
-                if ((design = arv_outdir_open(&od, "design.csv", &err)) == NULL)
-                    goto write_failed;
-                write_design_header(&sw, design);
-            }
+            begun = lead;
         }
+        if (!lead)
+            continue; /* the other ranks only simulate */
+        /* a failure to write is reported after the loop, so that the
+         * other MPI ranks are not left waiting in the next design point */
+        if (k == 0 && sw.n > 0 && (design = arv_outdir_open(&od, "design.csv", &err)) != NULL)
+            write_design_header(&sw, design);
         if (design)
             write_design_rows(&sw, index, k, r, design);
         if (sw.n > 0 && !o->quiet)
@@ -1312,6 +1323,12 @@ static int cmd_trial(struct opts *o, const struct arv_registry *reg, int argc, c
     }
     double wall = now_seconds() - t0;
     progress_end(&tc.progress);
+    if (!lead) {
+        status = 0;
+        goto release;
+    }
+    if (sw.n > 0 && design == NULL)
+        goto write_failed;
     if (design) {
         FILE *f = design;
         design = NULL;
@@ -1342,7 +1359,8 @@ static int cmd_trial(struct opts *o, const struct arv_registry *reg, int argc, c
             ARV_VERSION);
     arv_params_write_cfg(p, f);
     if (arv_outdir_close(f, "resolved.cfg", &err) != ARV_OK ||
-        write_trial_manifest(&od, p, argc, argv, (int)trials, points, threads, wall, &err) !=
+        write_trial_manifest(&od, p, argc, argv, (int)trials, points, threads, size, wall,
+                             &err) !=
             ARV_OK ||
         arv_outdir_commit(&od, &err) != ARV_OK)
         goto write_failed;

@@ -19,6 +19,18 @@ for n in 1 2; do
             failed=$((failed + 1)); echo "FAIL: $f differs with $n ranks"; fi
     done
 done
+# arv trial shares the virtual trials between the ranks: same files
+topts=(--trials 5 --quiet --set population.households=1500 --set run.burn_in=24
+       --set trial.month=12 --set trial.boot_reps=49 --set trial.perm_reps=49)
+"$arv" trial "$src/scenarios/holf_trial.cfg" --out "$tmp/trial-plain" "${topts[@]}" || exit 1
+for n in 1 2; do
+    "${launch[@]}" -np $n "$arv" trial "$src/scenarios/holf_trial.cfg" --threads 1 \
+        --out "$tmp/trial-np$n" "${topts[@]}" || { echo "mpirun -np $n trial failed"; exit 1; }
+    for f in power.csv trials.csv icc.csv; do
+        if cmp -s "$tmp/trial-plain/$f" "$tmp/trial-np$n/$f"; then pass=$((pass + 1)); else
+            failed=$((failed + 1)); echo "FAIL: trial $f differs with $n ranks"; fi
+    done
+done
 grep -q '"mpi_ranks": 2' "$tmp/np2/manifest.json" && pass=$((pass + 1)) ||
     { failed=$((failed + 1)); echo "FAIL: manifest does not record 2 ranks"; }
 echo "$pass passed, $failed failed"

@@ -73,6 +73,15 @@ struct arv_trial_results *arv_trial_run(const struct arv_registry *reg,
                                         const struct arv_params *p, int trials, int threads,
                                         void (*progress)(void *ctx, double fraction),
                                         void *ctx, struct arv_error *err);
+
+/* The same over MPI ranks: rank r simulates trials r, r + size, ... and
+ * rank 0's results hold every trial (collective: every rank must call it
+ * with the same arguments; the other ranks' results are partial). */
+struct arv_trial_results *arv_trial_run_ranks(const struct arv_registry *reg,
+                                              const struct arv_params *p, int trials,
+                                              int threads, int rank, int size,
+                                              void (*progress)(void *ctx, double fraction),
+                                              void *ctx, struct arv_error *err);
 void arv_trial_results_free(struct arv_trial_results *r);
 
 /* Summary of one outcome and estimator over the trials (those where the
