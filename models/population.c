@@ -5,6 +5,7 @@
  * It owns the shared arrays of household.h.
  */
 #include "household.h"
+#include "allocation.h"
 #include "population_file.h"
 
 #include <gsl/gsl_randist.h>
@@ -32,6 +33,16 @@ static const struct arv_param_def defs[] = {
     {"offices.coordinator", ARV_PARAM_INT, 14, 0, 5000, "offices",
      "Offices randomised to coordinators in local practice; the rest give usual care.", "H03",
      NULL, NULL},
+    {"offices.allocation", ARV_PARAM_ENUM, 0, 0, 0, "-",
+     "How offices are randomised to arms: 'simple' (a keyed random ranking) or "
+     "'unemployment' (stratified: offices paired by local unemployment, arms balanced "
+     "within pairs).",
+     "H01-H03 (the trial's rule is not published; simple is assumed)", "simple",
+     "simple|unemployment"},
+    {"trial.swap_arms", ARV_PARAM_BOOL, 0, 0, 1, "-",
+     "Swap the HOLF and coordinator arms after allocation (the same offices, families and "
+     "draws under the other arm): how arv trial knows each trial's true effect.",
+     "method (docs/trial.md)", NULL, NULL},
     {"offices.coordinators", ARV_PARAM_DOUBLE, 2, 0, 100, "persons per office",
      "Family coordinators per office with a coordinator arm.", "H04, H05", NULL, NULL},
     {"offices.sd_work", ARV_PARAM_DOUBLE, 0.4, 0, 3, "logit",
@@ -113,6 +124,8 @@ struct comp {
     int max_children;
     double sd[N_DOMAINS], unemp_mean, unemp_sd, fid_mean, fid_sd, coordinators;
     int n_holf, n_coord;
+    int stratified, swap_arms;
+    double *fidelity; /* per office: this replicate's fidelity draw, whatever its arm */
     struct arv_household_row *rows; /* from population.file, or NULL */
 };
 
@@ -271,6 +284,9 @@ static int setup(struct arv_world *w, struct arv_error *err)
     c->fid_mean = arv_params_double(p, "offices.fidelity_mean");
     c->fid_sd = arv_params_double(p, "offices.fidelity_sd");
     c->coordinators = arv_params_double(p, "offices.coordinators");
+    c->stratified = arv_params_enum(p, "offices.allocation") == 1;
+    c->swap_arms = arv_params_bool(p, "trial.swap_arms");
+    c->fidelity = arv_xcalloc((size_t)n_off, sizeof *c->fidelity);
     arv_world_set_state(w, &arv_model_population, c);
     struct arv_pop *pop = arv_xcalloc(1, sizeof *pop);
     alloc_pop(pop, w->n_households, n_off);
@@ -281,6 +297,7 @@ static int setup(struct arv_world *w, struct arv_error *err)
 static void release(struct arv_world *w)
 {
     free(comp_of(w)->rows);
+    free(comp_of(w)->fidelity);
     free(comp_of(w));
     free_pop(arv__pop(w));
     w->shared = NULL;
@@ -288,27 +305,20 @@ static void release(struct arv_world *w)
 
 
 /* Offices: arms by random allocation, random effects, unemployment and
- * fidelity, all keyed by office id. */
+ * fidelity, all keyed by office id. Fidelity is drawn for every office and
+ * kept by the HOLF ones, so an office has the same fidelity whichever arm
+ * it gets (trial.swap_arms). */
 static void prepare(struct arv_world *w)
 {
     const struct comp *c = comp_of(w);
     struct arv_pop *p = arv__pop(w);
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
-    /* allocation: rank offices by a keyed uniform; lowest n_holf get HOLF */
-    double u[5000];
+    double u[5000], *fid = c->fidelity;
     for (int o = 0; o < p->n_offices; o++) {
         arv_rng_seek(&r, ARV_STREAM_ALLOCATION, (uint32_t)o, 0);
         u[o] = arv_rng_uniform(&r);
-    }
-    for (int o = 0; o < p->n_offices; o++) {
-        int rank = 0;
-        for (int q = 0; q < p->n_offices; q++)
-            rank += u[q] < u[o] || (u[q] == u[o] && q < o);
         struct arv_office *of = &p->offices[o];
-        of->arm = rank < c->n_holf ? ARM_HOLF
-                  : rank < c->n_holf + c->n_coord ? ARM_COORDINATOR
-                                                  : ARM_USUAL;
         arv_rng_seek(&r, ARV_STREAM_OFFICES, (uint32_t)o, 0);
         gsl_rng *g = arv_rng_gsl(&r);
         for (int d = 0; d < N_DOMAINS; d++)
@@ -316,15 +326,42 @@ static void prepare(struct arv_world *w)
         of->unemployment = (float)arv__max(0.0, c->unemp_mean + gsl_ran_gaussian(g, c->unemp_sd));
         /* beta with the given mean and sd (method of moments) */
         double m = c->fid_mean, v = c->fid_sd * c->fid_sd;
-        double fid = m;
+        fid[o] = m;
         if (v > 0 && v < m * (1 - m)) {
             double k = m * (1 - m) / v - 1;
-            fid = gsl_ran_beta(g, m * k, (1 - m) * k);
+            fid[o] = gsl_ran_beta(g, m * k, (1 - m) * k);
         }
-        of->fidelity = of->arm == ARM_HOLF ? (float)fid : 0.0f;
+    }
+    if (c->stratified)
+        arv__allocate_stratified(p->offices, p->n_offices, u, c->n_holf, c->n_coord);
+    for (int o = 0; o < p->n_offices; o++) {
+        struct arv_office *of = &p->offices[o];
+        if (!c->stratified) { /* rank offices by a keyed uniform; lowest n_holf get HOLF */
+            int rank = 0;
+            for (int q = 0; q < p->n_offices; q++)
+                rank += u[q] < u[o] || (u[q] == u[o] && q < o);
+            of->arm = rank < c->n_holf ? ARM_HOLF
+                      : rank < c->n_holf + c->n_coord ? ARM_COORDINATOR
+                                                      : ARM_USUAL;
+        }
+        if (c->swap_arms && of->arm != ARM_USUAL)
+            of->arm = of->arm == ARM_HOLF ? ARM_COORDINATOR : ARM_HOLF;
+        of->fidelity = of->arm == ARM_HOLF ? (float)fid[o] : 0.0f;
         of->capacity = 0;
         of->active = 0;
         of->intensity = 0;
+    }
+}
+
+void arv__population_swap_arms(struct arv_world *w)
+{
+    const struct comp *c = comp_of(w);
+    struct arv_pop *p = arv__pop(w);
+    for (int o = 0; o < p->n_offices; o++) {
+        struct arv_office *of = &p->offices[o];
+        if (of->arm != ARM_USUAL)
+            of->arm = of->arm == ARM_HOLF ? ARM_COORDINATOR : ARM_HOLF;
+        of->fidelity = of->arm == ARM_HOLF ? (float)c->fidelity[o] : 0.0f;
     }
 }
 

@@ -3,6 +3,7 @@
  * (DESIGN.md; MODEL.md section 3). Adding a domain is one file and one line.
  */
 #include "arv/cli.h"
+#include "arv/trial.h"
 #include "engine.h"
 #include "household.h"
 #include "ledger.h"
@@ -19,6 +20,7 @@ static const struct arv_model_ops *const models[] = {
     &arv_model_children,    /* participation, inclusion, exposures */
     &arv_model_costs,       /* the public ledger, undiscounted and discounted */
     &arv_model_measurement, /* parent survey with error and attrition */
+    &arv_model_trial,       /* settings of arv trial only (simulates nothing) */
 };
 
 /* Households report in the first four; young adults also by whether their

@@ -49,6 +49,19 @@ void arv_mpi_reduce_results(struct arv_world *w)
     }
 }
 
+void arv_mpi_sum_to_root(double *buf, size_t n)
+{
+    if (arv_mpi_size() == 1)
+        return;
+    for (size_t off = 0; off < n; off += 1 << 28) {
+        int count = (int)(n - off < (1u << 28) ? n - off : 1u << 28);
+        if (arv_mpi_rank() == 0)
+            MPI_Reduce(MPI_IN_PLACE, buf + off, count, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
+        else
+            MPI_Reduce(buf + off, NULL, count, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
+    }
+}
+
 int arv_mpi_all(int ok)
 {
     int all;
@@ -87,6 +100,10 @@ int arv_mpi_size(void)
 }
 
 void arv_mpi_reduce_results(struct arv_world *w)
+{
+}
+
+void arv_mpi_sum_to_root(double *buf, size_t n)
 {
 }
 

@@ -29,6 +29,18 @@ for f in summary.csv totals.csv diff.csv diff_young_adults.csv; do
     if cmp -s "$tmp/cplain/$f" "$tmp/cnp2/$f"; then pass=$((pass + 1)); else
         failed=$((failed + 1)); echo "FAIL: compare $f differs with 2 ranks"; fi
 done
+# arv trial shares the virtual trials between the ranks: same files
+topts=(--trials 5 --quiet --set population.households=1500 --set run.burn_in=24
+       --set trial.month=12 --set trial.boot_reps=49 --set trial.perm_reps=49)
+"$arv" trial "$src/scenarios/holf_trial.cfg" --out "$tmp/trial-plain" "${topts[@]}" || exit 1
+for n in 1 2; do
+    "${launch[@]}" -np $n "$arv" trial "$src/scenarios/holf_trial.cfg" --threads 1 \
+        --out "$tmp/trial-np$n" "${topts[@]}" || { echo "mpirun -np $n trial failed"; exit 1; }
+    for f in power.csv trials.csv icc.csv; do
+        if cmp -s "$tmp/trial-plain/$f" "$tmp/trial-np$n/$f"; then pass=$((pass + 1)); else
+            failed=$((failed + 1)); echo "FAIL: trial $f differs with $n ranks"; fi
+    done
+done
 grep -q '"mpi_ranks": 2' "$tmp/np2/manifest.json" && pass=$((pass + 1)) ||
     { failed=$((failed + 1)); echo "FAIL: manifest does not record 2 ranks"; }
 echo "$pass passed, $failed failed"

@@ -24,6 +24,10 @@ int arv_mpi_size(void);
  * left undefined). */
 void arv_mpi_reduce_results(struct arv_world *w);
 
+/* Sums n doubles of every rank into rank 0's buf, exactly when each value
+ * is non-zero on at most one rank (the others' buf is left as it was). */
+void arv_mpi_sum_to_root(double *buf, size_t n);
+
 /* True on every rank if ok is true on every rank. */
 int arv_mpi_all(int ok);
 

@@ -1,0 +1,289 @@
+/*
+ * The virtual trial (arv trial, docs/trial.md):
+ * - the arm swap: a run restored from the month-0 snapshot with the arms
+ *   swapped equals a fresh run with trial.swap_arms, household by household;
+ * - stratified allocation: quotas kept, one office of each arm per pair;
+ * - under no effect, with office effects, the cluster-aware estimators
+ *   reject about 5% and cover the truth, naive OLS over-rejects;
+ * - power at an effect agrees with the design-effect formula;
+ * - the default HOLF scenario, run as the real trial, is mostly null.
+ * The null and power checks use a smaller trial than the real one (fewer
+ * families per office, a shorter burn-in, outcomes at month 12) to keep the
+ * suite fast; docs/trial.md reports the full-size figures.
+ */
+#include "testing.h"
+
+#include <gsl/gsl_cdf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "allocation.h"
+#include "arv/cli.h"
+#include "arv/trial.h"
+#include "household.h"
+#include "household_testing.h"
+#include "snapshot.h"
+
+#define TRIAL_SCENARIO FIXTURE("../../scenarios/holf_trial.cfg")
+
+/* The per-household state the trial reads, copied for comparison. */
+struct state {
+    size_t n;
+    uint8_t *work, *sa, *housing, *responded;
+    int8_t *group;
+    float *disposable, *strain, *inclusion, *survey_strain, *scale;
+};
+
+static void state_copy(const struct arv_pop *p, struct state *s)
+{
+    s->n = p->n;
+    s->work = malloc(p->n * ARV_MAX_ADULTS);
+    memcpy(s->work, p->work, p->n * ARV_MAX_ADULTS);
+    s->inclusion = malloc(p->n * ARV_MAX_CHILDREN * sizeof(float));
+    memcpy(s->inclusion, p->inclusion, p->n * ARV_MAX_CHILDREN * sizeof(float));
+#define COPY(f)                                                                                  \
+    s->f = malloc(p->n * sizeof *p->f);                                                          \
+    memcpy(s->f, p->f, p->n * sizeof *p->f);
+    COPY(sa) COPY(housing) COPY(responded) COPY(group) COPY(disposable) COPY(strain)
+    COPY(survey_strain)
+#undef COPY
+    s->scale = malloc(p->n * sizeof(float));
+    memcpy(s->scale, p->followup_scale, p->n * sizeof(float));
+}
+
+static void state_free(struct state *s)
+{
+    free(s->work), free(s->sa), free(s->housing), free(s->responded), free(s->group);
+    free(s->disposable), free(s->strain), free(s->inclusion), free(s->survey_strain);
+    free(s->scale);
+}
+
+static void assert_same_state(const struct state *a, const struct state *b)
+{
+    size_t n = a->n;
+    assert_int_equal(a->n, b->n);
+    assert_memory_equal(a->work, b->work, n * ARV_MAX_ADULTS);
+    assert_memory_equal(a->sa, b->sa, n);
+    assert_memory_equal(a->housing, b->housing, n);
+    assert_memory_equal(a->responded, b->responded, n);
+    assert_memory_equal(a->group, b->group, n);
+    assert_memory_equal(a->disposable, b->disposable, n * sizeof(float));
+    assert_memory_equal(a->strain, b->strain, n * sizeof(float));
+    assert_memory_equal(a->inclusion, b->inclusion, n * ARV_MAX_CHILDREN * sizeof(float));
+    assert_memory_equal(a->survey_strain, b->survey_strain, n * sizeof(float));
+    assert_memory_equal(a->scale, b->scale, n * sizeof(float));
+}
+
+/* A run restored from the month-0 snapshot with the arms swapped is the
+ * run trial.swap_arms gives from the start: same families, same fidelity,
+ * same draws. Also checks that the swap really changes something. */
+static void test_swap_from_snapshot_equals_fresh_swap(void **state)
+{
+    (void)state;
+    const char *sets[] = {"population.households=1500", "run.burn_in=24", NULL};
+    const char *swapped[] = {"population.households=1500", "run.burn_in=24",
+                             "trial.swap_arms=true", NULL};
+    struct arv_params *pa = params_with(TRIAL_SCENARIO, sets);
+    struct arv_params *pb = params_with(TRIAL_SCENARIO, swapped);
+    struct arv_world *wa = world_of(pa), *wb = world_of(pb);
+    const int months = 14;
+    for (uint32_t rep = 2; rep < 4; rep++) {
+        /* fresh, swapped from the start */
+        arv_world_start(wb, rep);
+        struct arv_pop *pb_pop = arv__pop(wb);
+        int holf_b = 0;
+        for (int o = 0; o < pb_pop->n_offices; o++)
+            holf_b += pb_pop->offices[o].arm == ARM_HOLF;
+        assert_int_equal(holf_b, 14);
+        for (int m = 0; m < months; m++)
+            arv_world_step(wb);
+        struct state fresh, as_drawn, restored;
+        state_copy(pb_pop, &fresh);
+        /* as drawn, then restored and swapped */
+        arv_world_start(wa, rep);
+        struct arv_pop *p = arv__pop(wa);
+        struct arv__snapshot *snap = arv__snapshot_alloc(p);
+        arv__snapshot_save(snap, p);
+        for (int m = 0; m < months; m++)
+            arv_world_step(wa);
+        state_copy(p, &as_drawn);
+        arv__snapshot_restore(snap, p);
+        wa->month = 0;
+        arv__population_swap_arms(wa);
+        arv_model_followup.enroll(wa);
+        for (int m = 0; m < months; m++)
+            arv_world_step(wa);
+        state_copy(p, &restored);
+        assert_same_state(&fresh, &restored);
+        /* the arms matter: the follow-up multipliers differ somewhere */
+        assert_true(memcmp(as_drawn.scale, fresh.scale, p->n * sizeof(float)) != 0 ||
+                    memcmp(as_drawn.work, fresh.work, p->n * ARV_MAX_ADULTS) != 0);
+        state_free(&fresh), state_free(&as_drawn), state_free(&restored);
+        arv__snapshot_free(snap);
+    }
+    arv_world_free(wa), arv_world_free(wb);
+    arv_params_free(pa), arv_params_free(pb);
+}
+
+/* Stratified allocation: 15 + 14 offices, each pair by unemployment has
+ * one office of each arm; the unpaired last office is HOLF. */
+static void test_stratified_allocation(void **state)
+{
+    (void)state;
+    const char *sets[] = {"population.households=600", "run.burn_in=0",
+                          "offices.allocation=unemployment", NULL};
+    struct arv_params *p = params_with(TRIAL_SCENARIO, sets);
+    struct arv_world *w = world_of(p);
+    int strata[29];
+    for (uint32_t rep = 0; rep < 20; rep++) {
+        arv_world_start(w, rep);
+        const struct arv_pop *pop = arv__pop(w);
+        arv__allocation_strata(pop->offices, pop->n_offices, strata);
+        int holf[15] = {0}, coord[15] = {0}, total_holf = 0;
+        for (int o = 0; o < 29; o++) {
+            int arm = pop->offices[o].arm;
+            assert_true(arm == ARM_HOLF || arm == ARM_COORDINATOR);
+            holf[strata[o]] += arm == ARM_HOLF;
+            coord[strata[o]] += arm == ARM_COORDINATOR;
+            total_holf += arm == ARM_HOLF;
+        }
+        assert_int_equal(total_holf, 15);
+        for (int s = 0; s < 14; s++) {
+            assert_int_equal(holf[s], 1);
+            assert_int_equal(coord[s], 1);
+        }
+        assert_int_equal(holf[14], 1);
+    }
+    arv_world_free(w);
+    arv_params_free(p);
+}
+
+/* Runs a trial set and fails the test on error. */
+static struct arv_trial_results *trials_of(const char *const *sets, int trials)
+{
+    struct arv_params *p = params_with(TRIAL_SCENARIO, sets);
+    struct arv_error err;
+    arv_error_init(&err);
+    if (arv_trial_derive(p, &err) != ARV_OK)
+        fail_msg("%s", err.msg);
+    struct arv_trial_results *r = arv_trial_run(&arv_registry_default, p, trials, 2, NULL, NULL,
+                                                &err);
+    if (r == NULL)
+        fail_msg("%s", err.msg);
+    arv_params_free(p);
+    return r;
+}
+
+/* The small trial of the null and power checks: 29 offices of up to 16
+ * families, a 24-month burn-in, outcomes at month 12, unadjusted (so the
+ * design effect of the raw outcome is what naive OLS ignores). */
+#define SMALL_TRIAL                                                                              \
+    "population.households=2600", "followup.families_per_office=16", "run.burn_in=24",          \
+        "trial.month=12", "trial.boot_reps=99", "trial.perm_reps=99", "trial.covariate=false"
+
+enum { NULL_TRIALS = 400, POWER_TRIALS = 300, DEFAULT_TRIALS = 20 };
+
+static void test_null_calibration(void **state)
+{
+    (void)state;
+    const char *sets[] = {SMALL_TRIAL,
+                          "trial.effect_scale=0",
+                          "followup.coordinator.effect.work=0",
+                          "followup.coordinator.effect.housing=0",
+                          "followup.coordinator.effect.economy=0",
+                          "followup.coordinator.effect.children=0",
+                          NULL};
+    struct arv_trial_results *r = trials_of(sets, NULL_TRIALS);
+    double mc = sqrt(0.05 * 0.95 / NULL_TRIALS);
+    static const enum arv_est_method valid[] = {ARV_EST_CLUSTER_T, ARV_EST_CR2, ARV_EST_WILD,
+                                                ARV_EST_RANDOMISATION};
+    double naive_sum = 0;
+    for (int o = 0; o < ARV_TRIAL_N_OUTCOMES; o++) {
+        for (size_t k = 0; k < 4; k++) {
+            struct arv_trial_power pw;
+            arv_trial_power(r, o, valid[k], &pw);
+            printf("  null %-17s %-15s trials %d rejects %.3f coverage %.3f icc %.3f\n",
+                   arv_trial_outcome_name(o), arv_est_name(valid[k]), pw.trials,
+                   pw.rejection_rate, pw.ci_coverage, pw.icc);
+            assert_true(pw.trials >= NULL_TRIALS - 5);
+            assert_near(pw.true_effect, 0, 1e-12); /* no effect: identical arms */
+            assert_near(pw.rejection_rate, 0.05, 3 * mc);
+            assert_true(pw.ci_coverage >= 0.95 - 3 * mc);
+        }
+        struct arv_trial_power naive;
+        arv_trial_power(r, o, ARV_EST_NAIVE_OLS, &naive);
+        printf("  null %-17s %-15s rejects %.3f\n", arv_trial_outcome_name(o), "naive_ols",
+               naive.rejection_rate);
+        naive_sum += naive.rejection_rate;
+    }
+    /* ignoring the clustering rejects too often (ICC about 0.05) */
+    assert_true(naive_sum / ARV_TRIAL_N_OUTCOMES > 0.05 + 3 * mc);
+    arv_trial_results_free(r);
+}
+
+/* Power of the unadjusted cluster t-test at an effect, against the
+ * two-sample formula with the variance inflated by 1 + (m - 1) ICC, from
+ * the simulation's own iid SE (naive OLS), mean ICC and cluster size. */
+static void test_power_matches_design_effect(void **state)
+{
+    (void)state;
+    const char *sets[] = {SMALL_TRIAL, "trial.effect_scale=24", NULL};
+    struct arv_trial_results *r = trials_of(sets, POWER_TRIALS);
+    int G = r->holf_offices + r->coordinator_offices;
+    double df = G - 2, t975 = gsl_cdf_tdist_Pinv(0.975, df);
+    static const int outcomes[] = {ARV_TRIAL_EMPLOYMENT, ARV_TRIAL_SA_RECEIPT,
+                                   ARV_TRIAL_FINANCIAL_STRAIN};
+    for (size_t k = 0; k < 3; k++) {
+        int o = outcomes[k];
+        struct arv_trial_power naive, ct;
+        arv_trial_power(r, o, ARV_EST_NAIVE_OLS, &naive);
+        arv_trial_power(r, o, ARV_EST_CLUSTER_T, &ct);
+        double n = 0;
+        for (int t = 0; t < r->trials; t++)
+            n += r->cell[(size_t)t * ARV_TRIAL_N_OUTCOMES + o].n;
+        double m = n / r->trials / G;
+        double se = naive.mean_se * sqrt(1 + (m - 1) * naive.icc);
+        double z = fabs(naive.true_effect) / se;
+        double analytic = gsl_cdf_tdist_P(z - t975, df) + gsl_cdf_tdist_P(-z - t975, df);
+        double mc = sqrt(analytic * (1 - analytic) / r->trials);
+        printf("  power %-17s true %.4f icc %.3f m %.1f analytic %.3f cluster_t %.3f cr2 "
+               "(se ratio %.3f)\n",
+               arv_trial_outcome_name(o), naive.true_effect, naive.icc, m, analytic,
+               ct.rejection_rate, ct.mean_se / se);
+        assert_true(analytic > 0.2 && analytic < 0.99);
+        /* Monte Carlo error plus the formula's own approximation (the
+         * effect varies between offices with their fidelity) */
+        assert_near(ct.rejection_rate, analytic, 3 * mc + 0.03);
+    }
+    arv_trial_results_free(r);
+}
+
+/* The HOLF scenario with its default effects, as the real trial was run
+ * (29 offices, 26 families each, register outcomes at month 24): the
+ * difference is not significant in most trials. */
+static void test_default_trial_mostly_null(void **state)
+{
+    (void)state;
+    const char *sets[] = {"trial.boot_reps=99", "trial.perm_reps=99", NULL};
+    struct arv_trial_results *r = trials_of(sets, DEFAULT_TRIALS);
+    for (int o = 0; o < ARV_TRIAL_N_OUTCOMES; o++) {
+        struct arv_trial_power pw;
+        arv_trial_power(r, o, ARV_EST_CR2, &pw);
+        printf("  default %-17s true %.4f cr2 rejects %.3f\n", arv_trial_outcome_name(o),
+               pw.true_effect, pw.rejection_rate);
+        assert_true(pw.rejection_rate < 0.5);
+    }
+    arv_trial_results_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_swap_from_snapshot_equals_fresh_swap),
+        cmocka_unit_test(test_stratified_allocation),
+        cmocka_unit_test(test_null_calibration),
+        cmocka_unit_test(test_power_matches_design_effect),
+        cmocka_unit_test(test_default_trial_mostly_null),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
