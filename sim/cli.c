@@ -259,9 +259,8 @@ static void on_month(struct arv_world *w, void *ctx)
 
 /* ---- manifest ---------------------------------------------------------- */
 
-static int write_manifest(const struct arv_outdir *od, const struct arv_params *p,
-                          const struct arv_world *w, int argc, char **argv, int threads,
-                          double wall, struct arv_error *err)
+/* What every manifest starts with: version, command line, scenario files. */
+static json_t *manifest_begin(const struct arv_params *p, int argc, char **argv)
 {
     json_t *root = json_object();
     json_object_set_new(root, "arv_version", json_string(ARV_VERSION));
@@ -273,6 +272,28 @@ static int write_manifest(const struct arv_outdir *od, const struct arv_params *
     for (size_t k = 0; k < p->n_files; k++)
         json_array_append_new(files, json_string(p->files[k]));
     json_object_set_new(root, "scenario_files", files);
+    return root;
+}
+
+/* Writes manifest.json and releases root. */
+static int manifest_write(const struct arv_outdir *od, json_t *root, struct arv_error *err)
+{
+    FILE *f = arv_outdir_open(od, "manifest.json", err);
+    if (f == NULL) {
+        json_decref(root);
+        return err->status;
+    }
+    json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fputc('\n', f);
+    json_decref(root);
+    return arv_outdir_close(f, "manifest.json", err);
+}
+
+static int write_manifest(const struct arv_outdir *od, const struct arv_params *p,
+                          const struct arv_world *w, int argc, char **argv, int threads,
+                          double wall, struct arv_error *err)
+{
+    json_t *root = manifest_begin(p, argc, argv);
     char sha[65];
     arv_params_sha256(p, sha);
     json_object_set_new(root, "params_sha256", json_string(sha));
@@ -285,15 +306,7 @@ static int write_manifest(const struct arv_outdir *od, const struct arv_params *
     json_object_set_new(root, "household_months",
                         json_integer((json_int_t)w->n_households * w->months * w->reps));
     json_object_set_new(root, "wall_seconds", json_real(wall));
-    FILE *f = arv_outdir_open(od, "manifest.json", err);
-    if (f == NULL) {
-        json_decref(root);
-        return err->status;
-    }
-    json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    fputc('\n', f);
-    json_decref(root);
-    return arv_outdir_close(f, "manifest.json", err);
+    return manifest_write(od, root, err);
 }
 
 /* ---- commands ---------------------------------------------------------- */
@@ -722,16 +735,7 @@ static int write_calibration_manifest(const struct arv_outdir *od, const struct 
                                       double wall, struct arv_error *err)
 {
     static const char *const methods[] = {"abc-smc", "rejection", "smm"};
-    json_t *root = json_object();
-    json_object_set_new(root, "arv_version", json_string(ARV_VERSION));
-    json_t *cmd = json_array();
-    for (int k = 0; k < argc; k++)
-        json_array_append_new(cmd, json_string(argv[k]));
-    json_object_set_new(root, "command_line", cmd);
-    json_t *files = json_array();
-    for (size_t k = 0; k < p->n_files; k++)
-        json_array_append_new(files, json_string(p->files[k]));
-    json_object_set_new(root, "scenario_files", files);
+    json_t *root = manifest_begin(p, argc, argv);
     json_object_set_new(root, "params_sha256", json_string(sha));
     json_object_set_new(root, "seed", json_integer(s->seed));
     json_object_set_new(root, "method", json_string(methods[s->method]));
@@ -740,15 +744,7 @@ static int write_calibration_manifest(const struct arv_outdir *od, const struct 
     json_object_set_new(root, "threads", json_integer(threads));
     json_object_set_new(root, "mpi_ranks", json_integer(1));
     json_object_set_new(root, "wall_seconds", json_real(wall));
-    FILE *f = arv_outdir_open(od, "manifest.json", err);
-    if (f == NULL) {
-        json_decref(root);
-        return err->status;
-    }
-    json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    fputc('\n', f);
-    json_decref(root);
-    return arv_outdir_close(f, "manifest.json", err);
+    return manifest_write(od, root, err);
 }
 
 static void print_calibration(const struct arv_calib_problem *pb, const struct arv_calib_result *r,
@@ -1285,16 +1281,7 @@ static int write_trial_manifest(const struct arv_outdir *od, const struct arv_pa
                                 int argc, char **argv, int trials, int designs, int threads,
                                 int ranks, double wall, struct arv_error *err)
 {
-    json_t *root = json_object();
-    json_object_set_new(root, "arv_version", json_string(ARV_VERSION));
-    json_t *cmd = json_array();
-    for (int k = 0; k < argc; k++)
-        json_array_append_new(cmd, json_string(argv[k]));
-    json_object_set_new(root, "command_line", cmd);
-    json_t *files = json_array();
-    for (size_t k = 0; k < p->n_files; k++)
-        json_array_append_new(files, json_string(p->files[k]));
-    json_object_set_new(root, "scenario_files", files);
+    json_t *root = manifest_begin(p, argc, argv);
     char sha[65];
     arv_params_sha256(p, sha);
     json_object_set_new(root, "params_sha256", json_string(sha));
@@ -1305,15 +1292,7 @@ static int write_trial_manifest(const struct arv_outdir *od, const struct arv_pa
     json_object_set_new(root, "threads", json_integer(threads));
     json_object_set_new(root, "mpi_ranks", json_integer(ranks));
     json_object_set_new(root, "wall_seconds", json_real(wall));
-    FILE *f = arv_outdir_open(od, "manifest.json", err);
-    if (f == NULL) {
-        json_decref(root);
-        return err->status;
-    }
-    json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    fputc('\n', f);
-    json_decref(root);
-    return arv_outdir_close(f, "manifest.json", err);
+    return manifest_write(od, root, err);
 }
 
 /* A design grid from --sweep PATH=V1,V2,...: the paths and their values. */
