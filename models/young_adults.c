@@ -406,6 +406,11 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     for (size_t h = begin; h < end; h++) {
         if (p->group[h] == GROUP_NONE)
             continue;
+        /* most households have nobody leaving: one vector compare tells */
+        int n[3];
+        arv__count_children(p, h, k->leave_months - 1, k->leave_months - 1, n);
+        if (n[1] == 0)
+            continue;
         for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
             size_t i = (size_t)ARV_MAX_CHILDREN * h + c;
             /* demography ages the child by one month next and lets it go at leave_months */
