@@ -196,7 +196,7 @@ static void print_value(FILE *f, double v, int width)
 {
     if (isnan(v))
         fprintf(f, " %*s", width, "-");
-    else if (fabs(v) >= 1000)
+    else if (fabs(v) >= 1000 || v == 0)
         fprintf(f, " %*.0f", width, v);
     else
         fprintf(f, " %*.3f", width, v);
