@@ -765,6 +765,22 @@ static void print_calibration(const struct arv_calib_problem *pb, const struct a
     }
 }
 
+/* One model (and parameter set) per thread: candidates are simulated in
+ * parallel, each world on its own thread. */
+struct calib_models {
+    struct arv_calib_model *m;
+    int n;
+};
+
+static int simulate_on_thread(void *ctx, const double *theta, uint32_t seed,
+                              struct arv_calib_sim *out, struct arv_error *err)
+{
+    struct calib_models *cm = ctx;
+    int t = omp_get_thread_num();
+    assert(t < cm->n);
+    return arv_calib_model_simulate(&cm->m[t], theta, seed, out, err);
+}
+
 static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int argc, char **argv)
 {
     struct arv_error err;
@@ -852,8 +868,17 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
         arv_params_write_cfg(p, f);
         arv_outdir_close(f, "resolved.cfg", &err);
     }
+    /* the other threads' copies of the scenario (loaded alike, so identical) */
+    struct calib_models cm = {arv_xcalloc((size_t)threads, sizeof *cm.m), threads};
+    struct arv_params **extra = arv_xcalloc((size_t)threads, sizeof *extra);
+    cm.m[0] = model;
+    for (int t = 1; t < threads && err.status == ARV_OK; t++) {
+        extra[t] = load_params(reg, o, o->files[0], &err);
+        cm.m[t] = model;
+        cm.m[t].params = extra[t];
+    }
     struct arv_calib_problem pb = {p->calibration->priors, p->calibration->n_priors, &targets,
-                                   arv_calib_model_simulate, &model, false};
+                                   simulate_on_thread, &cm, true};
     double t0 = now_seconds();
     int rc = err.status;
     long simulations = 0;
@@ -877,8 +902,13 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
         if (rc == ARV_OK)
             rc = arv_calib_write_all(od.tmp, scenario_abs, &pb, &s, &res, &pred, (int)draws,
                                      &err);
-        simulations = model.simulations;
+        for (int t = 0; t < threads; t++)
+            simulations += cm.m[t].simulations;
     }
+    for (int t = 1; t < threads; t++)
+        arv_params_free(extra[t]);
+    free(extra);
+    free(cm.m);
     free(scenario_abs);
     double wall = now_seconds() - t0;
     if (rc != ARV_OK || err.status != ARV_OK ||
