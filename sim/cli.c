@@ -31,25 +31,7 @@
 #include "arv/trial.h"
 #include "engine.h"
 
-#ifndef ARV_VERSION
-#define ARV_VERSION "0.0.0"
-#endif
-
-enum { MAX_FILES = 64, MAX_SETS = 256, MAX_PANEL_MONTHS = 64, MAX_SWEEPS = 8 };
-
-struct opts {
-    const char *cmd;
-    const char *files[MAX_FILES];
-    int n_files;
-    const char *out, *seed, *reps, *threads, *households, *months;
-    const char *targets, *draws; /* calibrate */
-    const char *sets[MAX_SETS];
-    int n_sets;
-    const char *trials, *sweeps[MAX_SWEEPS];
-    int n_sweeps;
-    bool quiet, microdata, markdown;
-    bool resume; /* calibrate */
-};
+#include "cli_internal.h"
 
 struct command {
     const char *name;
@@ -62,8 +44,7 @@ struct command {
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
+int arv__cli_fail(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -75,23 +56,23 @@ static int fail(const char *fmt, ...)
 }
 
 /* Parses an integer option value in [lo, hi]. */
-static int option_int(const char *opt, const char *text, long long lo, long long hi,
+int arv__cli_option_int(const char *opt, const char *text, long long lo, long long hi,
                       long long *out)
 {
     errno = 0;
     char *end;
     long long v = strtoll(text, &end, 10);
     if (end == text || *end != '\0' || errno == ERANGE)
-        return fail("%s %s: expects an integer", opt, text);
+        return arv__cli_fail("%s %s: expects an integer", opt, text);
     if (v < lo || v > hi)
-        return fail("%s %s: out of range [%lld, %lld]", opt, text, lo, hi);
+        return arv__cli_fail("%s %s: out of range [%lld, %lld]", opt, text, lo, hi);
     *out = v;
     return 0;
 }
 
 /* Scenario name for the first CSV column: run.name, or else the file name
  * without directory and ".cfg". */
-static void scenario_name(const struct arv_params *p, const char *file, char *buf, size_t size)
+void arv__cli_scenario_name(const struct arv_params *p, const char *file, char *buf, size_t size)
 {
     const char *base = strrchr(file, '/');
     base = base ? base + 1 : file;
@@ -105,7 +86,7 @@ static void scenario_name(const struct arv_params *p, const char *file, char *bu
             *c = '_';
 }
 
-static struct arv_params *load_params(const struct arv_registry *reg, const struct opts *o,
+struct arv_params *arv__cli_load_params(const struct arv_registry *reg, const struct opts *o,
                                       const char *file, struct arv_error *err)
 {
     struct arv_params *p = arv_registry_params(reg);
@@ -132,33 +113,28 @@ static struct arv_world *open_world(const struct arv_registry *reg, const struct
 {
     struct arv_error err;
     arv_error_init(&err);
-    *params = load_params(reg, o, file, &err);
+    *params = arv__cli_load_params(reg, o, file, &err);
     struct arv_world *w = *params ? arv_world_alloc(reg, *params, &err) : NULL;
     if (w == NULL) {
         arv_params_free(*params);
         *params = NULL;
         if (speak)
-            fail("%s", err.msg);
+            arv__cli_fail("%s", err.msg);
     }
     return w;
 }
 
 /* ---- progress bar ----------------------------------------------------- */
 
-struct progress {
-    bool on;
-    int shown; /* last percentage drawn */
-    double t0;
-};
 
-static double now_seconds(void)
+double arv__cli_now_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void progress_draw(struct progress *pr, double fraction)
+void arv__cli_progress_draw(struct progress *pr, double fraction)
 {
     int pct = (int)(fraction * 100.0);
     if (!pr->on || pct == pr->shown)
@@ -166,11 +142,11 @@ static void progress_draw(struct progress *pr, double fraction)
     pr->shown = pct;
     int width = 30, fill = pct * width / 100;
     fprintf(stderr, "\r[%.*s%*s] %3d%%  %.1fs", fill, "##############################",
-            width - fill, "", pct, now_seconds() - pr->t0);
+            width - fill, "", pct, arv__cli_now_seconds() - pr->t0);
     fflush(stderr);
 }
 
-static void progress_end(struct progress *pr)
+void arv__cli_progress_end(struct progress *pr)
 {
     if (pr->on && pr->shown >= 0)
         fputs("\r\033[K", stderr);
@@ -189,7 +165,7 @@ struct run_ctx {
 
 static void on_progress(void *ctx, double fraction)
 {
-    progress_draw(&((struct run_ctx *)ctx)->progress, fraction);
+    arv__cli_progress_draw(&((struct run_ctx *)ctx)->progress, fraction);
 }
 
 static int parse_panel_months(const struct arv_params *p, int months, struct run_ctx *rc)
@@ -210,13 +186,13 @@ static int parse_panel_months(const struct arv_params *p, int months, struct run
             errno = 0;
             long v = strtol(c, &e, 10);
             if (e == c || errno || v < 0 || v > 100000)
-                return fail("%s: run.panel_months '%s' is not a list of months or 'end'", where,
+                return arv__cli_fail("%s: run.panel_months '%s' is not a list of months or 'end'", where,
                             spec);
             m = v > months ? -1 : (int)v; /* past the horizon: skipped */
             end = e;
         }
         if (rc->n_panel_months == MAX_PANEL_MONTHS)
-            return fail("%s: run.panel_months: more than %d months", where, MAX_PANEL_MONTHS);
+            return arv__cli_fail("%s: run.panel_months: more than %d months", where, MAX_PANEL_MONTHS);
         bool dup = false;
         for (int k = 0; k < rc->n_panel_months; k++)
             dup |= rc->panel_months[k] == m;
@@ -227,7 +203,7 @@ static int parse_panel_months(const struct arv_params *p, int months, struct run
         if (*end == ',')
             end++;
         else if (*end != '\0')
-            return fail("%s: run.panel_months '%s' is not a list of months or 'end'", where,
+            return arv__cli_fail("%s: run.panel_months '%s' is not a list of months or 'end'", where,
                         spec);
         while (*end == ' ')
             end++;
@@ -260,7 +236,7 @@ static void on_month(struct arv_world *w, void *ctx)
 /* ---- manifest ---------------------------------------------------------- */
 
 /* What every manifest starts with: version, command line, scenario files. */
-static json_t *manifest_begin(const struct arv_params *p, int argc, char **argv)
+json_t *arv__cli_manifest_begin(const struct arv_params *p, int argc, char **argv)
 {
     json_t *root = json_object();
     json_object_set_new(root, "arv_version", json_string(ARV_VERSION));
@@ -276,7 +252,7 @@ static json_t *manifest_begin(const struct arv_params *p, int argc, char **argv)
 }
 
 /* Writes manifest.json and releases root. */
-static int manifest_write(const struct arv_outdir *od, json_t *root, struct arv_error *err)
+int arv__cli_manifest_write(const struct arv_outdir *od, json_t *root, struct arv_error *err)
 {
     FILE *f = arv_outdir_open(od, "manifest.json", err);
     if (f == NULL) {
@@ -293,7 +269,7 @@ static int write_manifest(const struct arv_outdir *od, const struct arv_params *
                           const struct arv_world *w, int argc, char **argv, int threads,
                           double wall, struct arv_error *err)
 {
-    json_t *root = manifest_begin(p, argc, argv);
+    json_t *root = arv__cli_manifest_begin(p, argc, argv);
     char sha[65];
     arv_params_sha256(p, sha);
     json_object_set_new(root, "params_sha256", json_string(sha));
@@ -306,7 +282,7 @@ static int write_manifest(const struct arv_outdir *od, const struct arv_params *
     json_object_set_new(root, "household_months",
                         json_integer((json_int_t)w->n_households * w->months * w->reps));
     json_object_set_new(root, "wall_seconds", json_real(wall));
-    return manifest_write(od, root, err);
+    return arv__cli_manifest_write(od, root, err);
 }
 
 /* ---- commands ---------------------------------------------------------- */
@@ -340,10 +316,10 @@ static int write_outputs(const struct arv_outdir *od, const struct arv_params *p
     return arv_outdir_close(f, "resolved.cfg", err);
 }
 
-static int set_threads(const struct opts *o, int *threads)
+int arv__cli_set_threads(const struct opts *o, int *threads)
 {
     long long t = 0;
-    if (o->threads && option_int("--threads", o->threads, 1, 1024, &t))
+    if (o->threads && arv__cli_option_int("--threads", o->threads, 1, 1024, &t))
         return 1;
     if (t > 0)
         omp_set_num_threads((int)t);
@@ -473,10 +449,10 @@ static int cmd_run(struct opts *o, const struct arv_registry *reg, int argc, cha
     int rank = arv_mpi_rank(), size = arv_mpi_size();
     bool lead = rank == 0;
     int threads;
-    if (set_threads(o, &threads))
+    if (arv__cli_set_threads(o, &threads))
         return 1;
     if (size > 256)
-        return fail("run: at most 256 MPI ranks");
+        return arv__cli_fail("run: at most 256 MPI ranks");
     /* every rank reads the same inputs, so they all fail alike; rank 0 speaks */
     struct arv_params *p;
     struct arv_world *w = open_world(reg, o, o->files[0], lead, &p);
@@ -484,12 +460,12 @@ static int cmd_run(struct opts *o, const struct arv_registry *reg, int argc, cha
         return 1;
     w->rank = rank;
     w->size = size;
-    struct run_ctx rc = {.progress = {lead && isatty(2) && !o->quiet, -1, now_seconds()}};
+    struct run_ctx rc = {.progress = {lead && isatty(2) && !o->quiet, -1, arv__cli_now_seconds()}};
     int status = 1;
     if (o->microdata && parse_panel_months(p, w->months, &rc))
         goto release_world;
     char name[256], out[4096];
-    scenario_name(p, o->files[0], name, sizeof name);
+    arv__cli_scenario_name(p, o->files[0], name, sizeof name);
     /* resolved.cfg records the name, so a re-run labels its rows the same */
     struct arv_param_origin named = {"scenario file name", 0};
     if (!arv_params_str(p, "run.name")[0])
@@ -504,7 +480,7 @@ static int cmd_run(struct opts *o, const struct arv_registry *reg, int argc, cha
     arv_mpi_bcast(&od, sizeof od);
     if (!ok) {
         if (lead)
-            fail("%s", err.msg);
+            arv__cli_fail("%s", err.msg);
         goto release_world;
     }
     if (o->microdata) {
@@ -523,10 +499,10 @@ static int cmd_run(struct opts *o, const struct arv_registry *reg, int argc, cha
     w->progress = on_progress;
     w->on_month = on_month;
     w->hook_ctx = &rc;
-    double t0 = now_seconds();
+    double t0 = arv__cli_now_seconds();
     arv_world_run(w);
-    double wall = now_seconds() - t0;
-    progress_end(&rc.progress);
+    double wall = arv__cli_now_seconds() - t0;
+    arv__cli_progress_end(&rc.progress);
     if (rc.panel) {
         FILE *f = rc.panel;
         rc.panel = NULL;
@@ -559,7 +535,7 @@ abort_out:
         fclose(rc.panel);
     if (lead) {
         arv_outdir_abort(&od);
-        fail("%s", err.status ? err.msg : "another MPI rank failed");
+        arv__cli_fail("%s", err.status ? err.msg : "another MPI rank failed");
     }
 release_world:
     free(rc.row);
@@ -580,7 +556,7 @@ struct compare_ctx {
 static void on_compare_progress(void *ctx, double fraction)
 {
     struct compare_ctx *cc = ctx;
-    progress_draw(&cc->progress, (cc->k + fraction) / cc->n);
+    arv__cli_progress_draw(&cc->progress, (cc->k + fraction) / cc->n);
 }
 
 static int write_compare_outputs(const struct arv_outdir *od, struct arv_world *const *w,
@@ -643,7 +619,7 @@ static int cmd_compare(struct opts *o, const struct arv_registry *reg, int argc,
     int rank = arv_mpi_rank(), size = arv_mpi_size();
     bool lead = rank == 0;
     int threads, n = o->n_files, status = 1, built = 0;
-    if (set_threads(o, &threads))
+    if (arv__cli_set_threads(o, &threads))
         return 1;
     struct arv_params *p[MAX_COMPARE] = {NULL};
     struct arv_world *w[MAX_COMPARE] = {NULL};
@@ -657,14 +633,14 @@ static int cmd_compare(struct opts *o, const struct arv_registry *reg, int argc,
             goto release;
         w[k]->rank = rank;
         w[k]->size = size;
-        scenario_name(p[k], o->files[k], names[k], sizeof names[k]);
+        arv__cli_scenario_name(p[k], o->files[k], names[k], sizeof names[k]);
         struct arv_param_origin named = {"scenario file name", 0};
         if (!arv_params_str(p[k], "run.name")[0])
             arv_params_set_value(p[k], "run.name", names[k], named, &err);
         for (int j = 0; j < k; j++)
             if (strcmp(names[j], names[k]) == 0) {
                 if (lead)
-                    fail("%s: scenario name '%s' is also %s's; give one a run.name",
+                    arv__cli_fail("%s: scenario name '%s' is also %s's; give one a run.name",
                          o->files[k], names[k], o->files[j]);
                 built++;
                 goto release;
@@ -672,7 +648,7 @@ static int cmd_compare(struct opts *o, const struct arv_registry *reg, int argc,
         char why[256];
         if (k > 0 && !arv_compare_ok(w[0], w[k], why, sizeof why)) {
             if (lead)
-                fail("%s: %s", o->files[k], why);
+                arv__cli_fail("%s: %s", o->files[k], why);
             built++;
             goto release;
         }
@@ -683,12 +659,12 @@ static int cmd_compare(struct opts *o, const struct arv_registry *reg, int argc,
     arv_mpi_bcast(&ok, sizeof ok);
     if (!ok) {
         if (lead)
-            fail("%s", err.msg);
+            arv__cli_fail("%s", err.msg);
         goto release;
     }
     begun = lead;
-    struct compare_ctx cc = {{lead && isatty(2) && !o->quiet, -1, now_seconds()}, 0, n};
-    double t0 = now_seconds();
+    struct compare_ctx cc = {{lead && isatty(2) && !o->quiet, -1, arv__cli_now_seconds()}, 0, n};
+    double t0 = arv__cli_now_seconds();
     for (int k = 0; k < n; k++) {
         cc.k = k;
         w[k]->progress = on_compare_progress;
@@ -696,15 +672,15 @@ static int cmd_compare(struct opts *o, const struct arv_registry *reg, int argc,
         arv_world_run(w[k]);
         arv_mpi_reduce_results(w[k]);
     }
-    double wall = now_seconds() - t0;
-    progress_end(&cc.progress);
+    double wall = arv__cli_now_seconds() - t0;
+    arv__cli_progress_end(&cc.progress);
     if (lead && (write_compare_outputs(&od, w, names, n, &err) != ARV_OK ||
                  write_manifest(&od, p[0], w[0], argc, argv, threads, wall, &err) != ARV_OK ||
                  arv_outdir_commit(&od, &err) != ARV_OK))
         assert(err.status != ARV_OK);
     if (!arv_mpi_all(err.status == ARV_OK)) {
         if (lead)
-            fail("%s", err.status ? err.msg : "another MPI rank failed");
+            arv__cli_fail("%s", err.status ? err.msg : "another MPI rank failed");
         goto release;
     }
     begun = false;
@@ -735,7 +711,7 @@ static int write_calibration_manifest(const struct arv_outdir *od, const struct 
                                       double wall, struct arv_error *err)
 {
     static const char *const methods[] = {"abc-smc", "rejection", "smm"};
-    json_t *root = manifest_begin(p, argc, argv);
+    json_t *root = arv__cli_manifest_begin(p, argc, argv);
     json_object_set_new(root, "params_sha256", json_string(sha));
     json_object_set_new(root, "seed", json_integer(s->seed));
     json_object_set_new(root, "method", json_string(methods[s->method]));
@@ -744,7 +720,7 @@ static int write_calibration_manifest(const struct arv_outdir *od, const struct 
     json_object_set_new(root, "threads", json_integer(threads));
     json_object_set_new(root, "mpi_ranks", json_integer(1));
     json_object_set_new(root, "wall_seconds", json_real(wall));
-    return manifest_write(od, root, err);
+    return arv__cli_manifest_write(od, root, err);
 }
 
 static void print_calibration(const struct arv_calib_problem *pb, const struct arv_calib_result *r,
@@ -787,15 +763,15 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
     arv_error_init(&err);
     int threads;
     long long draws = 0;
-    if (set_threads(o, &threads))
+    if (arv__cli_set_threads(o, &threads))
         return 1;
     if (o->targets == NULL)
-        return fail("calibrate: --targets FILE is required");
-    if (o->draws && option_int("--draws", o->draws, 0, 1000, &draws))
+        return arv__cli_fail("calibrate: --targets FILE is required");
+    if (o->draws && arv__cli_option_int("--draws", o->draws, 0, 1000, &draws))
         return 1;
-    struct arv_params *p = load_params(reg, o, o->files[0], &err);
+    struct arv_params *p = arv__cli_load_params(reg, o, o->files[0], &err);
     if (p == NULL)
-        return fail("%s", err.msg);
+        return arv__cli_fail("%s", err.msg);
     int status = 1;
     struct arv_targets targets = {0};
     struct arv_calib_result res;
@@ -811,23 +787,23 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
     struct arv_calib_settings s;
     arv_calib_settings_default(&s);
     if (p->calibration == NULL || p->calibration->n_priors == 0) {
-        fail("%s: no calibration group with parameters to calibrate (see docs/calibration.md)",
+        arv__cli_fail("%s: no calibration group with parameters to calibrate (see docs/calibration.md)",
              o->files[0]);
         goto release;
     }
     struct arv_target_names names = {NULL, NULL, arv_calib_registry_metric,
                                      arv_calib_registry_group, (void *)reg};
     if (arv_targets_read(o->targets, &names, &targets, &err) != ARV_OK) {
-        fail("%s", err.msg);
+        arv__cli_fail("%s", err.msg);
         goto release;
     }
     struct arv_calib_model model = {reg, p, &targets, p->calibration->priors,
                                     p->calibration->n_priors, o->targets, 0};
     if (arv_calib_model_check(&model, &err) != ARV_OK) {
-        fail("%s", err.msg);
+        arv__cli_fail("%s", err.msg);
         goto release;
     }
-    scenario_name(p, o->files[0], name, sizeof name);
+    arv__cli_scenario_name(p, o->files[0], name, sizeof name);
     snprintf(out, sizeof out, "%s", o->out ? o->out : "");
     if (!o->out)
         snprintf(out, sizeof out, "out/calibrate-%s", name);
@@ -844,19 +820,19 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
     arv_params_sha256(p, sha);
     had_checkpoint = access(checkpoint, F_OK) == 0;
     if (o->resume && !had_checkpoint) {
-        fail("calibrate: --resume: no checkpoint %s (it is written beside the output "
+        arv__cli_fail("calibrate: --resume: no checkpoint %s (it is written beside the output "
              "directory after every generation)",
              checkpoint);
         goto release;
     }
     char *scenario_abs = realpath(o->files[0], NULL);
     if (scenario_abs == NULL) {
-        fail("%s: cannot resolve path", o->files[0]);
+        arv__cli_fail("%s: cannot resolve path", o->files[0]);
         goto release;
     }
     if (arv_outdir_begin(&od, out, &err) != ARV_OK) {
         free(scenario_abs);
-        fail("%s", err.msg);
+        arv__cli_fail("%s", err.msg);
         goto release;
     }
     begun = true;
@@ -873,13 +849,13 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
     struct arv_params **extra = arv_xcalloc((size_t)threads, sizeof *extra);
     cm.m[0] = model;
     for (int t = 1; t < threads && err.status == ARV_OK; t++) {
-        extra[t] = load_params(reg, o, o->files[0], &err);
+        extra[t] = arv__cli_load_params(reg, o, o->files[0], &err);
         cm.m[t] = model;
         cm.m[t].params = extra[t];
     }
     struct arv_calib_problem pb = {p->calibration->priors, p->calibration->n_priors, &targets,
                                    simulate_on_thread, &cm, true};
-    double t0 = now_seconds();
+    double t0 = arv__cli_now_seconds();
     int rc = err.status;
     long simulations = 0;
     if (rc == ARV_OK && s.method == ARV_CALIB_SMM) {
@@ -910,12 +886,12 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
     free(extra);
     free(cm.m);
     free(scenario_abs);
-    double wall = now_seconds() - t0;
+    double wall = arv__cli_now_seconds() - t0;
     if (rc != ARV_OK || err.status != ARV_OK ||
         write_calibration_manifest(&od, p, sha, &s, simulations, argc, argv, threads, wall,
                                    &err) != ARV_OK ||
         arv_outdir_commit(&od, &err) != ARV_OK) {
-        fail("%s", err.msg);
+        arv__cli_fail("%s", err.msg);
         goto release;
     }
     begun = false;
@@ -966,15 +942,15 @@ static int cmd_params(struct opts *o, const struct arv_registry *reg, int argc, 
 {
     struct arv_error err;
     arv_error_init(&err);
-    struct arv_params *p = load_params(reg, o, NULL, &err);
+    struct arv_params *p = arv__cli_load_params(reg, o, NULL, &err);
     if (p == NULL)
-        return fail("%s", err.msg);
+        return arv__cli_fail("%s", err.msg);
     if (o->markdown)
         arv_params_write_markdown(p, stdout);
     else
         arv_params_write_list(p, stdout);
     arv_params_free(p);
-    return ferror(stdout) ? fail("cannot write to standard output") : 0;
+    return ferror(stdout) ? arv__cli_fail("cannot write to standard output") : 0;
 }
 
 static long peak_rss_kib(void)
@@ -989,19 +965,19 @@ static int cmd_bench(struct opts *o, const struct arv_registry *reg, int argc, c
     struct arv_error err;
     arv_error_init(&err);
     int threads;
-    if (set_threads(o, &threads))
+    if (arv__cli_set_threads(o, &threads))
         return 1;
     /* bench sizes come from the options, everything else from the scenario */
     int n_extra = 0;
     char extra[2][64];
     long long v = 0;
     if (o->households) {
-        if (option_int("--households", o->households, 1, 2000000, &v))
+        if (arv__cli_option_int("--households", o->households, 1, 2000000, &v))
             return 1;
         snprintf(extra[n_extra++], sizeof extra[0], "population.households=%lld", v);
     }
     if (o->months) {
-        if (option_int("--months", o->months, 1, 1200, &v))
+        if (arv__cli_option_int("--months", o->months, 1, 1200, &v))
             return 1;
         snprintf(extra[n_extra++], sizeof extra[0], "run.months=%lld", v);
     }
@@ -1013,12 +989,12 @@ static int cmd_bench(struct opts *o, const struct arv_registry *reg, int argc, c
     struct arv_world *w = open_world(reg, o, o->files[0], true, &p);
     if (w == NULL)
         return 1;
-    double t0 = now_seconds();
+    double t0 = arv__cli_now_seconds();
     arv_world_start(w, 0);
-    double t1 = now_seconds();
+    double t1 = arv__cli_now_seconds();
     for (int m = 0; m < w->months; m++)
         arv_world_step(w);
-    double t2 = now_seconds();
+    double t2 = arv__cli_now_seconds();
     double hm = (double)w->n_households * w->months;
     long rss = peak_rss_kib();
     printf("households          %zu\n", w->n_households);
@@ -1042,13 +1018,13 @@ static int cmd_bench(struct opts *o, const struct arv_registry *reg, int argc, c
 static int cmd_synth(struct opts *o, const struct arv_registry *reg, int argc, char **argv)
 {
     if (reg->write_population == NULL)
-        return fail("synth: this model has no household file format");
+        return arv__cli_fail("synth: this model has no household file format");
     if (o->out == NULL)
-        return fail("synth: --out FILE is required");
+        return arv__cli_fail("synth: --out FILE is required");
     struct arv_error err;
     arv_error_init(&err);
     int threads;
-    if (set_threads(o, &threads))
+    if (arv__cli_set_threads(o, &threads))
         return 1;
     struct arv_params *p;
     struct arv_world *w = open_world(reg, o, o->files[0], true, &p);
@@ -1060,13 +1036,13 @@ static int cmd_synth(struct opts *o, const struct arv_registry *reg, int argc, c
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     int status = 0;
     if (f == NULL) {
-        status = fail("--out %s: cannot write: %s", o->out, strerror(errno));
+        status = arv__cli_fail("--out %s: cannot write: %s", o->out, strerror(errno));
     } else {
         arv_world_start(w, 0);
         reg->write_population(w, f);
         if (arv_outdir_close(f, o->out, &err) != ARV_OK || rename(tmp, o->out) != 0) {
             unlink(tmp);
-            status = fail("%s", err.status ? err.msg : "cannot move the file into place");
+            status = arv__cli_fail("%s", err.status ? err.msg : "cannot move the file into place");
         } else if (!o->quiet) {
             printf("%s: %zu households at month 0 -> %s\n", o->files[0], w->n_households,
                    o->out);
@@ -1078,7 +1054,6 @@ static int cmd_synth(struct opts *o, const struct arv_registry *reg, int argc, c
 }
 
 static int cmd_help(struct opts *o, const struct arv_registry *reg, int argc, char **argv);
-static int cmd_trial(struct opts *o, const struct arv_registry *reg, int argc, char **argv);
 
 static const struct command commands[] = {
     {"run", "arv run SCENARIO.cfg [--out DIR] [--seed N] [--reps N] [--threads N]\n"
@@ -1096,7 +1071,7 @@ static const struct command commands[] = {
     {"trial", "arv trial SCENARIO.cfg [--trials N] [--out DIR] [--seed N] [--threads N]\n"
               "        [--set PATH=VALUE]... [--sweep PATH=V1,V2,...]... [--quiet]",
      "re-run the cluster-randomised trial many times: power, coverage, ICC (power.csv)",
-     "out seed trials threads set sweep quiet", 1, 1, cmd_trial},
+     "out seed trials threads set sweep quiet", 1, 1, arv__cli_trial},
     {"check", "arv check SCENARIO.cfg... [--set PATH=VALUE]...",
      "validate scenarios without simulating", "set quiet", 1, MAX_FILES, cmd_check},
     {"params", "arv params [--markdown]",
@@ -1156,7 +1131,7 @@ static int cmd_help(struct opts *o, const struct arv_registry *reg, int argc, ch
     }
     const struct command *c = find_command(o->files[0]);
     if (c == NULL)
-        return fail("help: unknown command '%s'", o->files[0]);
+        return arv__cli_fail("help: unknown command '%s'", o->files[0]);
     printf("%s\n\n%s\n", c->usage, c->summary);
     if (c->options[0])
         printf("\noptions:\n");
@@ -1195,9 +1170,9 @@ static int parse_options(const struct command *c, int argc, char **argv, int fir
         const char *a = argv[k];
         if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
             if (a[0] == '-' && a[1] != '\0')
-                return fail("%s: unknown option '%s' (options start with --)", c->name, a);
+                return arv__cli_fail("%s: unknown option '%s' (options start with --)", c->name, a);
             if (o->n_files == MAX_FILES)
-                return fail("%s: too many files", c->name);
+                return arv__cli_fail("%s: too many files", c->name);
             o->files[o->n_files++] = a;
             continue;
         }
@@ -1207,14 +1182,14 @@ static int parse_options(const struct command *c, int argc, char **argv, int fir
         if (!has_word(c->options, name, n)) {
             char opt[64];
             snprintf(opt, sizeof opt, "%.*s", (int)(n < 60 ? n : 60), name);
-            return fail("%s: unknown option '--%s' (see 'arv help %s')", c->name, opt, c->name);
+            return arv__cli_fail("%s: unknown option '--%s' (see 'arv help %s')", c->name, opt, c->name);
         }
         bool is_flag = false;
         for (size_t f = 0; f < sizeof flags / sizeof flags[0]; f++)
             is_flag |= strlen(flags[f]) == n && strncmp(flags[f], name, n) == 0;
         if (is_flag) {
             if (eq)
-                return fail("%s: option '--%.*s' takes no value", c->name, (int)n, name);
+                return arv__cli_fail("%s: option '--%.*s' takes no value", c->name, (int)n, name);
             o->quiet |= strncmp(name, "quiet", n) == 0;
             o->microdata |= strncmp(name, "microdata", n) == 0;
             o->markdown |= strncmp(name, "markdown", n) == 0;
@@ -1223,7 +1198,7 @@ static int parse_options(const struct command *c, int argc, char **argv, int fir
         }
         const char *value = eq ? eq + 1 : (k + 1 < argc ? argv[++k] : NULL);
         if (value == NULL)
-            return fail("%s: option '--%.*s' needs a value", c->name, (int)n, name);
+            return arv__cli_fail("%s: option '--%.*s' needs a value", c->name, (int)n, name);
 #define OPT(str, field)                                                                          \
     if (n == strlen(str) && strncmp(name, str, n) == 0)                                          \
         o->field = value;
@@ -1239,20 +1214,20 @@ static int parse_options(const struct command *c, int argc, char **argv, int fir
 #undef OPT
         if (n == 5 && strncmp(name, "sweep", 5) == 0) {
             if (o->n_sweeps == MAX_SWEEPS)
-                return fail("%s: at most %d --sweep options", c->name, MAX_SWEEPS);
+                return arv__cli_fail("%s: at most %d --sweep options", c->name, MAX_SWEEPS);
             o->sweeps[o->n_sweeps++] = value;
         }
         if (n == 3 && strncmp(name, "set", 3) == 0) {
             if (o->n_sets == MAX_SETS)
-                return fail("%s: too many --set options", c->name);
+                return arv__cli_fail("%s: too many --set options", c->name);
             o->sets[o->n_sets++] = value;
         }
     }
     if (o->n_files < c->min_files)
-        return fail("%s: missing %s (see 'arv help %s')", c->name,
+        return arv__cli_fail("%s: missing %s (see 'arv help %s')", c->name,
                     c->min_files == 1 ? "scenario file" : "argument", c->name);
     if (o->n_files > c->max_files)
-        return fail("%s: unexpected argument '%s'", c->name, o->files[c->max_files]);
+        return arv__cli_fail("%s: unexpected argument '%s'", c->name, o->files[c->max_files]);
     return 0;
 }
 
@@ -1269,7 +1244,7 @@ int arv_cli_main(int argc, char **argv, const struct arv_registry *reg)
 static int cli_main(int argc, char **argv, const struct arv_registry *reg)
 {
     if (argc < 2) {
-        fail("missing command (try 'arv help')");
+        arv__cli_fail("missing command (try 'arv help')");
         return 2;
     }
     if (strcmp(argv[1], "--version") == 0) {
@@ -1282,337 +1257,14 @@ static int cli_main(int argc, char **argv, const struct arv_registry *reg)
     }
     const struct command *c = find_command(argv[1]);
     if (c == NULL) {
-        fail("unknown command '%.60s' (try 'arv help')", argv[1]);
+        arv__cli_fail("unknown command '%.60s' (try 'arv help')", argv[1]);
         return 2;
     }
     /* `run`, `compare` and `trial` are shared between MPI ranks; the rest is done once */
-    if (arv_mpi_rank() != 0 && c->run != cmd_run && c->run != cmd_compare && c->run != cmd_trial)
+    if (arv_mpi_rank() != 0 && c->run != cmd_run && c->run != cmd_compare && c->run != arv__cli_trial)
         return 0;
     struct opts o = {.cmd = c->name};
     if (parse_options(c, argc, argv, 2, &o))
         return 2;
     return c->run(&o, reg, argc, argv);
-}
-
-/* ---- trial ---------------------------------------------------------------- */
-
-struct trial_ctx {
-    struct progress progress;
-    int k, n; /* design point being run, of n */
-};
-
-static void on_trial_progress(void *ctx, double fraction)
-{
-    struct trial_ctx *tc = ctx;
-    progress_draw(&tc->progress, (tc->k + fraction) / tc->n);
-}
-
-static int write_trial_manifest(const struct arv_outdir *od, const struct arv_params *p,
-                                int argc, char **argv, int trials, int designs, int threads,
-                                int ranks, double wall, struct arv_error *err)
-{
-    json_t *root = manifest_begin(p, argc, argv);
-    char sha[65];
-    arv_params_sha256(p, sha);
-    json_object_set_new(root, "params_sha256", json_string(sha));
-    json_object_set_new(root, "seed", json_integer(arv_params_int(p, "run.seed")));
-    json_object_set_new(root, "trials", json_integer(trials));
-    json_object_set_new(root, "designs", json_integer(designs));
-    json_object_set_new(root, "households", json_integer(arv_params_int(p, "population.households")));
-    json_object_set_new(root, "threads", json_integer(threads));
-    json_object_set_new(root, "mpi_ranks", json_integer(ranks));
-    json_object_set_new(root, "wall_seconds", json_real(wall));
-    return manifest_write(od, root, err);
-}
-
-/* A design grid from --sweep PATH=V1,V2,...: the paths and their values. */
-struct sweep {
-    char path[MAX_SWEEPS][128];
-    char *values[MAX_SWEEPS][64];
-    int n_values[MAX_SWEEPS];
-    int n;
-    char *text[MAX_SWEEPS];
-};
-
-static int parse_sweeps(const struct opts *o, struct sweep *sw)
-{
-    memset(sw, 0, sizeof *sw);
-    for (int k = 0; k < o->n_sweeps; k++) {
-        const char *eq = strchr(o->sweeps[k], '=');
-        if (eq == NULL || eq == o->sweeps[k] || eq[1] == '\0' || eq - o->sweeps[k] >= 128)
-            return fail("trial: --sweep %s: expects PATH=V1,V2,...", o->sweeps[k]);
-        snprintf(sw->path[k], sizeof sw->path[k], "%.*s", (int)(eq - o->sweeps[k]),
-                 o->sweeps[k]);
-        sw->text[k] = strdup(eq + 1);
-        sw->n++;
-        for (char *v = strtok(sw->text[k], ","); v; v = strtok(NULL, ",")) {
-            if (sw->n_values[k] == 64)
-                return fail("trial: --sweep %s: at most 64 values", sw->path[k]);
-            sw->values[k][sw->n_values[k]++] = v;
-        }
-        if (sw->n_values[k] == 0)
-            return fail("trial: --sweep %s: expects PATH=V1,V2,...", o->sweeps[k]);
-    }
-    return 0;
-}
-
-static void sweep_free(struct sweep *sw)
-{
-    for (int k = 0; k < sw->n; k++)
-        free(sw->text[k]);
-}
-
-/* Parameters of design point `point` (mixed radix over the sweep values,
- * the last path fastest); NULL after reporting on failure. */
-static struct arv_params *design_params(const struct arv_registry *reg, const struct opts *o,
-                                        const struct sweep *sw, int point, int *index, bool lead)
-{
-    struct arv_error err;
-    arv_error_init(&err);
-    struct arv_params *p = load_params(reg, o, o->files[0], &err);
-    for (int k = sw->n - 1; p && k >= 0; k--) {
-        index[k] = point % sw->n_values[k];
-        point /= sw->n_values[k];
-        struct arv_param_origin origin = {"--sweep", 0};
-        if (arv_params_find(p, sw->path[k]) < 0) {
-            const char *near = arv_params_suggest(p, sw->path[k]);
-            if (lead)
-                fail("--sweep: unknown parameter '%s'%s%s%s", sw->path[k],
-                 near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
-            arv_params_free(p);
-            return NULL;
-        }
-        if (arv_params_set_value(p, sw->path[k], sw->values[k][index[k]], origin, &err) != ARV_OK)
-            break;
-    }
-    if (p && err.status == ARV_OK && arv_trial_derive(p, &err) == ARV_OK)
-        return p;
-    if (lead)
-        fail("%s", err.msg);
-    arv_params_free(p);
-    return NULL;
-}
-
-static int write_design_header(const struct sweep *sw, FILE *f)
-{
-    fputs("design", f);
-    for (int k = 0; k < sw->n; k++)
-        fprintf(f, ",%s", sw->path[k]);
-    fputs(",offices,families,outcome,estimator,true_effect,trials,rejection_rate,ci_coverage,"
-          "mean_estimate,mean_se,icc,mde\n",
-          f);
-    return 0;
-}
-
-static void write_design_rows(const struct sweep *sw, const int *index, int point,
-                              const struct arv_trial_results *r, FILE *f)
-{
-    int G = r->holf_offices + r->coordinator_offices;
-    for (int oc = 0; oc < ARV_TRIAL_N_OUTCOMES; oc++)
-        for (int m = 0; m < ARV_EST_N; m++) {
-            struct arv_trial_power pw;
-            arv_trial_power(r, oc, (enum arv_est_method)m, &pw);
-            fprintf(f, "%d", point);
-            for (int k = 0; k < sw->n; k++)
-                fprintf(f, ",%s", sw->values[k][index[k]]);
-            fprintf(f, ",%d,", G);
-            arv_csv_number(f, r->families_mean);
-            fprintf(f, ",%s,%s,", arv_trial_outcome_name(oc),
-                    arv_est_name((enum arv_est_method)m));
-            arv_csv_number(f, pw.true_effect);
-            fprintf(f, ",%d", pw.trials);
-            double v[] = {pw.rejection_rate, pw.ci_coverage, pw.mean_estimate, pw.mean_se,
-                          pw.icc, arv_trial_mde(pw.mean_se, G)};
-            for (size_t j = 0; j < 6; j++) {
-                fputc(',', f);
-                arv_csv_number(f, v[j]);
-            }
-            fputc('\n', f);
-        }
-}
-
-/* One line per design point: its values, size and the cr2 power of each
- * outcome (the header before the first). */
-static void print_design_line(const struct sweep *sw, const int *index, int point,
-                              const struct arv_trial_results *r)
-{
-    if (point == 0) {
-        printf("power of cr2 (rejection rate at 5%%) per design; every estimator and the "
-               "minimum detectable effect are in design.csv\n\n ");
-        for (int k = 0; k < sw->n; k++)
-            printf(" %*s", (int)(strlen(sw->path[k]) > 8 ? strlen(sw->path[k]) : 8),
-                   sw->path[k]);
-        printf(" %8s %8s", "offices", "families");
-        for (int oc = 0; oc < ARV_TRIAL_N_OUTCOMES; oc++)
-            printf(" %16s", arv_trial_outcome_name(oc));
-        printf("\n");
-    }
-    printf(" ");
-    for (int k = 0; k < sw->n; k++)
-        printf(" %*s", (int)(strlen(sw->path[k]) > 8 ? strlen(sw->path[k]) : 8),
-               sw->values[k][index[k]]);
-    printf(" %8d %8.0f", r->holf_offices + r->coordinator_offices, r->families_mean);
-    for (int oc = 0; oc < ARV_TRIAL_N_OUTCOMES; oc++) {
-        struct arv_trial_power pw;
-        arv_trial_power(r, oc, ARV_EST_CR2, &pw);
-        printf(" %16.3f", pw.rejection_rate);
-    }
-    printf("\n");
-    fflush(stdout);
-}
-
-static int cmd_trial(struct opts *o, const struct arv_registry *reg, int argc, char **argv)
-{
-    struct arv_error err;
-    arv_error_init(&err);
-    int threads, rank = arv_mpi_rank(), size = arv_mpi_size();
-    bool lead = rank == 0;
-    long long trials = 1000;
-    /* every rank parses the same command line and fails alike; rank 0 speaks */
-    if (!lead)
-        freopen("/dev/null", "w", stderr);
-    if (set_threads(o, &threads))
-        return 1;
-    if (o->trials && option_int("--trials", o->trials, 1, 10000000, &trials))
-        return 1;
-    struct sweep sw;
-    if (parse_sweeps(o, &sw)) {
-        sweep_free(&sw);
-        return 1;
-    }
-    int points = 1, status = 1;
-    for (int k = 0; k < sw.n; k++)
-        points *= sw.n_values[k];
-    int index[MAX_SWEEPS] = {0};
-    /* the first design point (or the scenario) checks every input before
-     * anything is written */
-    struct arv_params *p = design_params(reg, o, &sw, 0, index, lead);
-    if (p == NULL) {
-        sweep_free(&sw);
-        return 1;
-    }
-    char name[256], out[4096];
-    scenario_name(p, o->files[0], name, sizeof name);
-    struct arv_param_origin named = {"scenario file name", 0};
-    if (!arv_params_str(p, "run.name")[0])
-        arv_params_set_value(p, "run.name", name, named, &err);
-    if (o->out)
-        snprintf(out, sizeof out, "%s", o->out);
-    else
-        snprintf(out, sizeof out, "out/trial-%s", name);
-    struct trial_ctx tc = {{lead && isatty(2) && !o->quiet, -1, now_seconds()}, 0, points};
-    struct arv_outdir od;
-    memset(&od, 0, sizeof od);
-    bool begun = false;
-    FILE *design = NULL;
-    struct arv_trial_results *r = NULL;
-    double t0 = now_seconds();
-    for (int k = 0; k < points; k++) {
-        tc.k = k;
-        struct arv_params *pk = k == 0 ? p : design_params(reg, o, &sw, k, index, lead);
-        if (pk == NULL)
-            goto release;
-        if (k > 0)
-            arv_trial_results_free(r);
-        r = arv_trial_run_ranks(reg, pk, (int)trials, threads, rank, size, on_trial_progress,
-                                &tc, &err);
-        if (k > 0)
-            arv_params_free(pk);
-        if (r == NULL) {
-            progress_end(&tc.progress);
-            fail("%s", err.msg);
-            goto release;
-        }
-        if (!begun && k == 0) {
-            int ok = !lead || arv_outdir_begin(&od, out, &err) == ARV_OK;
-            arv_mpi_bcast(&ok, sizeof ok);
-            if (!ok) {
-                progress_end(&tc.progress);
-                if (lead)
-                    fail("%s", err.msg);
-                goto release;
-            }
-            begun = lead;
-        }
-        if (!lead)
-            continue; /* the other ranks only simulate */
-        /* a failure to write is reported after the loop, so that the
-         * other MPI ranks are not left waiting in the next design point */
-        if (k == 0 && sw.n > 0 && (design = arv_outdir_open(&od, "design.csv", &err)) != NULL)
-            write_design_header(&sw, design);
-        if (design)
-            write_design_rows(&sw, index, k, r, design);
-        if (sw.n > 0 && !o->quiet)
-            print_design_line(&sw, index, k, r);
-    }
-    double wall = now_seconds() - t0;
-    progress_end(&tc.progress);
-    if (!lead) {
-        status = 0;
-        goto release;
-    }
-    if (sw.n > 0 && design == NULL)
-        goto write_failed;
-    if (design) {
-        FILE *f = design;
-        design = NULL;
-        if (arv_outdir_close(f, "design.csv", &err) != ARV_OK)
-            goto write_failed;
-    }
-    static const struct {
-        const char *file;
-        int (*fn)(const struct arv_trial_results *, FILE *);
-    } files[] = {{"power.csv", arv_trial_write_power},
-                 {"trials.csv", arv_trial_write_trials},
-                 {"icc.csv", arv_trial_write_icc}};
-    /* with a sweep, power.csv, trials.csv and icc.csv are not written:
-     * design.csv has every design point */
-    for (size_t j = 0; sw.n == 0 && j < 3; j++) {
-        FILE *f = arv_outdir_open(&od, files[j].file, &err);
-        if (f == NULL)
-            goto write_failed;
-        files[j].fn(r, f);
-        if (arv_outdir_close(f, files[j].file, &err) != ARV_OK)
-            goto write_failed;
-    }
-    FILE *f = arv_outdir_open(&od, "resolved.cfg", &err);
-    if (f == NULL)
-        goto write_failed;
-    fprintf(f, "# Every parameter as used by this run (arv %s).\n"
-               "# `arv trial resolved.cfg` with the same --trials reproduces it exactly.\n",
-            ARV_VERSION);
-    arv_params_write_cfg(p, f);
-    if (arv_outdir_close(f, "resolved.cfg", &err) != ARV_OK ||
-        write_trial_manifest(&od, p, argc, argv, (int)trials, points, threads, size, wall,
-                             &err) !=
-            ARV_OK ||
-        arv_outdir_commit(&od, &err) != ARV_OK)
-        goto write_failed;
-    begun = false;
-    if (!o->quiet) {
-        if (sw.n > 0) {
-            printf("\n%d designs x %lld virtual trials in %.1f s -> %s/design.csv\n", points,
-                   trials, wall, od.final);
-        } else {
-            if (trials == 1)
-                arv_trial_print_table(r, stdout);
-            else
-                arv_trial_print_power(r, stdout);
-            printf("\n%lld trial%s in %.1f s -> %s/\n", trials, trials == 1 ? "" : "s", wall,
-                   od.final);
-        }
-    }
-    status = 0;
-    goto release;
-write_failed:
-    fail("%s", err.msg);
-release:
-    if (design)
-        fclose(design);
-    if (begun)
-        arv_outdir_abort(&od);
-    arv_trial_results_free(r);
-    arv_params_free(p);
-    sweep_free(&sw);
-    return status;
 }
