@@ -1,6 +1,7 @@
 /*
- * arv's command line: argument parsing, the run/check/params/bench
- * commands, the progress bar and the manifest. Every failure ends with one
+ * arv's command line: argument parsing, the run, compare, calibrate, check,
+ * params, bench and synth commands, the progress bar and the manifest (the
+ * trial command is in cli_trial.c). Every failure ends with one
  * line on stderr naming the file and line or the option, and a non-zero
  * exit; nothing is written to the output directory's final name unless the
  * run completed.
