@@ -40,6 +40,7 @@
 #include "household.h"
 #include "ledger.h"
 
+#include <assert.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 #include <stdlib.h>
@@ -147,7 +148,7 @@ static const struct arv_metric_def metrics[] = {
      "SA paid 18-35, discounted, NOK per young adult", ARV_STAT_RATIO},
 };
 
-enum { N_AGES = 18, AGE0 = 18, N_YA_GROUPS = 6 };
+enum { N_AGES = 18, AGE0 = 18, N_YA_GROUPS = ARV_MAX_GROUPS };
 
 /* Sums of one chunk for one replicate: [group][age][metric] (num, den) for
  * the young-adult table, [group][metric] for totals. */
@@ -165,6 +166,7 @@ struct ya {
     double r0, r_index, r_sd, r_year;
     double earn_full, earn_log_sd, earn_start, sa_year, tax;
     int leave_months;
+    int group_sa, group_no_sa; /* the registry's sa_childhood, no_sa_childhood */
     struct arv_discount discount;
     struct ya_chunk *chunk;
     size_t n_chunks;
@@ -217,6 +219,14 @@ static int setup(struct arv_world *w, struct arv_error *err)
 #undef D
     k->tax = arv_params_double(p, "income.tax_rate");
     k->leave_months = 12 * (int)arv_params_int(p, "demography.leave_home_age");
+    k->group_sa = k->group_no_sa = -1;
+    for (int g = 0; g < w->reg->n_groups; g++) {
+        if (strcmp(w->reg->groups[g], "sa_childhood") == 0)
+            k->group_sa = g;
+        if (strcmp(w->reg->groups[g], "no_sa_childhood") == 0)
+            k->group_no_sa = g;
+    }
+    assert(k->group_sa > 0 && k->group_no_sa > 0 && "the registry lacks the young-adult groups");
     arv__discount_read(p, &k->discount);
     k->n_chunks = w->n_chunks;
     k->chunk = arv_xcalloc(w->n_chunks, sizeof *k->chunk);
@@ -329,7 +339,7 @@ static void project(const struct ya *k, const struct arv_world *w, const struct 
                    k->b_imm * (p->origin[h] != ORIGIN_NORWAY) + x_pre + k->kappa * (x - x_pre) +
                    k->sd_u * u_person;
 
-    int groups[3] = {0, p->group[h], k->sa_family[h] ? 4 : 5};
+    int groups[3] = {0, p->group[h], k->sa_family[h] ? k->group_sa : k->group_no_sa};
     int on_time = logistic_draw(k->us_on_time + k->us_index * index, u_us);
     int late = !on_time && logistic_draw(k->us_late + k->us_index * index, u_late);
     static const double sa_ages[4] = {18, 20, 27, 35}, emp_ages[3] = {18, 25, 35};
@@ -426,7 +436,7 @@ static void finish(const struct arv_world *w, size_t begin, size_t end, struct a
     const struct ya *k = arv_world_state(w, &arv_model_young_adults);
     const struct ya_chunk *acc = &k->chunk[begin / ARV_CHUNK];
     /* the sums already hold group 0 ("all") */
-    for (int g = 0; g < N_YA_GROUPS && g < w->reg->n_groups; g++) {
+    for (int g = 0; g < w->reg->n_groups; g++) {
         for (int a = 0; a < N_AGES; a++)
             for (int m = 0; m <= M_RANK; m++)
                 if (acc->den[g][a][m] > 0)
