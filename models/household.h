@@ -319,9 +319,9 @@ static inline int arv__mnl_stays(const struct arv_mnl_sums *sums, double up_hi, 
 }
 
 /* The stationary distribution pi of the n-state transition matrix P (row
- * stochastic, n <= 8), by repeated squaring: pi = the first row of P^4096. Used
- * to start each family's work and housing states where its own dynamics
- * would put it, so the burn-in only has to settle durations and histories. */
+ * stochastic, irreducible, n <= 8), solved directly from pi P = pi and
+ * sum(pi) = 1. Used to start each family's work and housing states where
+ * its own dynamics would put it, so the burn-in only has to settle durations and histories. */
 void arv__stationary(const double *P, int n, double *pi);
 
 /* Fills the transition matrix P[i][j] of a ladder chain for the given

@@ -34,21 +34,42 @@ void arv__mnl_sums(const double *exp_alpha, const signed char *dir, int n,
 
 void arv__stationary(const double *P, int n, double *pi)
 {
-    double a[64], b[64];
-    memcpy(a, P, (size_t)(n * n) * sizeof *a);
-    for (int k = 0; k < 12; k++) { /* P^4096: far beyond any mixing time here */
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++) {
-                double s = 0;
-                for (int m = 0; m < n; m++)
-                    s += a[i * n + m] * a[m * n + j];
-                b[i * n + j] = s;
+    /* pi (P - I) = 0 with sum(pi) = 1: the transposed system with its last
+     * equation replaced by the normalisation, solved by Gaussian
+     * elimination with partial pivoting. Every ladder transition has a
+     * positive probability, so the chain is irreducible and the system
+     * regular. */
+    double a[8][9];
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++)
+            a[i][j] = i == n - 1 ? 1.0 : P[j * n + i] - (i == j);
+        a[i][n] = i == n - 1;
+    }
+    for (int c = 0; c < n; c++) {
+        int best = c;
+        for (int i = c + 1; i < n; i++)
+            if (fabs(a[i][c]) > fabs(a[best][c]))
+                best = i;
+        if (best != c)
+            for (int j = c; j <= n; j++) {
+                double t = a[c][j];
+                a[c][j] = a[best][j];
+                a[best][j] = t;
             }
-        memcpy(a, b, (size_t)(n * n) * sizeof *a);
+        for (int i = c + 1; i < n; i++) {
+            double f = a[i][c] / a[c][c];
+            for (int j = c; j <= n; j++)
+                a[i][j] -= f * a[c][j];
+        }
     }
     double total = 0;
-    for (int j = 0; j < n; j++)
-        total += pi[j] = a[j];
+    for (int i = n - 1; i >= 0; i--) {
+        double s = a[i][n];
+        for (int j = i + 1; j < n; j++)
+            s -= a[i][j] * pi[j];
+        pi[i] = s / a[i][i];
+        total += pi[i] = pi[i] > 0 ? pi[i] : 0; /* rounding below zero */
+    }
     for (int j = 0; j < n; j++)
         pi[j] /= total;
 }

@@ -163,6 +163,43 @@ static void test_temporary_housing_cost(void **state)
     assert_near(b.needs, 10250 + 3 * 4000 + 3000, 1e-9);
 }
 
+/* The start states' stationary distribution solves pi P = pi exactly: on a
+ * ladder chain from the model's own matrix builder, against 10,000 steps
+ * of the chain from a point mass (which converge geometrically). */
+static void test_stationary_distribution(void **state)
+{
+    (void)state;
+    double exp_alpha[25];
+    signed char dir[25];
+    for (int i = 0; i < 5; i++)
+        for (int j = 0; j < 5; j++) {
+            exp_alpha[i * 5 + j] = i == j ? 0 : 0.02 + 0.01 * ((3 * i + 7 * j) % 5);
+            dir[i * 5 + j] = (signed char)((j > i) - (j < i));
+        }
+    double P[25], pi[5], q[5] = {1, 0, 0, 0, 0}, next[5];
+    arv__mnl_matrix(exp_alpha, dir, 5, 1.7, 0.6, 1.0, P);
+    arv__stationary(P, 5, pi);
+    for (int t = 0; t < 10000; t++) {
+        for (int j = 0; j < 5; j++) {
+            next[j] = 0;
+            for (int i = 0; i < 5; i++)
+                next[j] += q[i] * P[i * 5 + j];
+        }
+        memcpy(q, next, sizeof q);
+    }
+    double total = 0;
+    for (int j = 0; j < 5; j++) {
+        double moved = 0;
+        for (int i = 0; i < 5; i++)
+            moved += pi[i] * P[i * 5 + j];
+        assert_near(moved, pi[j], 1e-14);
+        assert_near(pi[j], q[j], 1e-12);
+        assert_true(pi[j] > 0);
+        total += pi[j];
+    }
+    assert_near(total, 1, 1e-14);
+}
+
 /* ---- limiting cases ----------------------------------------------------- */
 
 /* With every transition probability zero nothing moves: work and housing
@@ -489,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_family_above_norm_gets_none),
         cmocka_unit_test(test_partial_need_and_takeup),
         cmocka_unit_test(test_temporary_housing_cost),
+        cmocka_unit_test(test_stationary_distribution),
         cmocka_unit_test(test_probability_zero_no_transitions),
         cmocka_unit_test(test_work_transition_frequency),
         cmocka_unit_test(test_trial_sample),
