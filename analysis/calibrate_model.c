@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "arv/error.h"
+#include "arv/trial.h"
 
 /* The metric definition of `name` in any of the registry's models, and
  * whether a name is used in table t. */
@@ -25,9 +26,23 @@ static const struct arv_metric_def *find_metric(const struct arv_registry *reg, 
     return NULL;
 }
 
+/* The trial outcome called name, or -1. */
+static int trial_outcome(const char *name)
+{
+    for (int oc = 0; oc < ARV_TRIAL_N_OUTCOMES; oc++)
+        if (strcmp(arv_trial_outcome_name(oc), name) == 0)
+            return oc;
+    return -1;
+}
+
+static bool is_trial_target(const struct arv_target *t)
+{
+    return t->kind != ARV_TARGET_LEVEL;
+}
+
 bool arv_calib_registry_metric(void *ctx, const char *name)
 {
-    return find_metric(ctx, name, -1) != NULL;
+    return find_metric(ctx, name, -1) != NULL || trial_outcome(name) >= 0;
 }
 
 static int group_index(const struct arv_registry *reg, const char *name)
@@ -48,6 +63,38 @@ static int table_of(const struct arv_target *t)
     return t->time_kind == ARV_TIME_MONTH ? ARV_TABLE_SUMMARY
            : t->time_kind == ARV_TIME_AGE ? ARV_TABLE_YOUNG_ADULTS
                                           : ARV_TABLE_TOTALS;
+}
+
+/* A trial target: a trial outcome, the arms' contrast, the month the
+ * scenario's trial measures that outcome at. */
+static int check_trial_target(const struct arv_calib_model *m, const struct arv_target *t,
+                              struct arv_error *err)
+{
+    const char *kind = t->kind == ARV_TARGET_TRIAL_EFFECT ? "trial_effect" : "trial_null";
+    int oc = trial_outcome(t->metric);
+    if (oc < 0) {
+        char list[256] = "";
+        for (int k = 0; k < ARV_TRIAL_N_OUTCOMES; k++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "",
+                     arv_trial_outcome_name(k));
+        return arv_error_set(err, ARV_EINVAL,
+                             "%s: line %d: a %s target names a trial outcome (%s), not %s",
+                             m->targets_file, t->line, kind, list, t->metric);
+    }
+    if (strcmp(t->group, "holf") != 0)
+        return arv_error_set(err, ARV_EINVAL,
+                             "%s: line %d: a %s target is the trial's contrast HOLF - local "
+                             "practice: its group is holf, not %s",
+                             m->targets_file, t->line, kind, t->group);
+    bool survey = oc == ARV_TRIAL_FINANCIAL_STRAIN || oc == ARV_TRIAL_CHILD_INCLUSION;
+    const char *path = survey ? "trial.survey_month" : "trial.month";
+    int month = (int)arv_params_int(m->params, path);
+    if (t->time_kind != ARV_TIME_MONTH || t->time != month)
+        return arv_error_set(err, ARV_EINVAL,
+                             "%s: line %d: the trial measures %s at month %d (%s); the target's "
+                             "time must be %d (or set %s)",
+                             m->targets_file, t->line, t->metric, month, path, month, path);
+    return ARV_OK;
 }
 
 int arv_calib_model_check(const struct arv_calib_model *m, struct arv_error *err)
@@ -78,13 +125,11 @@ int arv_calib_model_check(const struct arv_calib_model *m, struct arv_error *err
     int every = (int)arv_params_int(p, "run.report_every");
     for (size_t i = 0; i < m->targets->n; i++) {
         const struct arv_target *t = &m->targets->t[i];
-        if (t->kind != ARV_TARGET_LEVEL)
-            return arv_error_set(err, ARV_EINVAL,
-                                 "%s: line %d: kind %s: trial targets are not yet supported by "
-                                 "arv calibrate (only level)",
-                                 m->targets_file, t->line,
-                                 t->kind == ARV_TARGET_TRIAL_EFFECT ? "trial_effect"
-                                                                    : "trial_null");
+        if (is_trial_target(t)) {
+            if (check_trial_target(m, t, err) != ARV_OK)
+                return err->status;
+            continue;
+        }
         static const char *const what[3] = {"a month", "an age (age:N)", "no time"};
         const struct arv_metric_def *md = find_metric(m->reg, t->metric, table_of(t));
         if (md == NULL) {
@@ -106,28 +151,18 @@ int arv_calib_model_check(const struct arv_calib_model *m, struct arv_error *err
     return ARV_OK;
 }
 
-int arv_calib_model_simulate(void *ctx, const double *theta, uint32_t sim_seed,
-                             struct arv_calib_sim *out, struct arv_error *err)
+/* Level targets: the scenario's replicates, mean and Monte Carlo variance. */
+static int simulate_levels(struct arv_calib_model *m, struct arv_calib_sim *out,
+                           struct arv_error *err)
 {
-    struct arv_calib_model *m = ctx;
-    struct arv_params *p = m->params;
-    struct arv_param_origin origin = {"calibration", 0};
-    char text[64];
-    for (size_t j = 0; j < m->n_params; j++) {
-        snprintf(text, sizeof text, "%.17g", theta[j]);
-        if (arv_params_set_value(p, m->priors[j].path, text, origin, err) != ARV_OK)
-            return err->status;
-    }
-    snprintf(text, sizeof text, "%u", sim_seed);
-    if (arv_params_set_value(p, "run.seed", text, origin, err) != ARV_OK)
-        return err->status;
-    struct arv_world *w = arv_world_alloc(m->reg, p, err);
+    struct arv_world *w = arv_world_alloc(m->reg, m->params, err);
     if (w == NULL)
         return err->status;
     arv_world_run(w);
-    m->simulations++;
     for (size_t i = 0; i < m->targets->n; i++) {
         const struct arv_target *t = &m->targets->t[i];
+        if (is_trial_target(t))
+            continue;
         int table = table_of(t);
         int metric = arv_world_metric_in(w, (enum arv_table)table, t->metric);
         int g = group_index(m->reg, t->group);
@@ -152,12 +187,67 @@ int arv_calib_model_simulate(void *ctx, const double *theta, uint32_t sim_seed,
     }
     arv_world_free(w);
     for (size_t i = 0; i < m->targets->n; i++)
-        if (!isfinite(out->stat[i]))
+        if (!is_trial_target(&m->targets->t[i]) && !isfinite(out->stat[i]))
             return arv_error_set(err, ARV_EINVAL,
                                  "%s: line %d: %s of group %s is undefined in this scenario "
                                  "(no unit in the group, or no young adult of that age)",
                                  m->targets_file, m->targets->t[i].line, m->targets->t[i].metric,
                                  m->targets->t[i].group);
+    return ARV_OK;
+}
+
+/* Trial targets: one virtual trial on this thread, the estimator's
+ * estimate and p-value per target. */
+static int simulate_trial(struct arv_calib_model *m, struct arv_calib_sim *out,
+                          struct arv_error *err)
+{
+    struct arv_trial_results *r = arv_trial_run(m->reg, m->params, 1, 1, NULL, NULL, err);
+    if (r == NULL)
+        return err->status;
+    for (size_t i = 0; i < m->targets->n; i++) {
+        const struct arv_target *t = &m->targets->t[i];
+        if (!is_trial_target(t))
+            continue;
+        const struct arv_est_result *e = &r->cell[trial_outcome(t->metric)].est[m->trial_estimator];
+        if (!e->ok || !isfinite(e->estimate)) {
+            arv_error_set(err, ARV_EINVAL,
+                          "%s: line %d: the virtual trial could not estimate %s with %s (%s)",
+                          m->targets_file, t->line, t->metric,
+                          arv_est_name((enum arv_est_method)m->trial_estimator),
+                          e->reason ? e->reason : "no estimate");
+            break;
+        }
+        out->stat[i] = e->estimate;
+        out->var[i] = 0;
+        out->p[i] = e->p;
+    }
+    arv_trial_results_free(r);
+    return err->status;
+}
+
+int arv_calib_model_simulate(void *ctx, const double *theta, uint32_t sim_seed,
+                             struct arv_calib_sim *out, struct arv_error *err)
+{
+    struct arv_calib_model *m = ctx;
+    struct arv_params *p = m->params;
+    struct arv_param_origin origin = {"calibration", 0};
+    char text[64];
+    for (size_t j = 0; j < m->n_params; j++) {
+        snprintf(text, sizeof text, "%.17g", theta[j]);
+        if (arv_params_set_value(p, m->priors[j].path, text, origin, err) != ARV_OK)
+            return err->status;
+    }
+    snprintf(text, sizeof text, "%u", sim_seed);
+    if (arv_params_set_value(p, "run.seed", text, origin, err) != ARV_OK)
+        return err->status;
+    m->simulations++;
+    bool level = false, trial = false;
+    for (size_t i = 0; i < m->targets->n; i++)
+        *(is_trial_target(&m->targets->t[i]) ? &trial : &level) = true;
+    if (level && simulate_levels(m, out, err) != ARV_OK)
+        return err->status;
+    if (trial && simulate_trial(m, out, err) != ARV_OK)
+        return err->status;
     return ARV_OK;
 }
 

@@ -4,6 +4,7 @@
  * truncation interval); draws use inversion where the family allows it.
  */
 #include "arv/calibrate.h"
+#include "arv/estimators.h"
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
@@ -307,6 +308,7 @@ int arv_calib_config_parse(const config_setting_t *group, const char *file,
 {
     memset(out, 0, sizeof *out);
     arv_calib_settings_default(&out->settings);
+    out->trial_estimator = ARV_EST_CR2;
     struct arv_calib_settings *st = &out->settings;
     int gline = (int)config_setting_source_line(group);
     if (config_setting_type(group) != CONFIG_TYPE_GROUP)
@@ -374,6 +376,18 @@ int arv_calib_config_parse(const config_setting_t *group, const char *file,
                                      name);
             *(name[0] == 'd' ? &st->discrepancy : name[0] == 'q' ? &st->quantile
                                                                  : &st->tolerance) = v;
+        } else if (strcmp(name, "trial_estimator") == 0) {
+            const char *e = config_setting_type(s) == CONFIG_TYPE_STRING
+                                ? config_setting_get_string(s) : "";
+            int found = -1;
+            for (int k = 0; k < ARV_EST_N; k++)
+                if (strcmp(e, arv_est_name((enum arv_est_method)k)) == 0)
+                    found = k;
+            if (found < 0)
+                return arv_error_set(err, ARV_EINVAL, "%s:%d: trial_estimator must name an "
+                                     "estimator of arv trial (cr2, cluster_t, wild_bootstrap, "
+                                     "randomisation, mixed, naive_ols)", file, line);
+            out->trial_estimator = found;
         } else if (strcmp(name, "observation_noise") == 0) {
             if (config_setting_type(s) != CONFIG_TYPE_BOOL)
                 return arv_error_set(err, ARV_EINVAL, "%s:%d: observation_noise expects true or "

@@ -770,9 +770,12 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
         return arv__cli_fail("calibrate: --targets FILE is required");
     if (o->draws && arv__cli_option_int("--draws", o->draws, 0, 1000, &draws))
         return 1;
+    /* the trial design settings (trial.*) apply as in arv trial */
     struct arv_params *p = arv__cli_load_params(reg, o, o->files[0], &err);
-    if (p == NULL)
+    if (p == NULL || arv_trial_derive(p, &err) != ARV_OK) {
+        arv_params_free(p);
         return arv__cli_fail("%s", err.msg);
+    }
     int status = 1;
     struct arv_targets targets = {0};
     struct arv_calib_result res;
@@ -799,7 +802,8 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
         goto release;
     }
     struct arv_calib_model model = {reg, p, &targets, p->calibration->priors,
-                                    p->calibration->n_priors, o->targets, 0};
+                                    p->calibration->n_priors, o->targets,
+                                    p->calibration->trial_estimator, 0};
     if (arv_calib_model_check(&model, &err) != ARV_OK) {
         arv__cli_fail("%s", err.msg);
         goto release;
@@ -817,7 +821,9 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
     s.threads = threads;
     s.checkpoint = checkpoint;
     s.resume = o->resume;
-    s.model_fingerprint = arv_calib_model_fingerprint(p);
+    /* what the engine cannot see: the scenario, and the estimator trial
+     * targets read */
+    s.model_fingerprint = arv_calib_model_fingerprint(p) ^ (uint64_t)model.trial_estimator << 58;
     arv_params_sha256(p, sha);
     had_checkpoint = access(checkpoint, F_OK) == 0;
     if (o->resume && !had_checkpoint) {
@@ -851,6 +857,8 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
     cm.m[0] = model;
     for (int t = 1; t < threads && err.status == ARV_OK; t++) {
         extra[t] = arv__cli_load_params(reg, o, o->files[0], &err);
+        if (extra[t])
+            arv_trial_derive(extra[t], &err);
         cm.m[t] = model;
         cm.m[t].params = extra[t];
     }

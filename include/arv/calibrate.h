@@ -123,6 +123,7 @@ void arv_calib_settings_default(struct arv_calib_settings *s);
  * Settings not given keep their defaults. */
 struct arv_calib_config {
     struct arv_calib_settings settings;
+    int trial_estimator;      /* trial targets: enum arv_est_method (cr2) */
     struct arv_prior *priors; /* n_priors (owned) */
     size_t n_priors;
 };

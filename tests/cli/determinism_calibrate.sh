@@ -1,7 +1,7 @@
 # arv calibrate on a small problem: its files, the same posterior at 1 and
 # 2 threads, and a run stopped after two generations and resumed to three
-# equal to an uninterrupted three-generation run, byte for byte; the
-# calibrated scenario runs.
+# equal to an uninterrupted three-generation run, byte for byte; trial
+# targets; the calibrated scenario runs.
 set -u
 arv=$1 fixtures=$3
 tmp=$(mktemp -d)
@@ -40,6 +40,24 @@ for f in posterior.csv generations.csv; do
     cmp -s "$tmp/t1/$f" "$tmp/r/$f"
     check "resumed $f identical to the uninterrupted run" $?
 done
+# trial targets: the virtual trial's estimate and p-value, the same at 1
+# and 2 threads
+ttargets=(--targets "$cal/cli_trial_targets.csv" --quiet)
+"$arv" calibrate "$cal/cli_trial.cfg" "${ttargets[@]}" --threads 1 --out "$tmp/tr1"
+check "calibrate to trial targets at 1 thread" $?
+"$arv" calibrate "$cal/cli_trial.cfg" "${ttargets[@]}" --threads 2 --out "$tmp/tr2"
+check "calibrate to trial targets at 2 threads" $?
+for f in posterior.csv fit.csv; do
+    cmp -s "$tmp/tr1/$f" "$tmp/tr2/$f"
+    check "trial targets: $f identical at 1 and 2 threads" $?
+done
+# the trial_effect row's simulated mean is an estimate (finite), the
+# trial_null row has no z and a predictive p in [0, 1]
+awk -F, '$1 == "strain" && $7 + 0 == $7 && $7 != "" { ok = 1 } END { exit !ok }' "$tmp/tr1/fit.csv"
+check "fit.csv has the trial effect" $?
+awk -F, '$1 == "sa_null" && $10 == "" && $11 >= 0 && $11 <= 1 { ok = 1 } END { exit !ok }' \
+    "$tmp/tr1/fit.csv"
+check "fit.csv has the trial null" $?
 # the calibrated scenario is a scenario arv runs
 "$arv" run "$tmp/t1/calibrated.cfg" --out "$tmp/run" --quiet
 check "arv run calibrated.cfg" $?

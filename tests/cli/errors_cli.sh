@@ -300,6 +300,28 @@ printf 'id,kind,metric,group,time,value,se,source\nx,level,employment_rate,all,a
     >"$tmp/in/age_for_month.csv"
 expect_fail "calibrate with a target the run never defines" "line 2: employment_rate of group all is undefined" \
     "$ARV" calibrate "$CAL/cli_three.cfg" --targets "$tmp/in/age_for_month.csv"
+new_case
+printf 'id,kind,metric,group,time,value,se,source\nx,trial_null,employment_rate,holf,24,0,,t\n' \
+    >"$tmp/in/trial_metric.csv"
+expect_fail "calibrate with a trial target that is not a trial outcome" \
+    "line 2: a trial_null target names a trial outcome (employment, sa_receipt" \
+    "$ARV" calibrate "$CAL/cli_trial.cfg" --targets "$tmp/in/trial_metric.csv"
+new_case
+printf 'id,kind,metric,group,time,value,se,source\nx,trial_effect,employment,usual,24,0,0.1,t\n' \
+    >"$tmp/in/trial_group.csv"
+expect_fail "calibrate with a trial target of another group" "line 2: a trial_effect target is the trial's contrast" \
+    "$ARV" calibrate "$CAL/cli_trial.cfg" --targets "$tmp/in/trial_group.csv"
+new_case
+printf 'id,kind,metric,group,time,value,se,source\nx,trial_effect,employment,holf,30,0,0.1,t\n' \
+    >"$tmp/in/trial_month.csv"
+expect_fail "calibrate with a trial target at a month the trial does not measure" \
+    "line 2: the trial measures employment at month 24 (trial.month)" \
+    "$ARV" calibrate "$CAL/cli_trial.cfg" --targets "$tmp/in/trial_month.csv"
+new_case
+sed 's/"cluster_t"/"cluster-t"/' "$CAL/cli_trial.cfg" | sed "s|\.\./\.\./\.\./scenarios|$SRC/scenarios|" \
+    >"$tmp/in/trial_estimator.cfg"
+expect_fail "calibrate with an unknown trial estimator" "trial_estimator.cfg:11: trial_estimator must name" \
+    "$ARV" calibrate "$tmp/in/trial_estimator.cfg" --targets "$CAL/cli_trial_targets.csv"
 
 total=$((passed + failed))
 if [ "$known" -gt 0 ]; then
