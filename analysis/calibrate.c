@@ -10,7 +10,8 @@
  *   PURPOSE_SEED       the simulation seed handed to the model
  *   PURPOSE_NOISE      observation noise (settings.observation_noise)
  * Candidates are simulated in batches (in parallel when the model is
- * thread-safe) and accepted strictly in index order.
+ * thread-safe; with MPI ranks, each rank a contiguous block of the batch)
+ * and accepted strictly in index order.
  */
 #include "arv/calibrate.h"
 #include "calibrate_internal.h"
@@ -25,6 +26,8 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "arv/mpi.h"
 
 enum {
     PURPOSE_KERNEL = 1,
@@ -294,16 +297,46 @@ static int n_threads(const struct arv_calib_settings *s)
     return s->threads > 0 ? s->threads : omp_get_max_threads();
 }
 
-/* Candidates first, first + 1, ..., first + n - 1 of generation g. */
+static int write_checkpoint(const char *file, uint64_t fp, const struct arv_calib_result *r,
+                            struct arv_error *err);
+
+/* Candidates first, first + 1, ..., first + n - 1 of generation g; with
+ * several ranks each simulates its block and all exchange them. */
 static void run_batch(const struct arv_calib_problem *pb, const struct arv_calib_settings *s,
                       const struct proposal *pr, uint32_t g, long first, size_t n,
                       struct batch *b)
 {
-    int nt = n_threads(s);
-    bool par = pb->thread_safe && nt > 1 && n > 1;
+    int nt = n_threads(s), ranks = s->ranks > 1 ? s->ranks : 1;
+    size_t lo = 0, hi = n;
+    if (ranks > 1)
+        arv_mpi_block(n, s->rank, ranks, &lo, &hi);
+    bool par = pb->thread_safe && nt > 1 && hi - lo > 1;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (par)
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = lo; i < hi; i++)
         evaluate(pb, s, pr, g, (uint32_t)(first + (long)i), b, i);
+    if (ranks > 1) {
+        /* each rank's block to every rank, byte for byte */
+        arv_mpi_allgather_blocks(b->theta, b->P * sizeof(double), n);
+        arv_mpi_allgather_blocks(b->stat, b->T * sizeof(double), n);
+        arv_mpi_allgather_blocks(b->var, b->T * sizeof(double), n);
+        arv_mpi_allgather_blocks(b->p, b->T * sizeof(double), n);
+        arv_mpi_allgather_blocks(b->dist, sizeof(double), n);
+        arv_mpi_allgather_blocks(b->status, sizeof(int), n);
+        arv_mpi_allgather_blocks(b->errs, sizeof(struct arv_error), n);
+    }
+}
+
+/* The checkpoint, written by rank 0; every rank learns whether it was. */
+static int save_checkpoint(const struct arv_calib_settings *s, uint64_t fp,
+                           const struct arv_calib_result *r, struct arv_error *err)
+{
+    if (s->checkpoint == NULL)
+        return ARV_OK;
+    int rc = s->rank == 0 ? write_checkpoint(s->checkpoint, fp, r, err) : ARV_OK;
+    if (s->ranks > 1 && !arv_mpi_all(rc == ARV_OK) && rc == ARV_OK)
+        rc = arv_error_set(err, ARV_EIO, "%s: rank 0 could not write the checkpoint",
+                           s->checkpoint);
+    return rc;
 }
 
 /* The accepted particles of one generation. */
@@ -772,7 +805,7 @@ int arv_calib_run(const struct arv_calib_problem *pb, const struct arv_calib_set
                 r->weight[i] = 1.0 / (double)N;
             push_generation(r, s->tolerance, used);
         }
-        if (s->checkpoint && write_checkpoint(s->checkpoint, fp, r, err) != ARV_OK)
+        if (save_checkpoint(s, fp, r, err) != ARV_OK)
             goto fail;
         return ARV_OK;
     }
@@ -797,7 +830,7 @@ int arv_calib_run(const struct arv_calib_problem *pb, const struct arv_calib_set
         for (size_t i = 0; i < N; i++)
             r->weight[i] = 1.0 / (double)N;
         push_generation(r, INFINITY, used);
-        if (s->checkpoint && write_checkpoint(s->checkpoint, fp, r, err) != ARV_OK)
+        if (save_checkpoint(s, fp, r, err) != ARV_OK)
             goto fail_smc;
     }
     while (r->n_gen < s->generations) {
@@ -836,7 +869,7 @@ int arv_calib_run(const struct arv_calib_problem *pb, const struct arv_calib_set
         memcpy(r->distance, ndist, N * sizeof *ndist);
         smc_weights(pb->priors, P, prev, wprev, N, L, r->theta, r->weight);
         push_generation(r, tol, used);
-        if (s->checkpoint && write_checkpoint(s->checkpoint, fp, r, err) != ARV_OK)
+        if (save_checkpoint(s, fp, r, err) != ARV_OK)
             goto fail_smc;
     }
     free(prev);
@@ -923,10 +956,13 @@ int arv_calib_predict(const struct arv_calib_problem *pb, const struct arv_calib
     out->p = arv_xcalloc(N * T, sizeof(double));
     int *status = arv_xcalloc(N, sizeof *status);
     struct arv_error *errs = arv_xcalloc(N, sizeof *errs);
-    int nt = n_threads(s);
+    int nt = n_threads(s), ranks = s->ranks > 1 ? s->ranks : 1;
+    size_t lo = 0, hi = N;
+    if (ranks > 1)
+        arv_mpi_block(N, s->rank, ranks, &lo, &hi);
     bool par = pb->thread_safe && nt > 1;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (par)
-    for (size_t k = 0; k < N; k++) {
+    for (size_t k = lo; k < hi; k++) {
         arv_error_init(&errs[k]);
         struct arv_rng rng;
         arv_rng_init(&rng, s->seed, KEY_PREDICT);
@@ -934,6 +970,13 @@ int arv_calib_predict(const struct arv_calib_problem *pb, const struct arv_calib
         status[k] = arv_calib__simulate(pb, r->theta + k * P, arv_rng_u32(&rng),
                                         out->stat + k * T, out->var + k * T, out->p + k * T,
                                         &errs[k]);
+    }
+    if (ranks > 1) {
+        arv_mpi_allgather_blocks(out->stat, T * sizeof(double), N);
+        arv_mpi_allgather_blocks(out->var, T * sizeof(double), N);
+        arv_mpi_allgather_blocks(out->p, T * sizeof(double), N);
+        arv_mpi_allgather_blocks(status, sizeof *status, N);
+        arv_mpi_allgather_blocks(errs, sizeof *errs, N);
     }
     for (size_t k = 0; k < N; k++)
         if (status[k] != ARV_OK) {

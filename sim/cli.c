@@ -709,7 +709,7 @@ release:
 static int write_calibration_manifest(const struct arv_outdir *od, const struct arv_params *p,
                                       const char *sha, const struct arv_calib_settings *s,
                                       long simulations, int argc, char **argv, int threads,
-                                      double wall, struct arv_error *err)
+                                      int ranks, double wall, struct arv_error *err)
 {
     static const char *const methods[] = {"abc-smc", "rejection", "smm"};
     json_t *root = arv__cli_manifest_begin(p, argc, argv);
@@ -719,7 +719,7 @@ static int write_calibration_manifest(const struct arv_outdir *od, const struct 
     json_object_set_new(root, "particles", json_integer((json_int_t)s->particles));
     json_object_set_new(root, "simulations", json_integer(simulations));
     json_object_set_new(root, "threads", json_integer(threads));
-    json_object_set_new(root, "mpi_ranks", json_integer(1));
+    json_object_set_new(root, "mpi_ranks", json_integer(ranks));
     json_object_set_new(root, "wall_seconds", json_real(wall));
     return arv__cli_manifest_write(od, root, err);
 }
@@ -762,8 +762,12 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
 {
     struct arv_error err;
     arv_error_init(&err);
-    int threads;
+    int threads, rank = arv_mpi_rank(), ranks = arv_mpi_size();
+    bool lead = rank == 0;
     long long draws = 0;
+    /* every rank parses the same inputs and fails alike; rank 0 speaks */
+    if (!lead)
+        freopen("/dev/null", "w", stderr);
     if (arv__cli_set_threads(o, &threads))
         return 1;
     if (o->targets == NULL)
@@ -819,6 +823,8 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
     s = p->calibration->settings;
     s.seed = (uint32_t)arv_params_int(p, "run.seed");
     s.threads = threads;
+    s.rank = rank;
+    s.ranks = ranks;
     s.checkpoint = checkpoint;
     s.resume = o->resume;
     /* what the engine cannot see: the scenario, and the estimator trial
@@ -837,19 +843,25 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
         arv__cli_fail("%s: cannot resolve path", o->files[0]);
         goto release;
     }
-    if (arv_outdir_begin(&od, out, &err) != ARV_OK) {
-        free(scenario_abs);
-        arv__cli_fail("%s", err.msg);
-        goto release;
+    /* rank 0 writes; simulated method of moments runs on rank 0 alone */
+    if (lead && arv_outdir_begin(&od, out, &err) == ARV_OK) {
+        begun = true;
+        /* the scenario as loaded, before any candidate's values are written into it */
+        FILE *f = arv_outdir_open(&od, "resolved.cfg", &err);
+        if (f) {
+            fprintf(f, "# Every parameter of the scenario before calibration (arv %s).\n",
+                    ARV_VERSION);
+            arv_params_write_cfg(p, f);
+            arv_outdir_close(f, "resolved.cfg", &err);
+        }
     }
-    begun = true;
-    /* the scenario as loaded, before any candidate's values are written into it */
-    FILE *f = arv_outdir_open(&od, "resolved.cfg", &err);
-    if (f) {
-        fprintf(f, "# Every parameter of the scenario before calibration (arv %s).\n",
-                ARV_VERSION);
-        arv_params_write_cfg(p, f);
-        arv_outdir_close(f, "resolved.cfg", &err);
+    if (!arv_mpi_all(err.status == ARV_OK) || (!lead && s.method == ARV_CALIB_SMM)) {
+        free(scenario_abs);
+        if (err.status == ARV_OK && s.method == ARV_CALIB_SMM)
+            status = 0;
+        else
+            arv__cli_fail("%s", err.status ? err.msg : "another MPI rank failed");
+        goto release;
     }
     /* the other threads' copies of the scenario (loaded alike, so identical) */
     struct calib_models cm = {arv_xcalloc((size_t)threads, sizeof *cm.m), threads};
@@ -884,11 +896,15 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
         rc = arv_calib_run(&pb, &s, &res, &err);
         if (rc == ARV_OK)
             rc = arv_calib_predict(&pb, &s, &res, &pred, &err);
-        if (rc == ARV_OK)
+        if (rc == ARV_OK && lead)
             rc = arv_calib_write_all(od.tmp, scenario_abs, &pb, &s, &res, &pred, (int)draws,
                                      &err);
+        /* every rank's simulations, in the manifest (whole numbers: the sum is exact) */
+        double sims = 0;
         for (int t = 0; t < threads; t++)
-            simulations += cm.m[t].simulations;
+            sims += (double)cm.m[t].simulations;
+        arv_mpi_sum_to_root(&sims, 1);
+        simulations = (long)sims;
     }
     for (int t = 1; t < threads; t++)
         arv_params_free(extra[t]);
@@ -896,8 +912,12 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
     free(cm.m);
     free(scenario_abs);
     double wall = arv__cli_now_seconds() - t0;
+    if (!lead && rc == ARV_OK) {
+        status = 0;
+        goto release;
+    }
     if (rc != ARV_OK || err.status != ARV_OK ||
-        write_calibration_manifest(&od, p, sha, &s, simulations, argc, argv, threads, wall,
+        write_calibration_manifest(&od, p, sha, &s, simulations, argc, argv, threads, ranks, wall,
                                    &err) != ARV_OK ||
         arv_outdir_commit(&od, &err) != ARV_OK) {
         arv__cli_fail("%s", err.msg);
@@ -913,7 +933,7 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
     status = 0;
 release:
     /* a failed calibration leaves no checkpoint it started (a crash or a kill does) */
-    if (status != 0 && begun && !had_checkpoint)
+    if (status != 0 && lead && !had_checkpoint)
         unlink(checkpoint);
     if (begun)
         arv_outdir_abort(&od);
@@ -1269,8 +1289,10 @@ static int cli_main(int argc, char **argv, const struct arv_registry *reg)
         arv__cli_fail("unknown command '%.60s' (try 'arv help')", argv[1]);
         return 2;
     }
-    /* `run`, `compare` and `trial` are shared between MPI ranks; the rest is done once */
-    if (arv_mpi_rank() != 0 && c->run != cmd_run && c->run != cmd_compare && c->run != arv__cli_trial)
+    /* `run`, `compare`, `trial` and `calibrate` are shared between MPI ranks; the rest
+     * is done once */
+    if (arv_mpi_rank() != 0 && c->run != cmd_run && c->run != cmd_compare &&
+        c->run != arv__cli_trial && c->run != cmd_calibrate)
         return 0;
     struct opts o = {.cmd = c->name};
     if (parse_options(c, argc, argv, 2, &o))

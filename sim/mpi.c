@@ -1,6 +1,16 @@
 /* MPI glue (see include/arv/mpi.h). */
 #include "arv/mpi.h"
 
+#include <stdlib.h>
+
+#include "arv/error.h"
+
+void arv_mpi_block(size_t n, int rank, int size, size_t *lo, size_t *hi)
+{
+    *lo = n * (size_t)rank / (size_t)size;
+    *hi = n * (size_t)(rank + 1) / (size_t)size;
+}
+
 #ifdef ARV_WITH_MPI
 #include <mpi.h>
 
@@ -79,6 +89,26 @@ void arv_mpi_barrier(void)
     MPI_Barrier(MPI_COMM_WORLD);
 }
 
+void arv_mpi_allgather_blocks(void *buf, size_t elem, size_t n)
+{
+    int size = arv_mpi_size();
+    if (size == 1)
+        return;
+    int *count = arv_xcalloc((size_t)size, sizeof *count);
+    int *displ = arv_xcalloc((size_t)size, sizeof *displ);
+    for (int r = 0; r < size; r++) {
+        size_t lo, hi;
+        arv_mpi_block(n, r, size, &lo, &hi);
+        /* batches are far below 2 GB */
+        count[r] = (int)((hi - lo) * elem);
+        displ[r] = (int)(lo * elem);
+    }
+    MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, count, displ, MPI_BYTE,
+                   MPI_COMM_WORLD);
+    free(count);
+    free(displ);
+}
+
 #else
 
 void arv_mpi_init(int *argc, char ***argv)
@@ -117,6 +147,10 @@ void arv_mpi_bcast(void *buf, size_t size)
 }
 
 void arv_mpi_barrier(void)
+{
+}
+
+void arv_mpi_allgather_blocks(void *buf, size_t elem, size_t n)
 {
 }
 

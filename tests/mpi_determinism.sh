@@ -1,5 +1,6 @@
 # The MPI engine: 1 and 2 ranks (and the run without mpirun) give
-# byte-identical outputs, including microdata joined across ranks.
+# byte-identical outputs (run with microdata joined across ranks, compare,
+# trial, calibrate with and without a resume).
 set -u
 arv=$1 mpirun=$2 src=$3
 tmp=$(mktemp -d)
@@ -41,6 +42,39 @@ for n in 1 2; do
             failed=$((failed + 1)); echo "FAIL: trial $f differs with $n ranks"; fi
     done
 done
+# calibrate shares each batch of candidates between the ranks: the same
+# posterior, generations and fit (ABC-SMC on level targets; rejection on
+# trial targets), and a run stopped after two generations and resumed
+# under 2 ranks equal to the uninterrupted one
+cal=$src/tests/fixtures/calibration
+"$arv" calibrate "$cal/cli_three.cfg" --targets "$cal/cli_targets.csv" --quiet \
+    --out "$tmp/cal-plain" || exit 1
+"$arv" calibrate "$cal/cli_trial.cfg" --targets "$cal/cli_trial_targets.csv" --quiet \
+    --out "$tmp/caltr-plain" || exit 1
+for n in 1 2; do
+    "${launch[@]}" -np $n "$arv" calibrate "$cal/cli_three.cfg" --targets "$cal/cli_targets.csv" \
+        --threads 1 --quiet --out "$tmp/cal-np$n" || { echo "mpirun -np $n calibrate failed"; exit 1; }
+    "${launch[@]}" -np $n "$arv" calibrate "$cal/cli_trial.cfg" \
+        --targets "$cal/cli_trial_targets.csv" --threads 1 --quiet --out "$tmp/caltr-np$n" ||
+        { echo "mpirun -np $n calibrate (trial targets) failed"; exit 1; }
+    for f in posterior.csv generations.csv fit.csv; do
+        if cmp -s "$tmp/cal-plain/$f" "$tmp/cal-np$n/$f"; then pass=$((pass + 1)); else
+            failed=$((failed + 1)); echo "FAIL: calibrate $f differs with $n ranks"; fi
+        if cmp -s "$tmp/caltr-plain/$f" "$tmp/caltr-np$n/$f"; then pass=$((pass + 1)); else
+            failed=$((failed + 1)); echo "FAIL: calibrate (trial targets) $f differs with $n ranks"; fi
+    done
+done
+"${launch[@]}" -np 2 "$arv" calibrate "$cal/cli_two.cfg" --targets "$cal/cli_targets.csv" \
+    --threads 1 --quiet --out "$tmp/cal-resume" || { echo "mpirun -np 2 calibrate (two) failed"; exit 1; }
+"${launch[@]}" -np 2 "$arv" calibrate "$cal/cli_three.cfg" --targets "$cal/cli_targets.csv" \
+    --threads 1 --quiet --out "$tmp/cal-resume" --resume ||
+    { echo "mpirun -np 2 calibrate --resume failed"; exit 1; }
+for f in posterior.csv generations.csv; do
+    if cmp -s "$tmp/cal-plain/$f" "$tmp/cal-resume/$f"; then pass=$((pass + 1)); else
+        failed=$((failed + 1)); echo "FAIL: calibrate resumed under 2 ranks: $f differs"; fi
+done
+grep -q '"mpi_ranks": 2' "$tmp/cal-np2/manifest.json" && pass=$((pass + 1)) ||
+    { failed=$((failed + 1)); echo "FAIL: calibrate manifest does not record 2 ranks"; }
 grep -q '"mpi_ranks": 2' "$tmp/np2/manifest.json" && pass=$((pass + 1)) ||
     { failed=$((failed + 1)); echo "FAIL: manifest does not record 2 ranks"; }
 echo "$pass passed, $failed failed"

@@ -90,6 +90,11 @@ struct arv_calib_settings {
     uint32_t seed;          /* key of every calibration stream */
     size_t batch;           /* candidates simulated per batch (0 = N) */
     int threads;            /* OpenMP threads for a batch (0 = default) */
+    int rank, ranks;        /* MPI: this process and how many share each
+                               batch (contiguous blocks of candidates;
+                               0 or 1 ranks = one process). Every rank calls
+                               the engine alike; rank 0 writes the
+                               checkpoint */
     const char *checkpoint; /* checkpoint file written after each generation
                                (NULL = none) */
     bool resume;            /* start from `checkpoint` */

@@ -36,4 +36,12 @@ void arv_mpi_bcast(void *buf, size_t size);
 
 void arv_mpi_barrier(void);
 
+/* Rank r's share [*lo, *hi) of n items split into contiguous blocks. */
+void arv_mpi_block(size_t n, int rank, int size, size_t *lo, size_t *hi);
+
+/* buf holds n items of elem bytes; rank r has filled its block
+ * (arv_mpi_block). Afterwards every rank holds every block, byte for
+ * byte. */
+void arv_mpi_allgather_blocks(void *buf, size_t elem, size_t n);
+
 #endif
