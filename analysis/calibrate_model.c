@@ -88,7 +88,7 @@ static int check_trial_target(const struct arv_calib_model *m, const struct arv_
                              m->targets_file, t->line, kind, t->group);
     bool survey = oc == ARV_TRIAL_FINANCIAL_STRAIN || oc == ARV_TRIAL_CHILD_INCLUSION;
     const char *path = survey ? "trial.survey_month" : "trial.month";
-    int month = (int)arv_params_int(m->params, path);
+    int month = (int)arv_params_int(m->trial_params ? m->trial_params : m->params, path);
     if (t->time_kind != ARV_TIME_MONTH || t->time != month)
         return arv_error_set(err, ARV_EINVAL,
                              "%s: line %d: the trial measures %s at month %d (%s); the target's "
@@ -151,6 +151,21 @@ int arv_calib_model_check(const struct arv_calib_model *m, struct arv_error *err
     return ARV_OK;
 }
 
+/* Writes the candidate's values and simulation seed into p. */
+static int set_candidate(const struct arv_calib_model *m, struct arv_params *p,
+                         const double *theta, uint32_t sim_seed, struct arv_error *err)
+{
+    struct arv_param_origin origin = {"calibration", 0};
+    char text[64];
+    for (size_t j = 0; j < m->n_params; j++) {
+        snprintf(text, sizeof text, "%.17g", theta[j]);
+        if (arv_params_set_value(p, m->priors[j].path, text, origin, err) != ARV_OK)
+            return err->status;
+    }
+    snprintf(text, sizeof text, "%u", sim_seed);
+    return arv_params_set_value(p, "run.seed", text, origin, err);
+}
+
 /* Level targets: the scenario's replicates, mean and Monte Carlo variance. */
 static int simulate_levels(struct arv_calib_model *m, struct arv_calib_sim *out,
                            struct arv_error *err)
@@ -201,7 +216,8 @@ static int simulate_levels(struct arv_calib_model *m, struct arv_calib_sim *out,
 static int simulate_trial(struct arv_calib_model *m, struct arv_calib_sim *out,
                           struct arv_error *err)
 {
-    struct arv_trial_results *r = arv_trial_run(m->reg, m->params, 1, 1, NULL, NULL, err);
+    struct arv_params *p = m->trial_params ? m->trial_params : m->params;
+    struct arv_trial_results *r = arv_trial_run(m->reg, p, 1, 1, NULL, NULL, err);
     if (r == NULL)
         return err->status;
     for (size_t i = 0; i < m->targets->n; i++) {
@@ -229,16 +245,8 @@ int arv_calib_model_simulate(void *ctx, const double *theta, uint32_t sim_seed,
                              struct arv_calib_sim *out, struct arv_error *err)
 {
     struct arv_calib_model *m = ctx;
-    struct arv_params *p = m->params;
-    struct arv_param_origin origin = {"calibration", 0};
-    char text[64];
-    for (size_t j = 0; j < m->n_params; j++) {
-        snprintf(text, sizeof text, "%.17g", theta[j]);
-        if (arv_params_set_value(p, m->priors[j].path, text, origin, err) != ARV_OK)
-            return err->status;
-    }
-    snprintf(text, sizeof text, "%u", sim_seed);
-    if (arv_params_set_value(p, "run.seed", text, origin, err) != ARV_OK)
+    if (set_candidate(m, m->params, theta, sim_seed, err) != ARV_OK ||
+        (m->trial_params && set_candidate(m, m->trial_params, theta, sim_seed, err) != ARV_OK))
         return err->status;
     m->simulations++;
     bool level = false, trial = false;

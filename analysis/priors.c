@@ -388,6 +388,20 @@ int arv_calib_config_parse(const config_setting_t *group, const char *file,
                                      "estimator of arv trial (cr2, cluster_t, wild_bootstrap, "
                                      "randomisation, mixed, naive_ols)", file, line);
             out->trial_estimator = found;
+        } else if (strcmp(name, "trial_scenario") == 0) {
+            const char *f = config_setting_type(s) == CONFIG_TYPE_STRING
+                                ? config_setting_get_string(s) : "";
+            if (f[0] == '\0')
+                return arv_error_set(err, ARV_EINVAL, "%s:%d: trial_scenario expects the path "
+                                     "of a scenario file", file, line);
+            /* relative to the scenario that names it */
+            const char *slash = strrchr(file, '/');
+            int dir = f[0] == '/' || slash == NULL ? 0 : (int)(slash - file) + 1;
+            size_t len = (size_t)dir + strlen(f) + 1;
+            free(out->trial_scenario);
+            out->trial_scenario = arv_xcalloc(len, 1);
+            snprintf(out->trial_scenario, len, "%.*s%s", dir, file, f);
+            out->trial_scenario_line = line;
         } else if (strcmp(name, "observation_noise") == 0) {
             if (config_setting_type(s) != CONFIG_TYPE_BOOL)
                 return arv_error_set(err, ARV_EINVAL, "%s:%d: observation_noise expects true or "
@@ -428,6 +442,8 @@ int arv_calib_config_parse(const config_setting_t *group, const char *file,
 
 void arv_calib_config_free(struct arv_calib_config *c)
 {
+    free(c->trial_scenario);
+    c->trial_scenario = NULL;
     free(c->priors);
     c->priors = NULL;
     c->n_priors = 0;

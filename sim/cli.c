@@ -758,6 +758,30 @@ static int simulate_on_thread(void *ctx, const double *theta, uint32_t seed,
     return arv_calib_model_simulate(&cm->m[t], theta, seed, out, err);
 }
 
+/* The scenario whose virtual trial the trial targets read, if the
+ * calibration group names one (calibration.trial_scenario): loaded without
+ * the command line's --set, its trial design applied. *tp stays NULL when
+ * none is named. */
+static int load_trial_scenario(const struct arv_registry *reg, const struct arv_params *p,
+                               struct arv_params **tp, struct arv_error *err)
+{
+    *tp = NULL;
+    const struct arv_calib_config *c = p->calibration;
+    if (c == NULL || c->trial_scenario == NULL)
+        return ARV_OK;
+    struct arv_error inner;
+    arv_error_init(&inner);
+    struct arv_params *q = arv_registry_params(reg);
+    if (arv_params_load(q, c->trial_scenario, &inner) != ARV_OK ||
+        arv_trial_derive(q, &inner) != ARV_OK) {
+        arv_params_free(q);
+        return arv_error_set(err, inner.status, "%s:%d: trial_scenario: %s", p->calibration_file,
+                             c->trial_scenario_line, inner.msg);
+    }
+    *tp = q;
+    return ARV_OK;
+}
+
 static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int argc, char **argv)
 {
     struct arv_error err;
@@ -792,6 +816,7 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
     memset(&od, 0, sizeof od);
     bool begun = false, had_checkpoint = true;
     char name[256], out[4096], checkpoint[4200], sha[65];
+    struct arv_params *trial_p = NULL;
     struct arv_calib_settings s;
     arv_calib_settings_default(&s);
     if (p->calibration == NULL || p->calibration->n_priors == 0) {
@@ -805,7 +830,11 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
         arv__cli_fail("%s", err.msg);
         goto release;
     }
-    struct arv_calib_model model = {reg, p, &targets, p->calibration->priors,
+    if (load_trial_scenario(reg, p, &trial_p, &err) != ARV_OK) {
+        arv__cli_fail("%s", err.msg);
+        goto release;
+    }
+    struct arv_calib_model model = {reg, p, trial_p, &targets, p->calibration->priors,
                                     p->calibration->n_priors, o->targets,
                                     p->calibration->trial_estimator, 0};
     if (arv_calib_model_check(&model, &err) != ARV_OK) {
@@ -830,6 +859,10 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
     /* what the engine cannot see: the scenario, and the estimator trial
      * targets read */
     s.model_fingerprint = arv_calib_model_fingerprint(p) ^ (uint64_t)model.trial_estimator << 58;
+    if (trial_p) {
+        uint64_t t = arv_calib_model_fingerprint(trial_p);
+        s.model_fingerprint ^= t << 1 | t >> 63;
+    }
     arv_params_sha256(p, sha);
     had_checkpoint = access(checkpoint, F_OK) == 0;
     if (o->resume && !had_checkpoint) {
@@ -873,6 +906,9 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
             arv_trial_derive(extra[t], &err);
         cm.m[t] = model;
         cm.m[t].params = extra[t];
+        cm.m[t].trial_params = NULL;
+        if (err.status == ARV_OK)
+            load_trial_scenario(reg, p, &cm.m[t].trial_params, &err);
     }
     struct arv_calib_problem pb = {p->calibration->priors, p->calibration->n_priors, &targets,
                                    simulate_on_thread, &cm, true};
@@ -906,8 +942,10 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
         arv_mpi_sum_to_root(&sims, 1);
         simulations = (long)sims;
     }
-    for (int t = 1; t < threads; t++)
+    for (int t = 1; t < threads; t++) {
         arv_params_free(extra[t]);
+        arv_params_free(cm.m[t].trial_params);
+    }
     free(extra);
     free(cm.m);
     free(scenario_abs);
@@ -942,6 +980,7 @@ release:
     arv_calib_result_free(&res);
     arv_calib_predictive_free(&pred);
     arv_targets_free(&targets);
+    arv_params_free(trial_p);
     arv_params_free(p);
     return status;
 }

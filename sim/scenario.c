@@ -443,6 +443,7 @@ static int apply_group(struct arv_params *p, const char *file, const char *prefi
              * checked now so that any command reports their errors */
             struct arv_calib_config *c = arv_xcalloc(1, sizeof *c);
             if (arv_calib_config_parse(s, file, c, err) != ARV_OK) {
+                arv_calib_config_free(c);
                 free(c);
                 return err->status;
             }

@@ -129,6 +129,11 @@ void arv_calib_settings_default(struct arv_calib_settings *s);
 struct arv_calib_config {
     struct arv_calib_settings settings;
     int trial_estimator;      /* trial targets: enum arv_est_method (cr2) */
+    char *trial_scenario;     /* trial targets: the scenario whose virtual
+                                 trial they read, relative paths resolved
+                                 against the calibrating scenario's
+                                 directory (owned; NULL = that scenario) */
+    int trial_scenario_line;
     struct arv_prior *priors; /* n_priors (owned) */
     size_t n_priors;
 };

@@ -23,6 +23,9 @@ bool arv_calib_registry_group(void *ctx, const char *name);
 struct arv_calib_model {
     const struct arv_registry *reg;
     struct arv_params *params;   /* the scenario's; theta is written into it */
+    struct arv_params *trial_params; /* the scenario trial targets read (its
+                                        calibration.trial_scenario), theta
+                                        written into it too; NULL = params */
     const struct arv_targets *targets;
     const struct arv_prior *priors;
     size_t n_params;
