@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "arv/mpi.h"
+#include "arv/params.h"
 
 enum {
     PURPOSE_KERNEL = 1,
@@ -1258,13 +1259,36 @@ int arv_calib_write_snippets(const char *dir, const char *scenario,
     double c = 0;
     for (size_t i = 0; i < N; i++)
         cumw[i] = c += r->weight[i];
-    for (int d = 0; d < draws && rc == ARV_OK; d++) {
-        struct arv_rng rng;
-        arv_rng_init(&rng, s->seed, KEY_DRAWS);
-        arv_rng_seek(&rng, ARV_STREAM_CALIBRATION, (uint32_t)d, 0);
-        size_t k = pick(cumw, N, arv_rng_uniform(&rng));
-        snprintf(file, sizeof file, "%s/calibrated-draw-%03d.cfg", dir, d + 1);
-        rc = write_snippet_file(file, scenario, pb, r->theta + k * P, err);
+    if (draws > 0 && rc == ARV_OK) {
+        /* K particles drawn by weight, as the scenario's parameter_draws:
+         * replicate r of a run uses draw r mod K */
+        struct arv_param_draws d = {.n_paths = P, .n_rows = (size_t)draws};
+        d.paths = arv_xcalloc(P, sizeof *d.paths);
+        for (size_t j = 0; j < P; j++)
+            d.paths[j] = (char *)pb->priors[j].path;
+        d.values = arv_xcalloc((size_t)draws * P, sizeof *d.values);
+        for (int k = 0; k < draws; k++) {
+            struct arv_rng rng;
+            arv_rng_init(&rng, s->seed, KEY_DRAWS);
+            arv_rng_seek(&rng, ARV_STREAM_CALIBRATION, (uint32_t)k, 0);
+            size_t i = pick(cumw, N, arv_rng_uniform(&rng));
+            memcpy(d.values + (size_t)k * P, r->theta + i * P, P * sizeof(double));
+        }
+        snprintf(file, sizeof file, "%s/calibrated-draws.cfg", dir);
+        FILE *f = fopen(file, "w");
+        if (f == NULL) {
+            rc = arv_error_set(err, ARV_EIO, "%s: cannot write: %s", file, strerror(errno));
+        } else {
+            fprintf(f, "# %d draws from the posterior (by weight) over %s: replicate r of a run\n"
+                       "# uses draw r mod %d, so the replicates carry the parameter uncertainty.\n"
+                       "@include \"%s\"\n\n",
+                    draws, scenario, draws, scenario);
+            int wr = arv_param_draws_write(&d, f);
+            if (fclose(f) != 0 || wr != ARV_OK)
+                rc = arv_error_set(err, ARV_EIO, "%s: write error", file);
+        }
+        free(d.paths);
+        free(d.values);
     }
     free(cumw);
     free(v);

@@ -450,6 +450,15 @@ struct arv_trial_results *arv_trial_run_ranks(const struct arv_registry *reg,
         arv_error_set(err, ARV_EINVAL, "this model has no virtual trial");
         return NULL;
     }
+    if (p->draws) {
+        /* each trial's two arms restore one month-0 state: one parameter set */
+        arv_error_set(err, ARV_EINVAL,
+                      "%s:%d: parameter_draws: arv trial runs every trial at one parameter "
+                      "set; use one row's values (or run and compare for parameter "
+                      "uncertainty)",
+                      p->draws->file, p->draws->line);
+        return NULL;
+    }
     int holf = (int)arv_params_int(p, "offices.holf");
     int coord = (int)arv_params_int(p, "offices.coordinator");
     if (holf < 2 || coord < 2) {

@@ -824,6 +824,12 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
              o->files[0]);
         goto release;
     }
+    if (p->draws) {
+        arv__cli_fail("%s:%d: parameter_draws: a calibration sets its own parameter values; "
+                      "remove the group",
+                      p->draws->file, p->draws->line);
+        goto release;
+    }
     struct arv_target_names names = {NULL, NULL, arv_calib_registry_metric,
                                      arv_calib_registry_group, (void *)reg};
     if (arv_targets_read(o->targets, &names, &targets, &err) != ARV_OK) {

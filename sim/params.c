@@ -78,7 +78,48 @@ void arv_params_free(struct arv_params *p)
         free(p->calibration);
     }
     free(p->calibration_file);
+    arv_param_draws_free(p->draws);
     free(p);
+}
+
+void arv_param_draws_free(struct arv_param_draws *d)
+{
+    if (d == NULL)
+        return;
+    for (size_t k = 0; k < d->n_paths; k++)
+        free(d->paths[k]);
+    free(d->paths);
+    free(d->values);
+    free(d->file);
+    free(d);
+}
+
+struct arv_params *arv_params_clone(const struct arv_params *p)
+{
+    struct arv_params *q = arv_xcalloc(1, sizeof *q);
+    q->n = p->n;
+    q->defs = arv_xcalloc(p->n, sizeof *q->defs);
+    memcpy(q->defs, p->defs, p->n * sizeof *q->defs);
+    q->values = arv_xcalloc(p->n, sizeof *q->values);
+    for (size_t k = 0; k < p->n; k++) {
+        q->values[k] = p->values[k];
+        q->values[k].s = p->values[k].s ? arv_xstrdup(p->values[k].s) : NULL;
+    }
+    q->n_files = p->n_files;
+    q->files = arv_xcalloc(p->n_files ? p->n_files : 1, sizeof *q->files);
+    for (size_t k = 0; k < p->n_files; k++)
+        q->files[k] = arv_xstrdup(p->files[k]);
+    return q;
+}
+
+void arv_params_apply_draw(struct arv_params *p, const struct arv_param_draws *d, size_t row)
+{
+    for (size_t j = 0; j < d->n_paths; j++) {
+        long k = arv_params_find(p, d->paths[j]);
+        assert(k >= 0 && p->defs[k]->type == ARV_PARAM_DOUBLE);
+        p->values[k].d = d->values[row * d->n_paths + j];
+        p->values[k].origin = (struct arv_param_origin){d->file, d->line};
+    }
 }
 
 long arv_params_find(const struct arv_params *p, const char *path)
@@ -484,6 +525,37 @@ int arv_params_write_cfg(const struct arv_params *p, FILE *f)
     for (int depth = count_dots(prev, strlen(prev)); depth > 0; depth--)
         fprintf(f, "%*s};\n", 2 * (depth - 1), "");
     free(sorted);
+    if (p->draws)
+        arv_param_draws_write(p->draws, f);
+    return ferror(f) ? ARV_EIO : ARV_OK;
+}
+
+/* A real number libconfig reads back as one (a point or an exponent). */
+static void put_real(FILE *f, double v)
+{
+    char num[64];
+    snprintf(num, sizeof num, "%.17g", v);
+    if (strpbrk(num, ".eEni") == NULL)
+        strcat(num, ".0");
+    fputs(num, f);
+}
+
+int arv_param_draws_write(const struct arv_param_draws *d, FILE *f)
+{
+    fprintf(f, "parameter_draws: {\n  paths = [");
+    for (size_t j = 0; j < d->n_paths; j++)
+        fprintf(f, "%s\"%s\"", j ? ", " : " ", d->paths[j]);
+    fprintf(f, " ];\n  values = (\n");
+    for (size_t r = 0; r < d->n_rows; r++) {
+        fputs("    [ ", f);
+        for (size_t j = 0; j < d->n_paths; j++) {
+            if (j)
+                fputs(", ", f);
+            put_real(f, d->values[r * d->n_paths + j]);
+        }
+        fprintf(f, " ]%s\n", r + 1 < d->n_rows ? "," : "");
+    }
+    fprintf(f, "  );\n};\n");
     return ferror(f) ? ARV_EIO : ARV_OK;
 }
 

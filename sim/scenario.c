@@ -424,6 +424,129 @@ static int check_group(const struct arv_params *p, const char *file, int line, c
     return arv_error_set(err, ARV_EINVAL, "%s:%d: unknown group '%s'%s", file, line, path, guess);
 }
 
+/* A number of a parameter_draws row: an integer or a float. */
+static bool setting_number(const config_setting_t *s, double *v)
+{
+    switch (config_setting_type(s)) {
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64:
+        *v = (double)config_setting_get_int64(s);
+        return true;
+    case CONFIG_TYPE_FLOAT:
+        *v = config_setting_get_float(s);
+        return isfinite(*v);
+    default:
+        return false;
+    }
+}
+
+/* The parameter_draws group: paths = [ "a.b", ... ]; values = ( [ ... ],
+ * ... ); each path a real-valued parameter, each row one value per path
+ * inside the parameter's range. */
+static int parse_draws(const struct arv_params *p, const config_setting_t *group,
+                       const char *file, struct arv_param_draws **out, struct arv_error *err)
+{
+    int gline = (int)config_setting_source_line(group);
+    const config_setting_t *paths = NULL, *values = NULL;
+    int n = config_setting_length(group);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+        const char *name = config_setting_name(s);
+        if (strcmp(name, "paths") == 0)
+            paths = s;
+        else if (strcmp(name, "values") == 0)
+            values = s;
+        else
+            return arv_error_set(err, ARV_EINVAL,
+                                 "%s:%d: parameter_draws: unknown setting '%s' (paths, values)",
+                                 file, (int)config_setting_source_line(s), name);
+    }
+    if (paths == NULL || config_setting_type(paths) != CONFIG_TYPE_ARRAY ||
+        config_setting_length(paths) == 0)
+        return arv_error_set(err, ARV_EINVAL,
+                             "%s:%d: parameter_draws needs paths = [ \"a.b\", ... ] (one or "
+                             "more parameter paths)",
+                             file, paths ? (int)config_setting_source_line(paths) : gline);
+    if (values == NULL || config_setting_type(values) != CONFIG_TYPE_LIST ||
+        config_setting_length(values) == 0)
+        return arv_error_set(err, ARV_EINVAL,
+                             "%s:%d: parameter_draws needs values = ( [ ... ], ... ) (one row "
+                             "per draw)",
+                             file, values ? (int)config_setting_source_line(values) : gline);
+    struct arv_param_draws *d = arv_xcalloc(1, sizeof *d);
+    d->n_paths = (size_t)config_setting_length(paths);
+    d->n_rows = (size_t)config_setting_length(values);
+    d->paths = arv_xcalloc(d->n_paths, sizeof *d->paths);
+    d->values = arv_xcalloc(d->n_rows * d->n_paths, sizeof *d->values);
+    d->file = arv_xstrdup(file);
+    d->line = gline;
+    int pline = (int)config_setting_source_line(paths);
+    long *index = arv_xcalloc(d->n_paths, sizeof *index);
+    for (size_t j = 0; j < d->n_paths && err->status == ARV_OK; j++) {
+        const config_setting_t *e = config_setting_get_elem(paths, (unsigned)j);
+        const char *path = config_setting_type(e) == CONFIG_TYPE_STRING
+                               ? config_setting_get_string(e) : NULL;
+        if (path == NULL) {
+            arv_error_set(err, ARV_EINVAL, "%s:%d: parameter_draws: paths are strings", file,
+                          pline);
+            break;
+        }
+        d->paths[j] = arv_xstrdup(path);
+        index[j] = arv_params_find(p, path);
+        if (index[j] < 0) {
+            const char *sug = arv_params_suggest(p, path);
+            arv_error_set(err, ARV_EINVAL,
+                          "%s:%d: parameter_draws: unknown parameter '%s'%s%s%s", file, pline,
+                          path, sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
+        } else if (p->defs[index[j]]->type != ARV_PARAM_DOUBLE) {
+            arv_error_set(err, ARV_EINVAL,
+                          "%s:%d: parameter_draws: '%s' is not a real-valued parameter", file,
+                          pline, path);
+        }
+        for (size_t q = 0; q < j && err->status == ARV_OK; q++)
+            if (strcmp(d->paths[q], path) == 0)
+                arv_error_set(err, ARV_EINVAL, "%s:%d: parameter_draws: '%s' is listed twice",
+                              file, pline, path);
+    }
+    for (size_t r = 0; r < d->n_rows && err->status == ARV_OK; r++) {
+        const config_setting_t *row = config_setting_get_elem(values, (unsigned)r);
+        int line = (int)config_setting_source_line(row);
+        if (config_setting_type(row) != CONFIG_TYPE_ARRAY ||
+            (size_t)config_setting_length(row) != d->n_paths) {
+            arv_error_set(err, ARV_EINVAL,
+                          "%s:%d: parameter_draws: row %zu must be [ ... ] with %zu number%s, "
+                          "one per path",
+                          file, line, r + 1, d->n_paths, d->n_paths == 1 ? "" : "s");
+            break;
+        }
+        for (size_t j = 0; j < d->n_paths; j++) {
+            double v;
+            const struct arv_param_def *def = p->defs[index[j]];
+            if (!setting_number(config_setting_get_elem(row, (unsigned)j), &v)) {
+                arv_error_set(err, ARV_EINVAL,
+                              "%s:%d: parameter_draws: row %zu, %s: not a finite number", file,
+                              line, r + 1, d->paths[j]);
+                break;
+            }
+            if (v < def->min || v > def->max) {
+                arv_error_set(err, ARV_EINVAL,
+                              "%s:%d: parameter_draws: row %zu, %s = %.17g is outside [%.15g, "
+                              "%.15g]",
+                              file, line, r + 1, d->paths[j], v, def->min, def->max);
+                break;
+            }
+            d->values[r * d->n_paths + j] = v;
+        }
+    }
+    free(index);
+    if (err->status != ARV_OK) {
+        arv_param_draws_free(d);
+        return err->status;
+    }
+    *out = d;
+    return ARV_OK;
+}
+
 static int apply_group(struct arv_params *p, const char *file, const char *prefix,
                        config_setting_t *group, int depth, struct arv_error *err)
 {
@@ -454,6 +577,20 @@ static int apply_group(struct arv_params *p, const char *file, const char *prefi
             free(p->calibration_file);
             p->calibration = c;
             p->calibration_file = arv_xstrdup(file);
+            continue;
+        }
+        if (depth == 0 && strcmp(name, "parameter_draws") == 0) {
+            /* replicate-level parameter uncertainty: not parameters themselves */
+            struct arv_param_draws *d = NULL;
+            if (config_setting_type(s) != CONFIG_TYPE_GROUP)
+                return arv_error_set(err, ARV_EINVAL,
+                                     "%s:%d: parameter_draws must be a group: parameter_draws: "
+                                     "{ paths = [ ... ]; values = ( ... ); };",
+                                     file, line);
+            if (parse_draws(p, s, file, &d, err) != ARV_OK)
+                return err->status;
+            arv_param_draws_free(p->draws);
+            p->draws = d;
             continue;
         }
         if (config_setting_type(s) != CONFIG_TYPE_GROUP) {

@@ -161,6 +161,35 @@ struct arv_params *arv_registry_params(const struct arv_registry *reg)
     return arv_params_alloc(groups, n);
 }
 
+/* Sets up every model, in registry order. */
+static int setup_models(struct arv_world *w, struct arv_error *err)
+{
+    for (size_t k = 0; k < w->reg->n_models; k++) {
+        const struct arv_model_ops *ops = w->reg->models[k];
+        if (ops->setup && ops->setup(w, err) != ARV_OK)
+            return err->status;
+        w->n_setup = k + 1;
+    }
+    return ARV_OK;
+}
+
+static void release_models(struct arv_world *w)
+{
+    for (size_t k = w->n_setup; k-- > 0;)
+        if (w->reg->models[k]->release)
+            w->reg->models[k]->release(w);
+    w->n_setup = 0;
+}
+
+/* The models set up again with row `row` of the parameter draws. */
+static int use_draw(struct arv_world *w, long row, struct arv_error *err)
+{
+    release_models(w);
+    arv_params_apply_draw(w->own_params, w->draws, (size_t)row);
+    w->draw_row = row;
+    return setup_models(w, err);
+}
+
 struct arv_world *arv_world_alloc(const struct arv_registry *reg, const struct arv_params *params,
                                   struct arv_error *err)
 {
@@ -199,13 +228,36 @@ struct arv_world *arv_world_alloc(const struct arv_registry *reg, const struct a
         return NULL;
     }
     alloc_results(w);
-    for (size_t k = 0; k < reg->n_models; k++) {
-        const struct arv_model_ops *ops = reg->models[k];
-        if (ops->setup && ops->setup(w, err) != ARV_OK) {
-            arv_world_free(w); /* releases the models already set up */
+    w->draw_row = -1;
+    if (params->draws) {
+        w->draws = params->draws;
+        w->own_params = arv_params_clone(params);
+        w->params = w->own_params;
+    }
+    if (setup_models(w, err) != ARV_OK) {
+        arv_world_free(w); /* releases the models already set up */
+        return NULL;
+    }
+    /* every draw must set up (shares that no longer add up, say) and keep
+     * the horizon, or the run is refused before it starts */
+    for (size_t r = 0; w->draws && r < w->draws->n_rows; r++) {
+        struct arv_error inner;
+        arv_error_init(&inner);
+        if (use_draw(w, (long)r, &inner) != ARV_OK) {
+            arv_error_set(err, inner.status, "%s:%d: parameter_draws row %zu: %s",
+                          w->draws->file, w->draws->line, r + 1, inner.msg);
+            arv_world_free(w);
             return NULL;
         }
-        w->n_setup = k + 1;
+        int months = reg->months ? reg->months(w->params) : (int)arv_params_int(w->params, "run.months");
+        if (months != w->months) {
+            arv_error_set(err, ARV_EINVAL,
+                          "%s:%d: parameter_draws row %zu: changes the horizon (%d months, not "
+                          "%d)",
+                          w->draws->file, w->draws->line, r + 1, months, w->months);
+            arv_world_free(w);
+            return NULL;
+        }
     }
     return w;
 }
@@ -214,9 +266,7 @@ void arv_world_free(struct arv_world *w)
 {
     if (w == NULL)
         return;
-    for (size_t k = w->n_setup; k-- > 0;)
-        if (w->reg->models[k]->release)
-            w->reg->models[k]->release(w);
+    release_models(w);
     for (size_t c = 0; w->chunk_tally && c < w->n_chunks; c++)
         for (int t = 0; t < 3; t++) {
             free(w->chunk_tally[c].num[t]);
@@ -225,6 +275,7 @@ void arv_world_free(struct arv_world *w)
     free(w->chunk_tally);
     for (int t = 0; t < 3; t++)
         free(w->results[t].value);
+    arv_params_free(w->own_params);
     free(w);
 }
 
@@ -279,6 +330,14 @@ static void run_phases(struct arv_world *w, bool start)
 
 void arv_world_start(struct arv_world *w, uint32_t rep)
 {
+    if (w->draws && w->draw_row != (long)(rep % w->draws->n_rows)) {
+        struct arv_error err;
+        arv_error_init(&err);
+        /* every row set up when the world was built */
+        int rc = use_draw(w, (long)(rep % w->draws->n_rows), &err);
+        assert(rc == ARV_OK);
+        (void)rc;
+    }
     w->rep = rep;
     w->month = -w->burn_in;
     run_phases(w, true);

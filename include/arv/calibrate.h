@@ -299,9 +299,10 @@ int arv_calib_write_fit(FILE *f, const struct arv_calib_problem *pb,
  * to values[j] as nested groups. */
 int arv_calib_write_snippet(FILE *f, const char *scenario, const struct arv_prior *priors,
                             size_t n_params, const double *values);
-/* The posterior-mean snippet at DIR/calibrated.cfg and K posterior draws
- * (resampled by weight with key (seed, 0xfffffffe)) at
- * DIR/calibrated-draw-001.cfg ... DIR/calibrated-draw-K.cfg. */
+/* The posterior-mean snippet at DIR/calibrated.cfg and, with draws = K > 0,
+ * DIR/calibrated-draws.cfg: K particles resampled by weight (key (seed,
+ * 0xfffffffe)) as the scenario's parameter_draws group, so that replicate
+ * r of a run uses draw r mod K. */
 int arv_calib_write_snippets(const char *dir, const char *scenario,
                              const struct arv_calib_problem *pb,
                              const struct arv_calib_settings *s,
@@ -309,7 +310,7 @@ int arv_calib_write_snippets(const char *dir, const char *scenario,
 
 /* Everything an ABC run writes, into the existing directory dir:
  * posterior.csv, generations.csv, fit.csv (from pred), calibrated.cfg and
- * `draws` calibrated-draw-NNN.cfg (arv_calib_write_snippets). */
+ * with draws > 0 calibrated-draws.cfg (arv_calib_write_snippets). */
 int arv_calib_write_all(const char *dir, const char *scenario, const struct arv_calib_problem *pb,
                         const struct arv_calib_settings *s, const struct arv_calib_result *r,
                         const struct arv_calib_predictive *pred, int draws,

@@ -60,6 +60,23 @@ struct arv_param_value {
     struct arv_param_origin origin;
 };
 
+/* Parameter uncertainty carried into a run: a scenario's `parameter_draws`
+ * group (docs/cli.md). Replicate r runs with the values of row r mod
+ * n_rows set (arv_world_start); every path is a real-valued parameter. */
+struct arv_param_draws {
+    char **paths;   /* n_paths (owned) */
+    size_t n_paths;
+    double *values; /* n_rows x n_paths, row-major (owned) */
+    size_t n_rows;
+    char *file;     /* the scenario file it came from (owned) */
+    int line;
+};
+
+void arv_param_draws_free(struct arv_param_draws *d);
+
+/* The group as a scenario file writes it (libconfig; reads back exactly). */
+int arv_param_draws_write(const struct arv_param_draws *d, FILE *f);
+
 /* The concatenated table plus current values. Heap object (_alloc/_free). */
 struct arv_params {
     const struct arv_param_def **defs; /* n pointers into static tables */
@@ -71,12 +88,22 @@ struct arv_params {
      * (the last file's wins); NULL if none (owned) */
     struct arv_calib_config *calibration;
     char *calibration_file;            /* the file it came from (owned) */
+    /* the scenario's `parameter_draws` group (the last file's wins); NULL
+     * if none (owned) */
+    struct arv_param_draws *draws;
 };
 
 /* Builds the table from groups (in order) with every value at its default.
  * Asserts that no path is declared twice. Never returns NULL. */
 struct arv_params *arv_params_alloc(const struct arv_param_group *groups, size_t n_groups);
 void arv_params_free(struct arv_params *p);
+
+/* A copy of the values and the files read (not the calibration group or
+ * the draws). Never returns NULL. */
+struct arv_params *arv_params_clone(const struct arv_params *p);
+
+/* Sets the values of row `row` of d (origin: d's file and line). */
+void arv_params_apply_draw(struct arv_params *p, const struct arv_param_draws *d, size_t row);
 
 /* Index of path, or -1. */
 long arv_params_find(const struct arv_params *p, const char *path);

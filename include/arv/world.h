@@ -93,8 +93,10 @@ struct arv_model_ops {
     const struct arv_metric_def *metrics; /* metrics this model reports */
     size_t n_metrics;
 
-    /* Once: read parameters, allocate state (sized by w->n_households).
-     * May fail on inconsistent parameters; must then free what it built. */
+    /* Read parameters, allocate state (sized by w->n_households): once, or
+     * again before each replicate whose parameter draw differs (after
+     * release). May fail on inconsistent parameters; must then free what it
+     * built. */
     int (*setup)(struct arv_world *w, struct arv_error *err);
     /* Frees what setup allocated. */
     void (*release)(struct arv_world *w);
@@ -152,6 +154,12 @@ struct arv_results {
 struct arv_world {
     const struct arv_registry *reg;
     const struct arv_params *params;
+    /* parameter uncertainty (the scenario's parameter_draws): replicate r
+     * runs with row r mod n_rows set in a private copy of the parameters,
+     * its models set up again (arv_world_start); NULL without draws */
+    const struct arv_param_draws *draws;
+    struct arv_params *own_params; /* that copy (owned); params points to it */
+    long draw_row;                 /* row the models are set up with, or -1 */
     /* run settings read from params at set-up */
     uint32_t seed;
     int reps, months, report_every;

@@ -17,7 +17,7 @@ check "calibrate at 1 thread" $?
 "$arv" calibrate "$cal/cli_three.cfg" "${targets[@]}" --threads 2 --out "$tmp/t2"
 check "calibrate at 2 threads" $?
 for f in posterior.csv generations.csv fit.csv calibrated.cfg resolved.cfg manifest.json \
-    calibrated-draw-001.cfg calibrated-draw-002.cfg; do
+    calibrated-draws.cfg; do
     [ -s "$tmp/t1/$f" ]
     check "$f written" $?
 done
@@ -58,6 +58,12 @@ check "fit.csv has the trial effect" $?
 awk -F, '$1 == "sa_null" && $10 == "" && $11 >= 0 && $11 <= 1 { ok = 1 } END { exit !ok }' \
     "$tmp/tr1/fit.csv"
 check "fit.csv has the trial null" $?
+# the draws carry the parameter uncertainty into a run: replicates 0 and 1
+# use the two draws, whose values the resolved scenario lists
+"$arv" run "$tmp/t1/calibrated-draws.cfg" --reps 2 --out "$tmp/draws" --quiet
+check "arv run calibrated-draws.cfg" $?
+grep -q "^parameter_draws: {" "$tmp/draws/resolved.cfg"
+check "the run's resolved scenario holds the draws" $?
 # the calibrated scenario is a scenario arv runs
 "$arv" run "$tmp/t1/calibrated.cfg" --out "$tmp/run" --quiet
 check "arv run calibrated.cfg" $?

@@ -323,6 +323,24 @@ sed 's/"cluster_t"/"cluster-t"/' "$CAL/cli_trial.cfg" | sed "s|\.\./\.\./\.\./sc
 expect_fail "calibrate with an unknown trial estimator" "trial_estimator.cfg:11: trial_estimator must name" \
     "$ARV" calibrate "$tmp/in/trial_estimator.cfg" --targets "$CAL/cli_trial_targets.csv"
 
+# parameter draws: a row that breaks the scenario, the trial and
+# calibrate refusing draws
+new_case
+printf '@include "%s/scenarios/holf_trial.cfg"\nparameter_draws: {\n paths = [ "population.origin.norway" ];\n values = ( [ 0.48 ], [ 0.7 ] );\n};\n' \
+    "$SRC" >"$tmp/in/draws_shares.cfg"
+expect_fail "run with a draw whose shares do not add up" \
+    "draws_shares.cfg:2: parameter_draws row 2: " "$ARV" run "$tmp/in/draws_shares.cfg" --reps 2
+new_case
+printf '@include "%s/scenarios/holf_trial.cfg"\nparameter_draws: {\n paths = [ "income.sa_takeup" ];\n values = ( [ 0.6 ], [ 0.7 ] );\n};\n' \
+    "$SRC" >"$tmp/in/draws_ok.cfg"
+expect_fail "trial with parameter draws" "draws_ok.cfg:2: parameter_draws: arv trial runs every trial at one parameter set" \
+    "$ARV" trial "$tmp/in/draws_ok.cfg" --trials 2
+new_case
+sed "s|\.\./\.\./\.\./scenarios|$SRC/scenarios|" "$CAL/cli_three.cfg" >"$tmp/in/cal_draws.cfg"
+printf 'parameter_draws: {\n paths = [ "income.sa_takeup" ];\n values = ( [ 0.6 ] );\n};\n' >>"$tmp/in/cal_draws.cfg"
+expect_fail "calibrate with parameter draws" "parameter_draws: a calibration sets its own parameter values" \
+    "$ARV" calibrate "$tmp/in/cal_draws.cfg" --targets "$CAL/cli_targets.csv"
+
 total=$((passed + failed))
 if [ "$known" -gt 0 ]; then
     echo "$known known bug(s) not counted"

@@ -328,10 +328,17 @@ static void test_writers(void **state)
     assert_starts_with(slurp(file), "id,metric,group,time,observed,se,simulated_mean,lo,hi,z,ppp\n");
     snprintf(file, sizeof file, "%s/calibrated.cfg", tmpdir);
     assert_non_null(strstr(slurp(file), "@include \"scenario.cfg\"\n\nwork: {\n  beta: {\n"));
-    snprintf(file, sizeof file, "%s/calibrated-draw-002.cfg", tmpdir);
-    assert_non_null(strstr(slurp(file), "    poland = "));
-    snprintf(file, sizeof file, "%s/calibrated-draw-003.cfg", tmpdir);
-    assert_int_equal(access(file, F_OK), -1);
+    /* the draws: one parameter_draws group of two rows of two values */
+    snprintf(file, sizeof file, "%s/calibrated-draws.cfg", tmpdir);
+    const char *d = slurp(file);
+    assert_non_null(strstr(d, "@include \"scenario.cfg\"\n\nparameter_draws: {\n"
+                              "  paths = [ \"work.beta.somalia\", \"work.beta.poland\" ];\n"
+                              "  values = (\n    [ "));
+    const char *rows = strstr(d, "values = (\n");
+    int brackets = 0;
+    for (const char *c = rows; *c; c++)
+        brackets += *c == '[';
+    assert_int_equal(brackets, 2);
     /* paths that are not libconfig names, or both a value and a group */
     struct fixture g = f;
     g.pb.priors = g.priors;

@@ -427,6 +427,73 @@ static void test_bad_inline(void **state)
     }
 }
 
+/* parameter_draws: rows of real-valued parameters, read back exactly by
+ * the resolved scenario; every malformed group named by line. */
+static void test_parameter_draws(void **state)
+{
+    const char *good = write_text("draws.cfg", "test: { p_up = 0.3; };\n"
+                                               "parameter_draws: {\n"
+                                               "  paths = [ \"test.p_up\", \"test.income\" ];\n"
+                                               "  values = ( [ 0.25, 900.0 ], [ 0.5, 1200.5 ],\n"
+                                               "             [ 1.0, 0.0 ] );\n"
+                                               "};\n");
+    struct arv_params *p = load_ok(good);
+    assert_non_null(p->draws);
+    assert_int_equal(p->draws->n_paths, 2);
+    assert_int_equal(p->draws->n_rows, 3);
+    assert_string_equal(p->draws->paths[1], "test.income");
+    assert_true(p->draws->values[3] == 1200.5 && p->draws->values[4] == 1);
+    assert_true(arv_params_double(p, "test.p_up") == 0.3); /* the base value stays */
+    arv_params_apply_draw(p, p->draws, 1);
+    assert_true(arv_params_double(p, "test.p_up") == 0.5);
+    assert_true(arv_params_double(p, "test.income") == 1200.5);
+    /* written and read back: the same rows */
+    const char *out = tmp_path("draws-resolved.cfg");
+    FILE *f = fopen(out, "w");
+    assert_non_null(f);
+    assert_int_equal(arv_params_write_cfg(p, f), ARV_OK);
+    fclose(f);
+    struct arv_params *q = load_ok(out);
+    assert_non_null(q->draws);
+    assert_int_equal(q->draws->n_rows, 3);
+    assert_memory_equal(q->draws->values, p->draws->values, 6 * sizeof(double));
+    arv_params_free(q);
+    arv_params_free(p);
+
+    static const struct {
+        const char *text;
+        int line;
+        const char *phrase;
+    } cases[] = {
+        {"parameter_draws = 5;\n", 1, "parameter_draws must be a group"},
+        {"parameter_draws: { values = ( [ 1 ] ); };\n", 1, "needs paths"},
+        {"parameter_draws: { paths = [ \"test.p_up\" ]; };\n", 1, "needs values"},
+        {"parameter_draws: { paths = [ \"test.p_up\" ];\n values = ( ); };\n", 2,
+         "needs values"},
+        {"parameter_draws: {\n paths = [ \"test.p_upp\" ]; values = ( [ 0.1 ] ); };\n", 2,
+         "unknown parameter 'test.p_upp' (did you mean 'test.p_up'?)"},
+        {"parameter_draws: {\n paths = [ \"run.months\" ]; values = ( [ 3 ] ); };\n", 2,
+         "'run.months' is not a real-valued parameter"},
+        {"parameter_draws: {\n paths = [ \"test.p_up\", \"test.p_up\" ];\n"
+         " values = ( [ 0.1, 0.2 ] ); };\n",
+         2, "'test.p_up' is listed twice"},
+        {"parameter_draws: { paths = [ \"test.p_up\" ];\n values = (\n [ 0.1 ],\n [ 0.1, 0.2 ] ); "
+         "};\n",
+         4, "row 2 must be [ ... ] with 1 number, one per path"},
+        {"parameter_draws: { paths = [ \"test.p_up\" ];\n values = (\n [ 1.5 ] ); };\n", 3,
+         "row 1, test.p_up = 1.5 is outside [0, 1]"},
+        {"parameter_draws: { paths = [ \"test.p_up\" ];\n values = (\n [ \"a\" ] ); };\n", 3,
+         "row 1, test.p_up: not a finite number"},
+        {"parameter_draws: { paths = [ \"test.p_up\" ]; values = ( [ 0.1 ] );\n seed = 1; };\n",
+         2, "unknown setting 'seed' (paths, values)"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "draws%zu.cfg", k);
+        load_bad(write_text(name, cases[k].text), cases[k].line, cases[k].phrase);
+    }
+}
+
 /* A comment or blank after an @include is fine. */
 static void test_include_trailing_comment(void **state)
 {
@@ -695,6 +762,7 @@ int main(void)
         cmocka_unit_test(test_bad_fixtures),
         cmocka_unit_test(test_bad_status),
         cmocka_unit_test(test_bad_inline),
+        cmocka_unit_test(test_parameter_draws),
         cmocka_unit_test(test_include_trailing_comment),
         cmocka_unit_test(test_binary_garbage),
         cmocka_unit_test(test_nul_byte_line),
