@@ -43,6 +43,10 @@ static const struct arv_param_def defs[] = {
     {"trial.effect_scale", ARV_PARAM_DOUBLE, 1, 0, 100, "-",
      "Design: multiplier of the four followup.holf.effect.* increments (0: no HOLF effect).",
      "method (docs/trial.md)", NULL, NULL},
+    {"trial.compact", ARV_PARAM_BOOL, 1, 0, 1, "-",
+     "After month 0, simulate only the followed families (the same results, faster); false: "
+     "the whole household pool, as a check.",
+     "method (docs/trial.md)", NULL, NULL},
 };
 
 const struct arv_model_ops arv_model_trial = {
@@ -125,13 +129,15 @@ struct worker {
     struct arv__snapshot *snap;
     struct arv_est_workspace *ws;
     int8_t *arm_group;      /* group of each household in the trial as drawn */
+    uint16_t *office;       /* office of each household */
+    uint32_t *ids;          /* the followed households, for the compacted follow */
     double *base, *obs, *ya, *yb; /* [outcome][household] */
     double *y, *x;          /* estimation data */
     int *t, *c, *cluster_of, *stratum, *office_stratum;
 };
 
 struct settings {
-    int month, survey_month, last, covariate, stratified, any_usual;
+    int month, survey_month, last, covariate, stratified, any_usual, compact;
     struct arv_est_options opt;
 };
 
@@ -142,7 +148,7 @@ static void worker_free(struct worker *k)
     arv__snapshot_free(k->snap);
     arv_est_workspace_free(k->ws);
     arv_world_free(k->w);
-    free(k->arm_group);
+    free(k->arm_group), free(k->office), free(k->ids);
     free(k->base), free(k->obs), free(k->ya), free(k->yb), free(k->y), free(k->x);
     free(k->t), free(k->c), free(k->cluster_of), free(k->stratum), free(k->office_stratum);
     free(k);
@@ -162,6 +168,8 @@ static struct worker *worker_alloc(const struct arv_registry *reg, const struct 
     struct arv_est_limits lim = {n, 2, (size_t)pop->n_offices, reps};
     k->ws = arv_est_workspace_alloc(&lim);
     k->arm_group = arv_xcalloc(n, sizeof *k->arm_group);
+    k->office = arv_xcalloc(n, sizeof *k->office);
+    k->ids = arv_xcalloc(n, sizeof *k->ids);
     k->base = arv_xcalloc(n * no, sizeof(double));
     k->obs = arv_xcalloc(n * no, sizeof(double));
     k->ya = arv_xcalloc(n * no, sizeof(double));
@@ -189,55 +197,69 @@ static double any_employed(const struct arv_pop *p, size_t h)
     return 0;
 }
 
-/* Register outcomes of household h now, into y[outcome * n + h]. */
-static void record_register(const struct arv_pop *p, size_t h, double *y)
+/* Register outcomes of household h now, into y[outcome * n + i] (n: the
+ * whole population, i: h's identity). */
+static void record_register(const struct arv_pop *p, size_t h, size_t n, size_t i, double *y)
 {
-    size_t n = p->n;
-    y[ARV_TRIAL_EMPLOYMENT * n + h] = any_employed(p, h);
-    y[ARV_TRIAL_SA_RECEIPT * n + h] = p->sa[h];
-    y[ARV_TRIAL_INCOME * n + h] = p->disposable[h];
-    y[ARV_TRIAL_HOUSING_STABLE * n + h] = arv__housing_stable(p->housing[h]);
+    y[ARV_TRIAL_EMPLOYMENT * n + i] = any_employed(p, h);
+    y[ARV_TRIAL_SA_RECEIPT * n + i] = p->sa[h];
+    y[ARV_TRIAL_INCOME * n + i] = p->disposable[h];
+    y[ARV_TRIAL_HOUSING_STABLE * n + i] = arv__housing_stable(p->housing[h]);
 }
 
 /* Survey outcomes: the report if the family responded (else NAN) into
  * reported, the true state into truth (either may be NULL). */
-static void record_survey(const struct arv_pop *p, size_t h, double *reported, double *truth)
+static void record_survey(const struct arv_pop *p, size_t h, size_t n, size_t i,
+                          double *reported, double *truth)
 {
-    size_t n = p->n;
     if (reported) {
-        reported[ARV_TRIAL_FINANCIAL_STRAIN * n + h] = p->responded[h] ? p->survey_strain[h] : NAN;
-        reported[ARV_TRIAL_CHILD_INCLUSION * n + h] =
+        reported[ARV_TRIAL_FINANCIAL_STRAIN * n + i] = p->responded[h] ? p->survey_strain[h] : NAN;
+        reported[ARV_TRIAL_CHILD_INCLUSION * n + i] =
             p->responded[h] ? p->survey_inclusion[h] : NAN;
     }
     if (truth) {
-        truth[ARV_TRIAL_FINANCIAL_STRAIN * n + h] = p->strain[h];
-        truth[ARV_TRIAL_CHILD_INCLUSION * n + h] = arv__children_inclusion(p, h);
+        truth[ARV_TRIAL_FINANCIAL_STRAIN * n + i] = p->strain[h];
+        truth[ARV_TRIAL_CHILD_INCLUSION * n + i] = arv__children_inclusion(p, h);
     }
 }
 
 /* Steps the world from month 0 to the last month needed, recording the
- * outcomes of the followed families into truth (and obs, if not NULL). */
+ * outcomes of the followed families into truth (and obs, if not NULL).
+ * With s->compact the world simulates only the followed families (snapshot.h:
+ * each evolves exactly as in the whole pool) and is left whole in size but
+ * with undefined contents. */
 static void follow(struct worker *k, const struct settings *s, double *truth, double *obs)
 {
     struct arv_world *w = k->w;
     const struct arv_pop *p = arv__pop(w);
+    size_t n = p->n;
+    if (s->compact) {
+        size_t m = 0;
+        for (size_t h = 0; h < n; h++)
+            if (followed(p->group[h]))
+                k->ids[m++] = (uint32_t)h;
+        arv__pop_compact(w, k->ids, m);
+    }
     for (;;) {
         if (w->month == s->month || w->month == s->survey_month)
             for (size_t h = 0; h < p->n; h++) {
                 if (!followed(p->group[h]))
                     continue;
+                size_t i = arv__id(p, h);
                 if (w->month == s->month) {
-                    record_register(p, h, truth);
+                    record_register(p, h, n, i, truth);
                     if (obs)
-                        record_register(p, h, obs);
+                        record_register(p, h, n, i, obs);
                 }
                 if (w->month == s->survey_month)
-                    record_survey(p, h, obs, truth);
+                    record_survey(p, h, n, i, obs, truth);
             }
         if (w->month >= s->last)
             break;
         arv_world_step(w);
     }
+    if (s->compact)
+        arv__pop_expand(w);
 }
 
 /* Simulates trial t and analyses it into cells[outcome]. */
@@ -252,11 +274,12 @@ static void run_trial(struct worker *k, const struct settings *s, uint32_t t,
     size_t families = 0;
     for (size_t h = 0; h < n; h++) {
         k->arm_group[h] = p->group[h];
+        k->office[h] = p->office[h];
         if (!followed(p->group[h]))
             continue;
         families++;
-        record_register(p, h, k->base);
-        record_survey(p, h, k->base, NULL);
+        record_register(p, h, n, h, k->base);
+        record_survey(p, h, n, h, k->base, NULL);
     }
     *n_followed = (double)families;
     /* the trial as drawn, then the same families from the same month 0
@@ -284,7 +307,7 @@ static void run_trial(struct worker *k, const struct settings *s, uint32_t t,
         k->cluster_of[o] = -1;
     for (size_t h = 0; h < n; h++)
         if (followed(k->arm_group[h]))
-            k->cluster_of[p->office[h]] = 0;
+            k->cluster_of[k->office[h]] = 0;
     for (int o = 0; o < p->n_offices; o++)
         if (k->cluster_of[o] == 0)
             k->cluster_of[o] = G++;
@@ -319,7 +342,7 @@ static void run_trial(struct worker *k, const struct settings *s, uint32_t t,
                 continue;
             k->y[m] = obs[h];
             k->t[m] = g == GROUP_HOLF;
-            k->c[m] = k->cluster_of[p->office[h]];
+            k->c[m] = k->cluster_of[k->office[h]];
             k->x[2 * m] = base[h];
             if (isnan(base[h]))
                 x_missing++;
@@ -477,6 +500,7 @@ struct arv_trial_results *arv_trial_run_ranks(const struct arv_registry *reg,
     s.covariate = arv_params_bool(p, "trial.covariate");
     s.stratified = arv_params_enum(p, "offices.allocation") == 1;
     s.any_usual = holf + coord < arv_params_int(p, "offices.count");
+    s.compact = arv_params_bool(p, "trial.compact");
     if (!is_survey_month(p, s.survey_month)) {
         arv_params_where(p, "trial.survey_month", where, sizeof where);
         arv_error_set(err, ARV_EINVAL,

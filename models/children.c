@@ -207,14 +207,22 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
     uint32_t month = arv__key_month(w);
-    uint32_t entity[SPAN * ARV_MAX_CHILDREN], block[SPAN * ARV_MAX_CHILDREN][4];
+    /* the children at home: their slots here and their sub-streams' entities
+     * (the slots themselves unless the population is compacted) */
+    uint32_t slot[SPAN * ARV_MAX_CHILDREN], keyed[SPAN * ARV_MAX_CHILDREN];
+    uint32_t block[SPAN * ARV_MAX_CHILDREN][4];
+    const uint32_t *entity = p->id ? keyed : slot;
     double level_household[SPAN], p_switch[SPAN][2][2]; /* [band][participating] */
     for (size_t h0 = begin; h0 < end; h0 += SPAN) {
         size_t h1 = h0 + SPAN < end ? h0 + SPAN : end, n = 0;
         for (size_t i = ARV_MAX_CHILDREN * h0; i < ARV_MAX_CHILDREN * h1; i++) {
-            entity[n] = (uint32_t)i;
+            slot[n] = (uint32_t)i;
             n += p->child_age[i] >= 0;
         }
+        if (p->id)
+            for (size_t j = 0; j < n; j++)
+                keyed[j] = ARV_MAX_CHILDREN * p->id[slot[j] / ARV_MAX_CHILDREN] +
+                           slot[j] % ARV_MAX_CHILDREN;
         arv_rng_blocks(&r, ARV_STREAM_CHILDREN, month, 0, entity, n, block);
         for (size_t h = h0; h < h1; h++) {
             int hs = p->housing[h];
@@ -242,13 +250,13 @@ static void step(struct arv_world *w, size_t begin, size_t end)
             }
         }
         for (size_t j = 0; j < n; j++) {
-            size_t i = entity[j], h = i / ARV_MAX_CHILDREN;
+            size_t i = slot[j], h = i / ARV_MAX_CHILDREN;
             int age = p->child_age[i], moved = p->moved[h];
             /* the child's three draws, straight from its block */
             const uint32_t *b = block[j];
             double u = arv_rng_word_uniform(b[3]), u_move = arv_rng_word_uniform(b[2]), z;
             if (!arv_rng_word_normal(b[1], &z)) {
-                arv_rng_seek_block_after(&r, ARV_STREAM_CHILDREN, (uint32_t)i, month, 0, b, 3);
+                arv_rng_seek_block_after(&r, ARV_STREAM_CHILDREN, entity[j], month, 0, b, 3);
                 z = arv__rng_normal_slow(&r, b[1]);
             }
             /* from age 1: switch, then a move may make the child drop out */

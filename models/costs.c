@@ -90,7 +90,8 @@ struct costs {
     double office_month, coordinator_month, temporary_month, tax_share, coordinators;
     int duration;
     struct arv_discount discount;
-    double *ledger; /* [2 * N_LEDGER * h + 2 * entry + discounted] */
+    /* per household, by its identity (arv__id) */
+    double *ledger; /* [2 * N_LEDGER * id + 2 * entry + discounted] */
     uint8_t *children0; /* children at home at month 0 */
 };
 
@@ -140,9 +141,10 @@ static void enroll(struct arv_world *w)
     struct costs *k = arv_world_state(w, &arv_model_costs);
     const struct arv_pop *p = arv__pop(w);
     for (size_t h = 0; h < p->n; h++) {
-        k->children0[h] = p->n_children[h];
+        size_t id = arv__id(p, h);
+        k->children0[id] = p->n_children[h];
         for (int e = 0; e < 2 * N_LEDGER; e++)
-            k->ledger[2 * N_LEDGER * h + e] = 0;
+            k->ledger[2 * N_LEDGER * id + e] = 0;
     }
 }
 
@@ -177,7 +179,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
             employed += arv__employed(p->work[(size_t)ARV_MAX_ADULTS * h + a]);
         flow[L_EMPLOYMENT] = employed / 12.0;
         flow[L_CHILD_POOR] = p->low_income[h] * p->n_children[h] / 12.0;
-        double *l = k->ledger + 2 * N_LEDGER * h;
+        double *l = k->ledger + 2 * N_LEDGER * arv__id(p, h);
         for (int e = 0; e < N_LEDGER; e++) {
             l[2 * e] += flow[e];
             l[2 * e + 1] += d * flow[e];
@@ -194,11 +196,12 @@ static void finish(const struct arv_world *w, size_t begin, size_t end, struct a
         int g = p->group[h];
         if (g == GROUP_NONE)
             continue;
-        const double *l = k->ledger + 2 * N_LEDGER * h;
+        size_t id = arv__id(p, h);
+        const double *l = k->ledger + 2 * N_LEDGER * id;
         for (int e = 0; e < 2 * N_LEDGER; e++)
             arv_tally_add(t, m0 + e, g, 0, l[e], 1);
-        arv_tally_add(t, m0 + 2 * N_LEDGER, g, 0, l[2 * L_NET], k->children0[h]);
-        arv_tally_add(t, m0 + 2 * N_LEDGER + 1, g, 0, l[2 * L_NET + 1], k->children0[h]);
+        arv_tally_add(t, m0 + 2 * N_LEDGER, g, 0, l[2 * L_NET], k->children0[id]);
+        arv_tally_add(t, m0 + 2 * N_LEDGER + 1, g, 0, l[2 * L_NET + 1], k->children0[id]);
     }
 }
 

@@ -61,18 +61,18 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     uint32_t block[ARV_CHUNK][4];
     size_t n = end - begin;
     assert(n <= ARV_CHUNK);
-    arv_rng_blocks_range(&r, ARV_STREAM_DEMOGRAPHY, month, 0, (uint32_t)begin, n, block);
+    arv__household_blocks(&r, p, ARV_STREAM_DEMOGRAPHY, month, 0, begin, n, block);
     if (w->month < 0) {
         /* the burn-in settles the families' economic states (and their
          * crises) for the composition synthesised; it does not age it */
         for (size_t h = begin; h < end; h++) {
-            arv_rng_seek_block(&r, ARV_STREAM_DEMOGRAPHY, (uint32_t)h, month, block[h - begin]);
+            arv_rng_seek_block(&r, ARV_STREAM_DEMOGRAPHY, arv__id(p, h), month, block[h - begin]);
             p->events[h] = arv_rng_uniform(&r) < d->crisis ? EVENT_CRISIS : 0;
         }
         return;
     }
     for (size_t h = begin; h < end; h++) {
-        arv_rng_seek_block(&r, ARV_STREAM_DEMOGRAPHY, (uint32_t)h, month, block[h - begin]);
+        arv_rng_seek_block(&r, ARV_STREAM_DEMOGRAPHY, arv__id(p, h), month, block[h - begin]);
         /* the month's events start here */
         p->events[h] = arv_rng_uniform(&r) < d->crisis ? EVENT_CRISIS : 0;
         size_t c0 = (size_t)ARV_MAX_CHILDREN * h;

@@ -163,7 +163,7 @@ static void enroll(struct arv_world *w)
             if (!eligible(f, p, h))
                 continue;
             p->group[h] = GROUP_USUAL;
-            arv_rng_seek(&r, ARV_STREAM_ALLOCATION, (uint32_t)h, 1);
+            arv_rng_seek(&r, ARV_STREAM_ALLOCATION, arv__id(p, h), 1);
             f->scratch[n_eligible++] = (struct draw){arv_rng_uniform(&r), (uint32_t)h};
         }
         first = h;

@@ -71,6 +71,13 @@ struct arv_pop {
     size_t n;        /* households (= world n_households) */
     int n_offices;
     struct arv_office *offices;
+    /* Each household's identity: its index in the whole population, which
+     * keys its draws (its own sub-streams, and its adults' and children's)
+     * and indexes the models' own per-household arrays. NULL while the
+     * population is whole (identity h); set while it is compacted to a
+     * subset of households (snapshot.h), so that each of them draws and
+     * evolves exactly as it would in the whole population. Use arv__id(). */
+    const uint32_t *id;
 
     /* households */
     uint16_t *office;       /* office id */
@@ -143,6 +150,27 @@ struct arv_pop {
 static inline struct arv_pop *arv__pop(const struct arv_world *w)
 {
     return w->shared;
+}
+
+/* Household h's identity (see struct arv_pop): the entity of its keyed
+ * sub-streams; child slot c of it is entity ARV_MAX_CHILDREN * id + c. */
+static inline uint32_t arv__id(const struct arv_pop *p, size_t h)
+{
+    return p->id ? p->id[h] : (uint32_t)h;
+}
+
+/* Philox block `block` of the sub-streams (id of h, stream, month) of
+ * households h = begin .. begin + n - 1 (arv_rng_blocks_range): over the
+ * contiguous range while the population is whole, over the identities while
+ * it is compacted. */
+static inline void arv__household_blocks(const struct arv_rng *r, const struct arv_pop *p,
+                                         uint32_t stream, uint32_t month, uint32_t block,
+                                         size_t begin, size_t n, uint32_t (*out)[4])
+{
+    if (p->id)
+        arv_rng_blocks(r, stream, month, block, p->id + begin, n, out);
+    else
+        arv_rng_blocks_range(r, stream, month, block, (uint32_t)begin, n, out);
 }
 
 /* The keyed month of the month being simulated (month 0 is the start). */

@@ -156,7 +156,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     uint32_t block[ARV_CHUNK][4];
     size_t n = end - begin;
     assert(n <= ARV_CHUNK);
-    arv_rng_blocks_range(&r, ARV_STREAM_HOUSING, month, 0, (uint32_t)begin, n, block);
+    arv__household_blocks(&r, p, ARV_STREAM_HOUSING, month, 0, begin, n, block);
     for (size_t h = begin; h < end; h++) {
         /* the household's two draws: words 0 and 1 of its block */
         double u = arv_rng_word_uniform(block[h - begin][3]),

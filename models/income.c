@@ -265,8 +265,8 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     uint32_t block0[ARV_CHUNK][4], block1[ARV_CHUNK][4];
     size_t n = end - begin;
     assert(n <= ARV_CHUNK);
-    arv_rng_blocks_range(&r, ARV_STREAM_INCOME, month, 0, (uint32_t)begin, n, block0);
-    arv_rng_blocks_range(&r, ARV_STREAM_INCOME, month, 1, (uint32_t)begin, n, block1);
+    arv__household_blocks(&r, p, ARV_STREAM_INCOME, month, 0, begin, n, block0);
+    arv__household_blocks(&r, p, ARV_STREAM_INCOME, month, 1, begin, n, block1);
     for (size_t h = begin; h < end; h++) {
         struct arv_budget_case c = {.adults = p->n_adults[h], .housing = p->housing[h]};
         /* the household's draws, always all of them and in this order, so
@@ -281,15 +281,15 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         if (b0[1] != 0 && arv_rng_word_normal(b0[0], &z_strain)) {
             u_size = arv_rng_word_uniform(b0[1]);
             if (!arv_rng_word_normal(b1[3], &z_hours[0])) {
-                arv_rng_seek_block_after(&r, ARV_STREAM_INCOME, (uint32_t)h, month, 1, b1, 1);
+                arv_rng_seek_block_after(&r, ARV_STREAM_INCOME, arv__id(p, h), month, 1, b1, 1);
                 z_hours[0] = arv__rng_normal_slow(&r, b1[3]);
                 z_hours[1] = arv_rng_normal(&r);
             } else if (!arv_rng_word_normal(b1[2], &z_hours[1])) {
-                arv_rng_seek_block_after(&r, ARV_STREAM_INCOME, (uint32_t)h, month, 1, b1, 2);
+                arv_rng_seek_block_after(&r, ARV_STREAM_INCOME, arv__id(p, h), month, 1, b1, 2);
                 z_hours[1] = arv__rng_normal_slow(&r, b1[2]);
             }
         } else {
-            arv_rng_seek_block(&r, ARV_STREAM_INCOME, (uint32_t)h, month, b0);
+            arv_rng_seek_block(&r, ARV_STREAM_INCOME, arv__id(p, h), month, b0);
             u_shock = arv_rng_uniform(&r);
             u_emergency = arv_rng_uniform(&r);
             u_size = arv_rng_uniform_pos(&r);

@@ -199,7 +199,7 @@ static void survey(struct arv_world *w, size_t begin, size_t end, int month)
          * third group was followed in registers only */
         if (p->group[h] != GROUP_COORDINATOR && p->group[h] != GROUP_HOLF)
             continue;
-        arv_rng_seek(&r, ARV_STREAM_MEASUREMENT, (uint32_t)h, (uint32_t)month);
+        arv_rng_seek(&r, ARV_STREAM_MEASUREMENT, arv__id(p, h), (uint32_t)month);
         double respond = month == 0 ? m->baseline
                                     : arv__logistic(m->followup_logit +
                                                     m->strain_logit * (p->strain[h] - 5.0));

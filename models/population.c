@@ -8,6 +8,7 @@
 #include "allocation.h"
 #include "population_file.h"
 
+#include <assert.h>
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdio.h>
@@ -312,6 +313,7 @@ static void prepare(struct arv_world *w)
 {
     const struct comp *c = comp_of(w);
     struct arv_pop *p = arv__pop(w);
+    assert(p->id == NULL && p->n == w->max_households && "a replicate starts whole");
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
     double u[5000], *fid = c->fidelity;

@@ -1,13 +1,16 @@
-/* Population snapshots: see snapshot.h. */
+/* Population snapshots and compaction: see snapshot.h. */
 #include "snapshot.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Every array of struct arv_pop with its length in units of n households
  * (adults: ARV_MAX_ADULTS per household, children: ARV_MAX_CHILDREN, the
- * income ring: ARV_INCOME_MONTHS). */
-#define POP_FIELDS(X)                                                                            \
+ * income ring: ARV_INCOME_MONTHS). The household-major arrays hold a
+ * household's k entries at [k h, k h + k); the income ring is month-major
+ * ([n m + h], household.h). */
+#define POP_HOUSEHOLD_FIELDS(X)                                                                  \
     X(office, 1) X(group, 1) X(n_adults, 1) X(n_children, 1) X(origin, 1) X(takeup, 1)         \
     X(shock_proneness, 1) X(education, ARV_MAX_ADULTS) X(work, ARV_MAX_ADULTS)                \
     X(work_months, ARV_MAX_ADULTS) X(years_norway, ARV_MAX_ADULTS) X(barrier, ARV_MAX_ADULTS) \
@@ -18,9 +21,10 @@
     X(months_sa, ARV_MAX_CHILDREN) X(months_temporary, ARV_MAX_CHILDREN)                      \
     X(moves, ARV_MAX_CHILDREN) X(earnings, 1) X(benefits, 1) X(sa_amount, 1)                  \
     X(disposable, 1) X(needs, 1) X(housing_cost, 1) X(arrears, 1) X(strain, 1) X(sa, 1)       \
-    X(sa_history, 1) X(low_income, 1) X(income_ring, ARV_INCOME_MONTHS) X(housing, 1)         \
-    X(housing_months, 1) X(moved, 1) X(events, 1) X(stress, 1) X(followup_month, 1)           \
-    X(followup_scale, 1) X(survey_strain, 1) X(survey_inclusion, 1) X(responded, 1)
+    X(sa_history, 1) X(low_income, 1) X(housing, 1) X(housing_months, 1) X(moved, 1)          \
+    X(events, 1) X(stress, 1) X(followup_month, 1) X(followup_scale, 1) X(survey_strain, 1)   \
+    X(survey_inclusion, 1) X(responded, 1)
+#define POP_FIELDS(X) POP_HOUSEHOLD_FIELDS(X) X(income_ring, ARV_INCOME_MONTHS)
 
 struct arv__snapshot {
     struct arv_pop copy;
@@ -33,6 +37,7 @@ struct arv__snapshot {
 
 struct arv__snapshot *arv__snapshot_alloc(const struct arv_pop *p)
 {
+    assert(p->id == NULL);
     struct arv__snapshot *s = arv_xcalloc(1, sizeof *s);
     s->copy.n = p->n;
     s->copy.n_offices = p->n_offices;
@@ -52,12 +57,71 @@ void arv__snapshot_free(struct arv__snapshot *s)
 
 void arv__snapshot_save(struct arv__snapshot *s, const struct arv_pop *p)
 {
+    assert(p->id == NULL && p->n == s->copy.n);
     memcpy(s->copy.offices, p->offices, (size_t)p->n_offices * sizeof *p->offices);
     POP_FIELDS(SAVE_FIELD)
 }
 
 void arv__snapshot_restore(const struct arv__snapshot *s, struct arv_pop *p)
 {
+    assert(p->id == NULL && p->n == s->copy.n);
     memcpy(p->offices, s->copy.offices, (size_t)p->n_offices * sizeof *p->offices);
     POP_FIELDS(RESTORE_FIELD)
+}
+
+/* Household ids[j] -> j for j < m, in increasing j. In place: j <= ids[j]
+ * and the ids increase, so an entry is read before anything overwrites it
+ * (a destination never lies beyond its source, and every later source lies
+ * beyond it). */
+#define GATHER_FIELD(f, k)                                                                       \
+    for (size_t j = 0; j < m; j++)                                                               \
+        for (size_t e = 0; e < (k); e++)                                                         \
+            p->f[(k) * j + e] = p->f[(k) * (size_t)ids[j] + e];
+
+void arv__pop_compact(struct arv_world *w, const uint32_t *ids, size_t m)
+{
+    struct arv_pop *p = arv__pop(w);
+    assert(p->id == NULL && p->n == w->max_households && m <= p->n);
+    for (size_t j = 0; j < m; j++)
+        assert(ids[j] < p->n && (j == 0 || ids[j] > ids[j - 1]));
+    POP_HOUSEHOLD_FIELDS(GATHER_FIELD)
+    /* the ring's months, each a row of n, become rows of m: the same order
+     * argument holds over the whole array (m t + j <= n t + ids[j]) */
+    size_t n = p->n;
+    for (size_t t = 0; t < ARV_INCOME_MONTHS; t++)
+        for (size_t j = 0; j < m; j++)
+            p->income_ring[m * t + j] = p->income_ring[n * t + ids[j]];
+    p->n = m;
+    p->id = ids;
+    arv_world_resize(w, m);
+}
+
+void arv__pop_expand(struct arv_world *w)
+{
+    struct arv_pop *p = arv__pop(w);
+    p->n = w->max_households;
+    p->id = NULL;
+    arv_world_resize(w, p->n);
+}
+
+#define COMPARE_FIELD(f, k)                                                                      \
+    if (memcmp(a->f, b->f, a->n * (k) * sizeof *a->f) != 0)                                      \
+        return #f;
+
+const char *arv__pop_differs(const struct arv_pop *a, const struct arv_pop *b)
+{
+    if (a->n != b->n || a->n_offices != b->n_offices)
+        return "n";
+    for (int o = 0; o < a->n_offices; o++) {
+        const struct arv_office *x = &a->offices[o], *y = &b->offices[o];
+        if (x->arm != y->arm || memcmp(&x->fidelity, &y->fidelity, sizeof x->fidelity) ||
+            memcmp(x->effect, y->effect, sizeof x->effect) ||
+            memcmp(&x->unemployment, &y->unemployment, sizeof x->unemployment) ||
+            memcmp(x->followup, y->followup, sizeof x->followup) ||
+            memcmp(&x->capacity, &y->capacity, sizeof x->capacity) || x->active != y->active ||
+            memcmp(&x->intensity, &y->intensity, sizeof x->intensity))
+            return "offices";
+    }
+    POP_FIELDS(COMPARE_FIELD)
+    return NULL;
 }

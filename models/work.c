@@ -202,7 +202,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     uint32_t block[ARV_CHUNK][4];
     size_t n = end - begin;
     assert(n <= ARV_CHUNK);
-    arv_rng_blocks_range(&r, ARV_STREAM_WORK, month, 0, (uint32_t)begin, n, block);
+    arv__household_blocks(&r, p, ARV_STREAM_WORK, month, 0, begin, n, block);
     for (size_t h = begin; h < end; h++) {
         double base = k->office_factor[p->office[h]] * k->child3_factor[youngest_under_3(p, h)];
         double fu = arv__followup_effect(p, h, DOMAIN_WORK);

@@ -170,10 +170,11 @@ struct ya {
     struct arv_discount discount;
     struct ya_chunk *chunk;
     size_t n_chunks;
-    /* per household and child, set at month 0 */
-    float *parent_rank;   /* [h] */
-    uint8_t *sa_family;   /* [h] family on SA in the 12 months up to month 0 */
-    float *x_pre;         /* [ARV_MAX_CHILDREN * h + c] exposure term at month 0 */
+    /* per household and child, set at month 0, by the household's identity
+     * (arv__id) */
+    float *parent_rank;   /* [id] */
+    uint8_t *sa_family;   /* [id] family on SA in the 12 months up to month 0 */
+    float *x_pre;         /* [ARV_MAX_CHILDREN * id + c] exposure term at month 0 */
 };
 
 static int setup(struct arv_world *w, struct arv_error *err)
@@ -293,6 +294,7 @@ static void enroll(struct arv_world *w)
     int history = w->burn_in < ARV_INCOME_MONTHS ? w->burn_in : ARV_INCOME_MONTHS;
     double observed = w->burn_in > 0 ? w->burn_in : 1;
     for (size_t h = 0; h < p->n; h++) {
+        size_t id = arv__id(p, h);
         double sum = 0;
         for (size_t m = 0; m < ARV_INCOME_MONTHS; m++)
             sum += p->income_ring[m * p->n + h]; /* month-major (household.h) */
@@ -300,11 +302,12 @@ static void enroll(struct arv_world *w)
          * this month's income without any */
         double month = history > 0 ? sum / history : p->disposable[h];
         double yearly = arv__max(1.0, 12 * month);
-        k->parent_rank[h] = (float)gsl_cdf_ugaussian_P((log(yearly) - log(k->median)) / k->log_sd);
-        k->sa_family[h] = p->sa_history[h] != 0;
+        k->parent_rank[id] = (float)gsl_cdf_ugaussian_P((log(yearly) - log(k->median)) / k->log_sd);
+        k->sa_family[id] = p->sa_history[h] != 0;
         for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
             size_t i = (size_t)ARV_MAX_CHILDREN * h + c;
-            k->x_pre[i] = p->child_age[i] >= 0 ? (float)exposure_term(k, p, i, observed) : 0.0f;
+            k->x_pre[(size_t)ARV_MAX_CHILDREN * id + c] =
+                p->child_age[i] >= 0 ? (float)exposure_term(k, p, i, observed) : 0.0f;
         }
     }
 }
@@ -314,12 +317,15 @@ static int logistic_draw(double eta, double u)
     return u < arv__logistic(eta);
 }
 
-/* Projects the young adult leaving from child slot i of household h this
+/* Projects the young adult leaving from child slot c of household h this
  * month into the chunk's sums. */
 static void project(const struct ya *k, const struct arv_world *w, const struct arv_pop *p,
-                    size_t h, size_t i, struct ya_chunk *acc, struct arv_rng *r)
+                    size_t h, int c, struct ya_chunk *acc, struct arv_rng *r)
 {
-    arv_rng_seek(r, ARV_STREAM_YOUNG_ADULTS, (uint32_t)i, arv__key_month(w));
+    size_t i = (size_t)ARV_MAX_CHILDREN * h + c, id = arv__id(p, h);
+    /* the child's sub-stream and month-0 terms, by its identity */
+    size_t child = (size_t)ARV_MAX_CHILDREN * id + c;
+    arv_rng_seek(r, ARV_STREAM_YOUNG_ADULTS, (uint32_t)child, arv__key_month(w));
     gsl_rng *g = arv_rng_gsl(r);
     /* every draw, always, in this order (common random numbers) */
     double u_person = gsl_ran_gaussian_ziggurat(g, 1.0);
@@ -333,13 +339,13 @@ static void project(const struct ya *k, const struct arv_world *w, const struct 
     int edu = p->education[(size_t)ARV_MAX_ADULTS * h];
     if (p->n_adults[h] == 2 && p->education[(size_t)ARV_MAX_ADULTS * h + 1] > edu)
         edu = p->education[(size_t)ARV_MAX_ADULTS * h + 1];
-    double x_pre = born <= 0 ? k->x_pre[i] : 0.0;
+    double x_pre = born <= 0 ? k->x_pre[child] : 0.0;
     double x = exposure_term(k, p, i, observed);
-    double index = k->b_rank * (k->parent_rank[h] - 0.5) + k->b_edu[edu] +
+    double index = k->b_rank * (k->parent_rank[id] - 0.5) + k->b_edu[edu] +
                    k->b_imm * (p->origin[h] != ORIGIN_NORWAY) + x_pre + k->kappa * (x - x_pre) +
                    k->sd_u * u_person;
 
-    int groups[3] = {0, p->group[h], k->sa_family[h] ? k->group_sa : k->group_no_sa};
+    int groups[3] = {0, p->group[h], k->sa_family[id] ? k->group_sa : k->group_no_sa};
     int on_time = logistic_draw(k->us_on_time + k->us_index * index, u_us);
     int late = !on_time && logistic_draw(k->us_late + k->us_index * index, u_late);
     static const double sa_ages[4] = {18, 20, 27, 35}, emp_ages[3] = {18, 25, 35};
@@ -386,7 +392,7 @@ static void project(const struct ya *k, const struct arv_world *w, const struct 
             }
         }
     }
-    double xr = k->parent_rank[h], yr = rank_sum / 6;
+    double xr = k->parent_rank[id], yr = rank_sum / 6;
     for (int j = 0; j < 3; j++) {
         if (j == 1 && groups[1] == 0)
             continue;
@@ -425,7 +431,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
             size_t i = (size_t)ARV_MAX_CHILDREN * h + c;
             /* demography ages the child by one month next and lets it go at leave_months */
             if (p->child_age[i] >= 0 && p->child_age[i] + 1 >= k->leave_months)
-                project(k, w, p, h, i, acc, &r);
+                project(k, w, p, h, c, acc, &r);
         }
     }
 }

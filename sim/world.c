@@ -205,6 +205,7 @@ struct arv_world *arv_world_alloc(const struct arv_registry *reg, const struct a
     w->report_every = (int)arv_params_int(params, "run.report_every");
     w->burn_in = (int)arv_params_int(params, "run.burn_in");
     w->n_households = (size_t)arv_params_int(params, "population.households");
+    w->max_households = w->n_households;
     w->rank = 0;
     w->size = 1;
     w->n_chunks = (w->n_households + ARV_CHUNK - 1) / ARV_CHUNK;
@@ -267,7 +268,8 @@ void arv_world_free(struct arv_world *w)
     if (w == NULL)
         return;
     release_models(w);
-    for (size_t c = 0; w->chunk_tally && c < w->n_chunks; c++)
+    size_t tallies = (w->max_households + ARV_CHUNK - 1) / ARV_CHUNK;
+    for (size_t c = 0; w->chunk_tally && c < tallies; c++)
         for (int t = 0; t < 3; t++) {
             free(w->chunk_tally[c].num[t]);
             free(w->chunk_tally[c].den[t]);
@@ -277,6 +279,13 @@ void arv_world_free(struct arv_world *w)
         free(w->results[t].value);
     arv_params_free(w->own_params);
     free(w);
+}
+
+void arv_world_resize(struct arv_world *w, size_t n)
+{
+    assert(n <= w->max_households);
+    w->n_households = n;
+    w->n_chunks = (n + ARV_CHUNK - 1) / ARV_CHUNK;
 }
 
 /* Households [*begin, *end) of chunk c. */

@@ -164,8 +164,10 @@ struct arv_world {
     uint32_t seed;
     int reps, months, report_every;
     int burn_in;   /* months simulated before month 0, not reported */
-    size_t n_households;
-    size_t n_chunks;
+    size_t n_households; /* households the scheduler steps and observes: population.households,
+                            or fewer while arv_world_resize has narrowed the world */
+    size_t n_chunks;     /* chunks of ARV_CHUNK households covering n_households */
+    size_t max_households; /* population.households: what the models allocate for */
     /* which replicates this process simulates: rank, rank + size, ... */
     int rank, size;
     /* per-replicate state */
@@ -207,6 +209,12 @@ void arv_world_free(struct arv_world *w);
 /* Starts replicate rep: prepares and starts every model, runs the burn-in
  * months (month -burn_in .. -1), enrols; then month = 0. */
 void arv_world_start(struct arv_world *w, uint32_t rep);
+
+/* Sets the number of households the scheduler steps and observes to n (at
+ * most max_households; n = max_households restores the world). It only
+ * changes the chunking: the models' state must be laid out to match (arv
+ * trial compacts the population to the families it follows, snapshot.h). */
+void arv_world_resize(struct arv_world *w, size_t n);
 
 /* Simulates one month: the scheduler. */
 void arv_world_step(struct arv_world *w);

@@ -2,6 +2,10 @@
  * The virtual trial (arv trial, docs/trial.md):
  * - the arm swap: a run restored from the month-0 snapshot with the arms
  *   swapped equals a fresh run with trial.swap_arms, household by household;
+ * - the compacted follow: the followed families simulated alone from month 0
+ *   end in exactly the state they reach in the whole pool (every array, and
+ *   the offices' caseloads), under both arms; trials give identical results
+ *   with trial.compact on and off;
  * - stratified allocation: quotas kept, one office of each arm per pair;
  * - under no effect, with office effects, the cluster-aware estimators
  *   reject about 5% and cover the truth, naive OLS over-rejects;
@@ -125,6 +129,97 @@ static void test_swap_from_snapshot_equals_fresh_swap(void **state)
     arv_params_free(pa), arv_params_free(pb);
 }
 
+/* The followed households of w's whole population, in order, into ids;
+ * returns how many. */
+static size_t followed_ids(const struct arv_world *w, uint32_t *ids)
+{
+    const struct arv_pop *p = arv__pop(w);
+    size_t m = 0;
+    for (size_t h = 0; h < p->n; h++)
+        if (p->group[h] == GROUP_COORDINATOR || p->group[h] == GROUP_HOLF)
+            ids[m++] = (uint32_t)h;
+    return m;
+}
+
+/* From month 0, the followed families simulated alone (compacted) reach
+ * exactly the state they reach in the whole pool, the whole pool then
+ * compacted to them: every array of the population and every office's
+ * counts, at every month through the survey month 12, under the arms as
+ * drawn and swapped. Also checks that the snapshot round trip through a
+ * compaction restores the whole pool. */
+static void check_compacted_follow(const char *const *sets, uint32_t rep)
+{
+    struct arv_params *pp = params_with(TRIAL_SCENARIO, sets);
+    struct arv_world *whole = world_of(pp), *compact = world_of(pp);
+    struct arv_pop *pw = arv__pop(whole), *pc = arv__pop(compact);
+    size_t n = pw->n;
+    uint32_t *ids = calloc(n, sizeof *ids), *ids_whole = calloc(n, sizeof *ids_whole);
+    struct arv__snapshot *snap_w = arv__snapshot_alloc(pw), *snap_c = arv__snapshot_alloc(pc);
+    struct arv__snapshot *at_end = arv__snapshot_alloc(pw);
+    arv_world_start(whole, rep);
+    arv_world_start(compact, rep);
+    arv__snapshot_save(snap_w, pw);
+    arv__snapshot_save(snap_c, pc);
+    const int months = 14;
+    for (int arm = 0; arm < 2; arm++) {
+        if (arm == 1) { /* the other arm, as run_trial does */
+            arv__pop_expand(compact);
+            arv__snapshot_restore(snap_c, pc);
+            arv__snapshot_restore(snap_w, pw);
+            compact->month = whole->month = 0;
+            arv__population_swap_arms(whole);
+            arv__population_swap_arms(compact);
+            arv_model_followup.enroll(whole);
+            arv_model_followup.enroll(compact);
+        }
+        size_t m = followed_ids(compact, ids);
+        assert_true(m > 100 && m < n);
+        arv__pop_compact(compact, ids, m);
+        assert_int_equal(compact->n_households, m);
+        assert_int_equal(compact->n_chunks, (m + ARV_CHUNK - 1) / ARV_CHUNK);
+        for (int month = 1; month <= months; month++) {
+            arv_world_step(whole);
+            arv_world_step(compact);
+            /* compare on a copy of the whole pool compacted the same way */
+            arv__snapshot_save(at_end, pw);
+            assert_int_equal(followed_ids(whole, ids_whole), m);
+            assert_memory_equal(ids, ids_whole, m * sizeof *ids);
+            arv__pop_compact(whole, ids_whole, m);
+            const char *field = arv__pop_differs(pw, pc);
+            if (field)
+                fail_msg("rep %u, arm %d, month %d: %s differs", rep, arm, month, field);
+            arv__pop_expand(whole);
+            arv__snapshot_restore(at_end, pw);
+        }
+    }
+    /* the compacted world made whole again and restored is the month-0 pool */
+    arv__pop_expand(compact);
+    arv__snapshot_restore(snap_c, pc);
+    arv__snapshot_restore(snap_w, pw);
+    assert_null(arv__pop_differs(pw, pc));
+    assert_int_equal(compact->n_households, n);
+    arv__snapshot_free(snap_w), arv__snapshot_free(snap_c), arv__snapshot_free(at_end);
+    free(ids), free(ids_whole);
+    arv_world_free(whole), arv_world_free(compact);
+    arv_params_free(pp);
+}
+
+static void test_compacted_follow_equals_whole_pool(void **state)
+{
+    (void)state;
+    const char *plain[] = {"population.households=1500", "run.burn_in=24", NULL};
+    /* usual-care offices (their eligible families are not followed), a
+     * short follow-up that fades, stratified allocation, an ICC at month 6 */
+    const char *varied[] = {"population.households=2100", "run.burn_in=24", "offices.count=35",
+                            "offices.allocation=unemployment", "followup.duration_months=6",
+                            "followup.ramp_months=0", "measurement.icc_month=6",
+                            "measurement.response_baseline=0.8", NULL};
+    for (uint32_t rep = 0; rep < 2; rep++) {
+        check_compacted_follow(plain, rep);
+        check_compacted_follow(varied, rep + 5);
+    }
+}
+
 /* Stratified allocation: 15 + 14 offices, each pair by unemployment has
  * one office of each arm; the unpaired last office is HOLF. */
 static void test_stratified_allocation(void **state)
@@ -172,6 +267,36 @@ static struct arv_trial_results *trials_of(const char *const *sets, int trials)
         fail_msg("%s", err.msg);
     arv_params_free(p);
     return r;
+}
+
+/* Every number of every trial is the same with trial.compact on and off. */
+static void test_compact_trial_equals_whole_trial(void **state)
+{
+    (void)state;
+    const char *on[] = {"population.households=1500", "run.burn_in=24", "trial.month=12",
+                        "trial.boot_reps=49", "trial.perm_reps=49", "trial.compact=true", NULL};
+    const char *off[] = {"population.households=1500", "run.burn_in=24", "trial.month=12",
+                         "trial.boot_reps=49", "trial.perm_reps=49", "trial.compact=false",
+                         NULL};
+    enum { TRIALS = 6 };
+    struct arv_trial_results *a = trials_of(on, TRIALS), *b = trials_of(off, TRIALS);
+    assert_int_equal(a->trials, b->trials);
+    assert_memory_equal(&a->families_mean, &b->families_mean, sizeof(double));
+    for (size_t i = 0; i < (size_t)TRIALS * ARV_TRIAL_N_OUTCOMES; i++) {
+        const struct arv_trial_cell *x = &a->cell[i], *y = &b->cell[i];
+        assert_memory_equal(&x->truth, &y->truth, sizeof(double));
+        assert_memory_equal(&x->icc, &y->icc, sizeof(double));
+        assert_int_equal(x->n, y->n);
+        assert_int_equal(x->G, y->G);
+        for (int e = 0; e < ARV_EST_N; e++) {
+            const struct arv_est_result *u = &x->est[e], *v = &y->est[e];
+            assert_int_equal(u->ok, v->ok);
+            double du[] = {u->estimate, u->se, u->df, u->lo, u->hi, u->p, u->icc};
+            double dv[] = {v->estimate, v->se, v->df, v->lo, v->hi, v->p, v->icc};
+            assert_memory_equal(du, dv, sizeof du);
+        }
+    }
+    arv_trial_results_free(a), arv_trial_results_free(b);
 }
 
 /* The small trial of the null and power checks: 29 offices of up to 16
@@ -280,6 +405,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_swap_from_snapshot_equals_fresh_swap),
+        cmocka_unit_test(test_compacted_follow_equals_whole_pool),
+        cmocka_unit_test(test_compact_trial_equals_whole_trial),
         cmocka_unit_test(test_stratified_allocation),
         cmocka_unit_test(test_null_calibration),
         cmocka_unit_test(test_power_matches_design_effect),
