@@ -1,6 +1,7 @@
 # Every shipped scenario gives byte-identical outputs at 1, 2 and 4 threads
 # (the national scenario at reduced size to keep the suite fast), and its
-# resolved.cfg reproduces the run.
+# resolved.cfg reproduces the run; so does the calibrated national scenario
+# with its posterior draws (parameter_draws, one per replicate).
 set -u
 arv=$1 src=$4
 tmp=$(mktemp -d)
@@ -9,11 +10,14 @@ pass=0 failed=0
 check() { # description, status
     if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else failed=$((failed + 1)); echo "FAIL: $1"; fi
 }
-for cfg in "$src"/scenarios/*.cfg "$src"/scenarios/workshop/*.cfg; do
+for cfg in "$src"/scenarios/*.cfg "$src"/scenarios/workshop/*.cfg \
+    "$src"/scenarios/calibration/norway_fitted_draws.cfg; do
     name=$(basename "$cfg" .cfg)
     extra=(--reps 2 --microdata --quiet)
     case "$name" in
     national) extra+=(--set population.households=3000 --set offices.count=30 --set run.months=12) ;;
+    norway_fitted_draws) # the posterior draws, one per replicate
+        extra+=(--set population.households=2000 --set offices.count=20 --set run.months=6) ;;
     baseline) continue ;; # shared defaults only, covered by every other scenario
     esac
     for t in 1 2 4; do
