@@ -14,28 +14,43 @@ void arv_mpi_block(size_t n, int rank, int size, size_t *lo, size_t *hi)
 #ifdef ARV_WITH_MPI
 #include <mpi.h>
 
+/* MPI is started only under a launcher (mpirun, srun, hydra), which sets
+ * one of these in every rank's environment. Run directly, arv is one rank
+ * without MPI at all: exactly the build without it, and without the cost
+ * of a singleton start. */
+static int active;
+
 void arv_mpi_init(int *argc, char ***argv)
 {
-    int provided;
-    MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+    static const char *const launched[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK",
+                                           "PMI_SIZE"};
+    for (size_t k = 0; k < sizeof launched / sizeof launched[0]; k++)
+        active |= getenv(launched[k]) != NULL;
+    if (active) {
+        int provided;
+        MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+    }
 }
 
 void arv_mpi_finalize(void)
 {
-    MPI_Finalize();
+    if (active)
+        MPI_Finalize();
 }
 
 int arv_mpi_rank(void)
 {
-    int r;
-    MPI_Comm_rank(MPI_COMM_WORLD, &r);
+    int r = 0;
+    if (active)
+        MPI_Comm_rank(MPI_COMM_WORLD, &r);
     return r;
 }
 
 int arv_mpi_size(void)
 {
-    int s;
-    MPI_Comm_size(MPI_COMM_WORLD, &s);
+    int s = 1;
+    if (active)
+        MPI_Comm_size(MPI_COMM_WORLD, &s);
     return s;
 }
 
@@ -74,6 +89,8 @@ void arv_mpi_sum_to_root(double *buf, size_t n)
 
 int arv_mpi_all(int ok)
 {
+    if (!active)
+        return ok;
     int all;
     MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD);
     return all;
@@ -81,11 +98,15 @@ int arv_mpi_all(int ok)
 
 void arv_mpi_bcast(void *buf, size_t size)
 {
+    if (!active)
+        return;
     MPI_Bcast(buf, (int)size, MPI_BYTE, 0, MPI_COMM_WORLD);
 }
 
 void arv_mpi_barrier(void)
 {
+    if (!active)
+        return;
     MPI_Barrier(MPI_COMM_WORLD);
 }
 

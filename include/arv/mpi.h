@@ -13,7 +13,9 @@
 
 #include "arv/world.h"
 
-/* Starts and ends MPI (no-ops without it). */
+/* Starts and ends MPI: only when the process was started by a launcher
+ * (mpirun sets OMPI_COMM_WORLD_SIZE; PMIx and PMI launchers their own
+ * variables); otherwise, and without ARV_WITH_MPI, no-ops. */
 void arv_mpi_init(int *argc, char ***argv);
 void arv_mpi_finalize(void);
 
