@@ -322,6 +322,11 @@ sed 's/"cluster_t"/"cluster-t"/' "$CAL/cli_trial.cfg" | sed "s|\.\./\.\./\.\./sc
     >"$tmp/in/trial_estimator.cfg"
 expect_fail "calibrate with an unknown trial estimator" "trial_estimator.cfg:11: trial_estimator must name" \
     "$ARV" calibrate "$tmp/in/trial_estimator.cfg" --targets "$CAL/cli_trial_targets.csv"
+new_case
+sed 's/trial_estimator = "cluster_t";/trial_estimator = "cluster_t"; trial_scenario = "missing.cfg";/' \
+    "$CAL/cli_trial.cfg" | sed "s|\.\./\.\./\.\./scenarios|$SRC/scenarios|" >"$tmp/in/trial_scen.cfg"
+expect_fail "calibrate with a missing trial scenario" "trial_scen.cfg:11: trial_scenario: " \
+    "$ARV" calibrate "$tmp/in/trial_scen.cfg" --targets "$CAL/cli_trial_targets.csv"
 
 # parameter draws: a row that breaks the scenario, the trial and
 # calibrate refusing draws
