@@ -121,7 +121,7 @@ int arv_calib_model_check(const struct arv_calib_model *m, struct arv_error *err
                                  "range [%g, %g]; bound it with min and max",
                                  scenario, pr->line, pr->path, d->min, d->max);
     }
-    int months = m->reg->months ? m->reg->months(p) : (int)arv_params_int(p, "run.months");
+    int months = arv_registry_months(m->reg, p);
     int every = (int)arv_params_int(p, "run.report_every");
     for (size_t i = 0; i < m->targets->n; i++) {
         const struct arv_target *t = &m->targets->t[i];

@@ -161,6 +161,11 @@ struct arv_params *arv_registry_params(const struct arv_registry *reg)
     return arv_params_alloc(groups, n);
 }
 
+int arv_registry_months(const struct arv_registry *reg, const struct arv_params *p)
+{
+    return reg->months ? reg->months(p) : (int)arv_params_int(p, "run.months");
+}
+
 /* Sets up every model, in registry order. */
 static int setup_models(struct arv_world *w, struct arv_error *err)
 {
@@ -201,7 +206,7 @@ struct arv_world *arv_world_alloc(const struct arv_registry *reg, const struct a
     w->params = params;
     w->seed = (uint32_t)arv_params_int(params, "run.seed");
     w->reps = (int)arv_params_int(params, "run.reps");
-    w->months = reg->months ? reg->months(params) : (int)arv_params_int(params, "run.months");
+    w->months = arv_registry_months(reg, params);
     w->report_every = (int)arv_params_int(params, "run.report_every");
     w->burn_in = (int)arv_params_int(params, "run.burn_in");
     w->n_households = (size_t)arv_params_int(params, "population.households");
@@ -250,7 +255,7 @@ struct arv_world *arv_world_alloc(const struct arv_registry *reg, const struct a
             arv_world_free(w);
             return NULL;
         }
-        int months = reg->months ? reg->months(w->params) : (int)arv_params_int(w->params, "run.months");
+        int months = arv_registry_months(reg, w->params);
         if (months != w->months) {
             arv_error_set(err, ARV_EINVAL,
                           "%s:%d: parameter_draws row %zu: changes the horizon (%d months, not "

@@ -202,6 +202,10 @@ struct arv_params *arv_registry_params(const struct arv_registry *reg);
 /* Builds a world: loads nothing, reads the run settings and calls every
  * model's setup. Returns NULL with err set on failure (having freed what it
  * built). The params must outlive the world. */
+/* Months to simulate per replicate: the registry's horizon for p, or
+ * run.months. */
+int arv_registry_months(const struct arv_registry *reg, const struct arv_params *p);
+
 struct arv_world *arv_world_alloc(const struct arv_registry *reg, const struct arv_params *params,
                                   struct arv_error *err);
 void arv_world_free(struct arv_world *w);
