@@ -1176,7 +1176,7 @@ static const char *const option_help[][3] = {
     {"sweep", "PATH=V1,V2", "design grid: run the trials at each value (design.csv)"},
     {"months", "N", "months to simulate (bench)"},
     {"targets", "FILE", "calibration targets (id,kind,metric,group,time,value,se,source)"},
-    {"draws", "K", "also write K posterior draws as scenario files (calibrate)"},
+    {"draws", "K", "also write K posterior draws as parameter_draws (calibrated-draws.cfg)"},
     {"resume", "", "continue from the checkpoint beside the output directory (calibrate)"},
 };
 
