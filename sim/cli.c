@@ -1003,8 +1003,12 @@ static int cmd_check(struct opts *o, const struct arv_registry *reg, int argc, c
             size_t set = 0;
             for (size_t i = 0; i < p->n; i++)
                 set += p->values[i].origin.file != NULL;
-            printf("%s: ok (%zu of %zu parameters set, %zu households, %d months)\n",
-                   o->files[k], set, p->n, w->n_households, w->months);
+            printf("%s: ok (%zu of %zu parameters set, %zu households, %d months", o->files[k],
+                   set, p->n, w->n_households, w->months);
+            if (p->draws)
+                printf(", %zu draws of %zu parameter%s", p->draws->n_rows, p->draws->n_paths,
+                       p->draws->n_paths == 1 ? "" : "s");
+            printf(")\n");
         }
         arv_world_free(w);
         arv_params_free(p);
