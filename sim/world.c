@@ -240,13 +240,15 @@ struct arv_world *arv_world_alloc(const struct arv_registry *reg, const struct a
         w->own_params = arv_params_clone(params);
         w->params = w->own_params;
     }
-    if (setup_models(w, err) != ARV_OK) {
+    if (w->draws == NULL && setup_models(w, err) != ARV_OK) {
         arv_world_free(w); /* releases the models already set up */
         return NULL;
     }
-    /* every draw must set up (shares that no longer add up, say) and keep
-     * the horizon, or the run is refused before it starts */
-    for (size_t r = 0; w->draws && r < w->draws->n_rows; r++) {
+    /* with draws the models are set up once per row: every draw must set
+     * up (shares that no longer add up, say) and keep the horizon, or the
+     * run is refused before it starts. Last to first, so that the models
+     * end set up for row 0, which replicate 0 uses. */
+    for (size_t r = w->draws ? w->draws->n_rows : 0; r-- > 0;) {
         struct arv_error inner;
         arv_error_init(&inner);
         if (use_draw(w, (long)r, &inner) != ARV_OK) {
