@@ -298,9 +298,6 @@ static int n_threads(const struct arv_calib_settings *s)
     return s->threads > 0 ? s->threads : omp_get_max_threads();
 }
 
-static int write_checkpoint(const char *file, uint64_t fp, const struct arv_calib_result *r,
-                            struct arv_error *err);
-
 /* Candidates first, first + 1, ..., first + n - 1 of generation g; with
  * several ranks each simulates its block and all exchange them. */
 static void run_batch(const struct arv_calib_problem *pb, const struct arv_calib_settings *s,
@@ -327,18 +324,6 @@ static void run_batch(const struct arv_calib_problem *pb, const struct arv_calib
     }
 }
 
-/* The checkpoint, written by rank 0; every rank learns whether it was. */
-static int save_checkpoint(const struct arv_calib_settings *s, uint64_t fp,
-                           const struct arv_calib_result *r, struct arv_error *err)
-{
-    if (s->checkpoint == NULL)
-        return ARV_OK;
-    int rc = s->rank == 0 ? write_checkpoint(s->checkpoint, fp, r, err) : ARV_OK;
-    if (s->ranks > 1 && !arv_mpi_all(rc == ARV_OK) && rc == ARV_OK)
-        rc = arv_error_set(err, ARV_EIO, "%s: rank 0 could not write the checkpoint",
-                           s->checkpoint);
-    return rc;
-}
 
 /* The accepted particles of one generation. */
 struct accepted {
@@ -604,6 +589,19 @@ static int write_checkpoint(const char *file, uint64_t fp, const struct arv_cali
     if (rename(tmp, file) != 0)
         return arv_error_set(err, ARV_EIO, "%s: cannot replace: %s", file, strerror(errno));
     return ARV_OK;
+}
+
+/* The checkpoint, written by rank 0; every rank learns whether it was. */
+static int save_checkpoint(const struct arv_calib_settings *s, uint64_t fp,
+                           const struct arv_calib_result *r, struct arv_error *err)
+{
+    if (s->checkpoint == NULL)
+        return ARV_OK;
+    int rc = s->rank == 0 ? write_checkpoint(s->checkpoint, fp, r, err) : ARV_OK;
+    if (s->ranks > 1 && !arv_mpi_all(rc == ARV_OK) && rc == ARV_OK)
+        rc = arv_error_set(err, ARV_EIO, "%s: rank 0 could not write the checkpoint",
+                           s->checkpoint);
+    return rc;
 }
 
 static int read_checkpoint(const char *file, uint64_t fp, size_t P, size_t N,
