@@ -3,6 +3,7 @@
  */
 #include "arv/trial.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -44,8 +45,9 @@ static const struct arv_param_def defs[] = {
      "Design: multiplier of the four followup.holf.effect.* increments (0: no HOLF effect).",
      "method (docs/trial.md)", NULL, NULL},
     {"trial.compact", ARV_PARAM_BOOL, 1, 0, 1, "-",
-     "After month 0, simulate only the followed families (the same results, faster); false: "
-     "the whole household pool, as a check.",
+     "Simulate only the households the trial needs (the same results, faster): each office's "
+     "pool in the order of the draw until its families are found, and after month 0 only the "
+     "followed families; false: the whole household pool, as a check.",
      "method (docs/trial.md)", NULL, NULL},
 };
 
@@ -131,6 +133,15 @@ struct worker {
     int8_t *arm_group;      /* group of each household in the trial as drawn */
     uint16_t *office;       /* office of each household */
     uint32_t *ids;          /* the followed households, for the compacted follow */
+    /* starting part of the pool (trial.compact): */
+    uint32_t *held, *next;  /* identities the world holds; those it starts next */
+    struct draw {
+        double u;
+        uint32_t id;
+    } *order;               /* the pool, office by office, in the order of the draw */
+    size_t *first;          /* office o's households are [first[o], first[o + 1]) */
+    size_t *taken, *found;  /* per office: households started, eligible among them */
+    double started, eligible; /* over this worker's trials so far */
     double *base, *obs, *ya, *yb; /* [outcome][household] */
     double *y, *x;          /* estimation data */
     int *t, *c, *cluster_of, *stratum, *office_stratum;
@@ -149,6 +160,7 @@ static void worker_free(struct worker *k)
     arv_est_workspace_free(k->ws);
     arv_world_free(k->w);
     free(k->arm_group), free(k->office), free(k->ids);
+    free(k->held), free(k->next), free(k->order), free(k->first), free(k->taken), free(k->found);
     free(k->base), free(k->obs), free(k->ya), free(k->yb), free(k->y), free(k->x);
     free(k->t), free(k->c), free(k->cluster_of), free(k->stratum), free(k->office_stratum);
     free(k);
@@ -170,6 +182,19 @@ static struct worker *worker_alloc(const struct arv_registry *reg, const struct 
     k->arm_group = arv_xcalloc(n, sizeof *k->arm_group);
     k->office = arv_xcalloc(n, sizeof *k->office);
     k->ids = arv_xcalloc(n, sizeof *k->ids);
+    k->held = arv_xcalloc(n, sizeof *k->held);
+    k->next = arv_xcalloc(n, sizeof *k->next);
+    k->order = arv_xcalloc(n, sizeof *k->order);
+    size_t offices = (size_t)pop->n_offices;
+    k->first = arv_xcalloc(offices + 1, sizeof *k->first);
+    k->taken = arv_xcalloc(offices, sizeof *k->taken);
+    k->found = arv_xcalloc(offices, sizeof *k->found);
+    /* offices are contiguous blocks of the pool, in increasing order */
+    for (size_t id = 0; id < n; id++)
+        k->first[arv__population_office(w, id) + 1] = id + 1;
+    for (size_t o = 1; o <= offices; o++)
+        if (k->first[o] < k->first[o - 1])
+            k->first[o] = k->first[o - 1]; /* an office without households */
     k->base = arv_xcalloc(n * no, sizeof(double));
     k->obs = arv_xcalloc(n * no, sizeof(double));
     k->ya = arv_xcalloc(n * no, sizeof(double));
@@ -198,7 +223,7 @@ static double any_employed(const struct arv_pop *p, size_t h)
 }
 
 /* Register outcomes of household h now, into y[outcome * n + i] (n: the
- * whole population, i: h's identity). */
+ * whole pool, i: h's identity). */
 static void record_register(const struct arv_pop *p, size_t h, size_t n, size_t i, double *y)
 {
     y[ARV_TRIAL_EMPLOYMENT * n + i] = any_employed(p, h);
@@ -223,6 +248,91 @@ static void record_survey(const struct arv_pop *p, size_t h, size_t n, size_t i,
     }
 }
 
+static int by_draw(const void *a, const void *b)
+{
+    const struct draw *x = a, *y = b;
+    if (x->u != y->u)
+        return x->u < y->u ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int by_id(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Starts trial t with only the households its draw of families can reach
+ * (snapshot.h: each evolves exactly as in the whole pool). An office with
+ * coordinators draws the followup.families_per_office eligible families
+ * with the lowest keyed uniforms (followup.c), so its households are
+ * started in that order, in rounds, until that many are eligible or the
+ * office has no more: the families drawn are then those of the whole pool.
+ * The households never started would only have been ineligible or the
+ * third group, which the trial does not follow. Each round is sized from
+ * the eligible share seen so far, which changes the work but never the
+ * result. Ends enrolled at month 0. */
+static void start_part(struct worker *k, uint32_t t)
+{
+    struct arv_world *w = k->w;
+    struct arv_pop *p = arv__pop(w);
+    size_t n_offices = (size_t)p->n_offices;
+    for (size_t id = 0; id < w->max_households; id++)
+        k->order[id] = (struct draw){arv__followup_draw(w, t, (uint32_t)id), (uint32_t)id};
+    for (size_t o = 0; o < n_offices; o++) {
+        qsort(k->order + k->first[o], k->first[o + 1] - k->first[o], sizeof *k->order, by_draw);
+        k->taken[o] = k->found[o] = 0;
+    }
+    const double need = arv__followup_per_office(w);
+    /* the share eligible: this worker's so far, or a first guess */
+    double share = k->started > 0 ? fmax(0.02, k->eligible / k->started) : 0.25;
+    size_t held = 0;
+    for (int round = 0;; round++) {
+        size_t m = 0;
+        for (size_t o = 0; o < n_offices; o++) {
+            size_t size = k->first[o + 1] - k->first[o];
+            if (k->found[o] >= need || k->taken[o] == size ||
+                (round > 0 && p->offices[o].arm == ARM_USUAL))
+                continue;
+            /* the families still missing over the share eligible: in a
+             * first round somewhat fewer than the share seen so far
+             * suggests (offices differ, and a second round costs less
+             * than households started in vain), then at this office's own
+             * share */
+            double rate = round == 0 ? share
+                                     : fmax(0.02, (double)k->found[o] / (double)k->taken[o]);
+            size_t want =
+                (size_t)ceil((need - (double)k->found[o]) / rate * (round == 0 ? 0.85 : 1.0)) + 1;
+            if (want > size - k->taken[o])
+                want = size - k->taken[o];
+            for (size_t j = 0; j < want; j++)
+                k->next[m++] = k->order[k->first[o] + k->taken[o] + j].id;
+            k->taken[o] += want;
+        }
+        if (m == 0)
+            break;
+        qsort(k->next, m, sizeof *k->next, by_id);
+        if (round > 0)
+            arv__snapshot_save(k->snap, p); /* the households started so far */
+        arv__pop_select(w, k->next, m);
+        arv_world_begin(w, t);
+        for (size_t h = 0; h < m; h++)
+            k->found[p->office[h]] += arv__followup_eligible(w, h);
+        k->started += (double)m;
+        held += m;
+        if (round > 0) {
+            arv__pop_merge(w, k->snap, k->held);
+        } else {
+            memcpy(k->held, k->next, m * sizeof *k->held);
+            arv__pop_select(w, k->held, m);
+        }
+    }
+    for (size_t o = 0; o < n_offices; o++)
+        k->eligible += (double)k->found[o];
+    assert(p->n == held);
+    arv_world_enroll(w);
+}
+
 /* Steps the world from month 0 to the last month needed, recording the
  * outcomes of the followed families into truth (and obs, if not NULL).
  * With s->compact the world simulates only the followed families (snapshot.h:
@@ -232,10 +342,10 @@ static void follow(struct worker *k, const struct settings *s, double *truth, do
 {
     struct arv_world *w = k->w;
     const struct arv_pop *p = arv__pop(w);
-    size_t n = p->n;
+    size_t n = w->max_households;
     if (s->compact) {
         size_t m = 0;
-        for (size_t h = 0; h < n; h++)
+        for (size_t h = 0; h < p->n; h++)
             if (followed(p->group[h]))
                 k->ids[m++] = (uint32_t)h;
         arv__pop_compact(w, k->ids, m);
@@ -262,40 +372,46 @@ static void follow(struct worker *k, const struct settings *s, double *truth, do
         arv__pop_expand(w);
 }
 
-/* Simulates trial t and analyses it into cells[outcome]. */
+/* Simulates trial t and analyses it into cells[outcome]. Households are
+ * indexed by their identity in the pool of n. */
 static void run_trial(struct worker *k, const struct settings *s, uint32_t t,
                       struct arv_trial_cell *cells, double *n_followed)
 {
     struct arv_world *w = k->w;
     struct arv_pop *p = arv__pop(w);
-    size_t n = p->n;
-    arv_world_start(w, t);
+    size_t n = w->max_households;
+    if (s->compact)
+        start_part(k, t);
+    else
+        arv_world_start(w, t);
     arv__snapshot_save(k->snap, p);
+    memset(k->arm_group, GROUP_NONE, n * sizeof *k->arm_group);
     size_t families = 0;
-    for (size_t h = 0; h < n; h++) {
-        k->arm_group[h] = p->group[h];
-        k->office[h] = p->office[h];
+    for (size_t h = 0; h < p->n; h++) {
+        size_t id = arv__id(p, h);
+        k->arm_group[id] = p->group[h];
+        k->office[id] = p->office[h];
         if (!followed(p->group[h]))
             continue;
         families++;
-        record_register(p, h, n, h, k->base);
-        record_survey(p, h, n, h, k->base, NULL);
+        record_register(p, h, n, id, k->base);
+        record_survey(p, h, n, id, k->base, NULL);
     }
     *n_followed = (double)families;
     /* the trial as drawn, then the same families from the same month 0
      * with the arms swapped */
     follow(k, s, k->ya, k->obs);
-    arv__snapshot_restore(k->snap, p);
+    arv__snapshot_restore(k->snap, w);
     w->month = 0;
     arv__population_swap_arms(w);
     arv_model_followup.enroll(w);
-    for (size_t h = 0; h < n; h++) {
-        int g = k->arm_group[h];
+    for (size_t h = 0; h < p->n; h++) {
+        int g = k->arm_group[arv__id(p, h)];
         /* the draw of families is keyed per household: the same families,
          * each under the other arm */
         if (followed(g) != followed(p->group[h]) || (followed(g) && g == p->group[h])) {
             fprintf(stderr, "arv: trial %u: household %zu is not the same family under both "
-                            "arms\n", t, h);
+                            "arms\n", t, (size_t)arv__id(p, h));
             abort();
         }
     }

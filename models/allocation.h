@@ -25,4 +25,8 @@ void arv__allocation_strata(const struct arv_office *offices, int n, int *stratu
  * office; followup.c's enrol must be run again to apply the arms. */
 void arv__population_swap_arms(struct arv_world *w);
 
+/* The office of household id of the pool (the file's, or equal contiguous
+ * blocks), known before the household is started. */
+int arv__population_office(const struct arv_world *w, size_t id);
+
 #endif

@@ -134,13 +134,30 @@ static bool eligible(const struct fu *f, const struct arv_pop *p, size_t h)
            p->n_children[h] >= 1 && p->n_children[h] <= f->max_children;
 }
 
+bool arv__followup_eligible(const struct arv_world *w, size_t h)
+{
+    return eligible(arv_world_state(w, &arv_model_followup), arv__pop(w), h);
+}
+
+int arv__followup_per_office(const struct arv_world *w)
+{
+    const struct fu *f = arv_world_state(w, &arv_model_followup);
+    return f->per_office;
+}
+
+double arv__followup_draw(const struct arv_world *w, uint32_t rep, uint32_t id)
+{
+    struct arv_rng r;
+    arv_rng_init(&r, w->seed, rep);
+    arv_rng_seek(&r, ARV_STREAM_ALLOCATION, id, 1);
+    return arv_rng_uniform(&r);
+}
+
 /* Serial, in office and id order: groups, drawn families, office effects. */
 static void enroll(struct arv_world *w)
 {
     struct fu *f = arv_world_state(w, &arv_model_followup);
     struct arv_pop *p = arv__pop(w);
-    struct arv_rng r;
-    arv_rng_init(&r, w->seed, w->rep);
     for (int o = 0; o < p->n_offices; o++) {
         struct arv_office *of = &p->offices[o];
         for (int d = 0; d < N_DOMAINS; d++)
@@ -163,8 +180,8 @@ static void enroll(struct arv_world *w)
             if (!eligible(f, p, h))
                 continue;
             p->group[h] = GROUP_USUAL;
-            arv_rng_seek(&r, ARV_STREAM_ALLOCATION, arv__id(p, h), 1);
-            f->scratch[n_eligible++] = (struct draw){arv_rng_uniform(&r), (uint32_t)h};
+            f->scratch[n_eligible++] =
+                (struct draw){arv__followup_draw(w, w->rep, arv__id(p, h)), (uint32_t)h};
         }
         first = h;
         if (p->offices[o].arm == ARM_USUAL)

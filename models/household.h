@@ -186,6 +186,15 @@ static inline double arv__followup_effect(const struct arv_pop *p, size_t h, int
     return p->followup_scale[h] * p->offices[p->office[h]].followup[d];
 }
 
+/* The enrolment's rule (followup.c), for a caller that starts only part of
+ * the pool (analysis/trial.c): is household h eligible now; how many
+ * eligible families each office with coordinators draws; and the keyed
+ * uniform of household id in replicate rep by which they are drawn (the
+ * lowest first, ties by identity). */
+bool arv__followup_eligible(const struct arv_world *w, size_t h);
+int arv__followup_per_office(const struct arv_world *w);
+double arv__followup_draw(const struct arv_world *w, uint32_t rep, uint32_t id);
+
 static inline int arv__employed(int work)
 {
     return work == WORK_PART_TIME || work == WORK_FULL_TIME;

@@ -134,7 +134,7 @@ static void start(struct arv_world *w, size_t begin, size_t end)
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
     for (size_t h = begin; h < end; h++) {
-        arv_rng_seek(&r, ARV_STREAM_POPULATION, (uint32_t)h, 3);
+        arv_rng_seek(&r, ARV_STREAM_POPULATION, arv__id(p, h), 3);
         int fulltime = 0;
         for (int a = 0; a < p->n_adults[h]; a++)
             fulltime |= p->work[(size_t)ARV_MAX_ADULTS * h + a] == WORK_FULL_TIME;

@@ -313,7 +313,8 @@ static void prepare(struct arv_world *w)
 {
     const struct comp *c = comp_of(w);
     struct arv_pop *p = arv__pop(w);
-    assert(p->id == NULL && p->n == w->max_households && "a replicate starts whole");
+    /* a replicate starts whole or with some of its households (snapshot.h) */
+    assert((p->id != NULL || p->n == w->max_households) && p->n <= w->max_households);
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
     double u[5000], *fid = c->fidelity;
@@ -420,7 +421,6 @@ static void from_row(struct arv_pop *p, const struct comp *c, size_t h,
 
 static void synth_household(struct arv_pop *p, const struct comp *c, size_t h, gsl_rng *g)
 {
-    p->office[h] = (uint16_t)(h * (size_t)p->n_offices / p->n);
     int origin = arv__categorical(c->origin, N_ORIGINS, gsl_rng_uniform(g));
     p->origin[h] = (uint8_t)origin;
     p->n_adults[h] = gsl_rng_uniform(g) < c->single ? 1 : 2;
@@ -457,6 +457,15 @@ static void resemble_partners(struct arv_pop *p, const struct comp *c, size_t h,
     }
 }
 
+int arv__population_office(const struct arv_world *w, size_t id)
+{
+    const struct comp *c = comp_of(w);
+    if (c->rows)
+        return c->rows[id].office;
+    /* equal contiguous blocks of the pool */
+    return (int)(id * (size_t)arv__pop(w)->n_offices / w->max_households);
+}
+
 static void start(struct arv_world *w, size_t begin, size_t end)
 {
     const struct comp *c = comp_of(w);
@@ -465,11 +474,15 @@ static void start(struct arv_world *w, size_t begin, size_t end)
     arv_rng_init(&r, w->seed, w->rep);
     gsl_rng *g = arv_rng_gsl(&r);
     for (size_t h = begin; h < end; h++) {
-        arv_rng_seek(&r, ARV_STREAM_POPULATION, (uint32_t)h, 0);
+        /* keyed by the household's identity: a household started alone or
+         * with only some others (snapshot.h) is the one of the whole pool */
+        uint32_t id = arv__id(p, h);
+        arv_rng_seek(&r, ARV_STREAM_POPULATION, id, 0);
         if (c->rows)
-            from_row(p, c, h, &c->rows[h], g);
+            from_row(p, c, h, &c->rows[id], g);
         else
             synth_household(p, c, h, g);
+        p->office[h] = (uint16_t)arv__population_office(w, id);
         p->group[h] = GROUP_NONE;
         for (int a = 0; a < ARV_MAX_ADULTS; a++) {
             p->ui_months[(size_t)ARV_MAX_ADULTS * h + a] = 0;
@@ -481,13 +494,13 @@ static void start(struct arv_world *w, size_t begin, size_t end)
         if (!c->rows)
             resemble_partners(p, c, h, g);
         /* children: ages from the file or uniform over 0-17 years */
-        arv_rng_seek(&r, ARV_STREAM_POPULATION, (uint32_t)h, 1);
+        arv_rng_seek(&r, ARV_STREAM_POPULATION, id, 1);
         for (int k = 0; k < ARV_MAX_CHILDREN; k++) {
             size_t i = (size_t)ARV_MAX_CHILDREN * h + k;
             double trait = gsl_ran_gaussian(g, c->trait_sd);
             int age = (int)gsl_rng_uniform_int(g, 18 * 12);
             if (c->rows)
-                age = k < c->rows[h].n_children ? c->rows[h].child_age[k] : -1;
+                age = k < c->rows[id].n_children ? c->rows[id].child_age[k] : -1;
             else if (k >= p->n_children[h])
                 age = -1;
             p->child_age[i] = (int16_t)age;
@@ -497,6 +510,10 @@ static void start(struct arv_world *w, size_t begin, size_t end)
             p->months_low_income[i] = p->months_sa[i] = p->months_temporary[i] = 0;
             p->moves[i] = 0;
         }
+        /* no income history yet: a burn-in shorter than the ring leaves
+         * the rest empty, not the previous replicate's */
+        for (size_t m = 0; m < ARV_INCOME_MONTHS; m++)
+            p->income_ring[m * p->n + h] = 0;
         p->housing_months[h] = 0;
         p->moved[h] = 0;
         p->events[h] = 0;

@@ -27,7 +27,9 @@
 #define POP_FIELDS(X) POP_HOUSEHOLD_FIELDS(X) X(income_ring, ARV_INCOME_MONTHS)
 
 struct arv__snapshot {
-    struct arv_pop copy;
+    struct arv_pop copy; /* copy.n households of copy.id (NULL: 0..n-1) */
+    size_t capacity;     /* the whole pool */
+    uint32_t *ids;       /* copy.id's storage */
 };
 
 #define ALLOC_FIELD(f, k) s->copy.f = arv_xcalloc(p->n * (k), sizeof *s->copy.f);
@@ -39,9 +41,10 @@ struct arv__snapshot *arv__snapshot_alloc(const struct arv_pop *p)
 {
     assert(p->id == NULL);
     struct arv__snapshot *s = arv_xcalloc(1, sizeof *s);
-    s->copy.n = p->n;
+    s->copy.n = s->capacity = p->n;
     s->copy.n_offices = p->n_offices;
     s->copy.offices = arv_xcalloc((size_t)p->n_offices, sizeof *s->copy.offices);
+    s->ids = arv_xcalloc(p->n, sizeof *s->ids);
     POP_FIELDS(ALLOC_FIELD)
     return s;
 }
@@ -51,22 +54,89 @@ void arv__snapshot_free(struct arv__snapshot *s)
     if (s == NULL)
         return;
     free(s->copy.offices);
+    free(s->ids);
     POP_FIELDS(FREE_FIELD)
     free(s);
 }
 
 void arv__snapshot_save(struct arv__snapshot *s, const struct arv_pop *p)
 {
-    assert(p->id == NULL && p->n == s->copy.n);
+    assert(p->n <= s->capacity);
+    s->copy.n = p->n;
+    s->copy.id = NULL;
+    if (p->id) {
+        memcpy(s->ids, p->id, p->n * sizeof *s->ids);
+        s->copy.id = s->ids;
+    }
     memcpy(s->copy.offices, p->offices, (size_t)p->n_offices * sizeof *p->offices);
     POP_FIELDS(SAVE_FIELD)
 }
 
-void arv__snapshot_restore(const struct arv__snapshot *s, struct arv_pop *p)
+void arv__snapshot_restore(const struct arv__snapshot *s, struct arv_world *w)
 {
-    assert(p->id == NULL && p->n == s->copy.n);
+    struct arv_pop *p = arv__pop(w);
+    p->n = s->copy.n;
+    p->id = s->copy.id;
     memcpy(p->offices, s->copy.offices, (size_t)p->n_offices * sizeof *p->offices);
     POP_FIELDS(RESTORE_FIELD)
+    arv_world_resize(w, p->n);
+}
+
+void arv__pop_select(struct arv_world *w, const uint32_t *ids, size_t m)
+{
+    struct arv_pop *p = arv__pop(w);
+    assert(m <= w->max_households);
+    for (size_t j = 0; j < m; j++)
+        assert(ids[j] < w->max_households && (j == 0 || ids[j] > ids[j - 1]));
+    p->n = m;
+    p->id = ids;
+    arv_world_resize(w, m);
+}
+
+/* The world's n households (identities wid) and the snapshot's m (sid),
+ * merged by identity from the last position down: position q takes the
+ * world's household i or the snapshot's household j, whichever has the
+ * larger identity. q >= i always, so a household of the world is read
+ * before anything overwrites it (as in compaction, reversed). The income
+ * ring's rows widen from n to n + m households; the same argument holds
+ * over the whole array, processed from its end. */
+#define MERGE_ROW(dst, src_w, src_s, k)                                                          \
+    do {                                                                                         \
+        size_t i = n, j = m, q = n + m;                                                          \
+        while (q-- > 0) {                                                                        \
+            if (j > 0 && (i == 0 || sid[j - 1] > wid[i - 1])) {                                  \
+                j--;                                                                             \
+                for (size_t e = 0; e < (k); e++)                                                 \
+                    (dst)[(k) * q + e] = (src_s)[(k) * j + e];                                   \
+            } else {                                                                             \
+                i--;                                                                             \
+                for (size_t e = (k); e-- > 0;)                                                   \
+                    (dst)[(k) * q + e] = (src_w)[(k) * i + e];                                   \
+            }                                                                                    \
+        }                                                                                        \
+    } while (0)
+#define MERGE_FIELD(f, k) MERGE_ROW(p->f, p->f, s->copy.f, k);
+
+void arv__pop_merge(struct arv_world *w, const struct arv__snapshot *s, uint32_t *ids)
+{
+    struct arv_pop *p = arv__pop(w);
+    const uint32_t *wid = p->id, *sid = s->copy.id;
+    size_t n = p->n, m = s->copy.n;
+    assert(wid != NULL && sid != NULL && n + m <= w->max_households);
+    POP_HOUSEHOLD_FIELDS(MERGE_FIELD)
+    for (size_t t = ARV_INCOME_MONTHS; t-- > 0;)
+        MERGE_ROW(p->income_ring + (n + m) * t, p->income_ring + n * t,
+                  s->copy.income_ring + m * t, 1);
+    /* the identities last: ids may be the world's own array */
+    if (ids != wid)
+        memmove(ids, wid, n * sizeof *ids);
+    wid = ids;
+    MERGE_ROW(ids, wid, sid, 1);
+    for (size_t q = 1; q < n + m; q++)
+        assert(ids[q] > ids[q - 1]); /* disjoint */
+    p->n = n + m;
+    p->id = ids;
+    arv_world_resize(w, p->n);
 }
 
 /* Household ids[j] -> j for j < m, in increasing j. In place: j <= ids[j]
@@ -78,21 +148,27 @@ void arv__snapshot_restore(const struct arv__snapshot *s, struct arv_pop *p)
         for (size_t e = 0; e < (k); e++)                                                         \
             p->f[(k) * j + e] = p->f[(k) * (size_t)ids[j] + e];
 
-void arv__pop_compact(struct arv_world *w, const uint32_t *ids, size_t m)
+void arv__pop_compact(struct arv_world *w, uint32_t *keep, size_t m)
 {
     struct arv_pop *p = arv__pop(w);
-    assert(p->id == NULL && p->n == w->max_households && m <= p->n);
+    const uint32_t *ids = keep;
+    assert(m <= p->n && keep != p->id);
     for (size_t j = 0; j < m; j++)
-        assert(ids[j] < p->n && (j == 0 || ids[j] > ids[j - 1]));
+        assert(keep[j] < p->n && (j == 0 || keep[j] > keep[j - 1]));
     POP_HOUSEHOLD_FIELDS(GATHER_FIELD)
     /* the ring's months, each a row of n, become rows of m: the same order
-     * argument holds over the whole array (m t + j <= n t + ids[j]) */
+     * argument holds over the whole array (m t + j <= n t + keep[j]) */
     size_t n = p->n;
     for (size_t t = 0; t < ARV_INCOME_MONTHS; t++)
         for (size_t j = 0; j < m; j++)
-            p->income_ring[m * t + j] = p->income_ring[n * t + ids[j]];
+            p->income_ring[m * t + j] = p->income_ring[n * t + keep[j]];
+    /* positions become identities (a population already compacted or
+     * started in part keeps its households' own) */
+    if (p->id)
+        for (size_t j = 0; j < m; j++)
+            keep[j] = p->id[keep[j]];
     p->n = m;
-    p->id = ids;
+    p->id = keep;
     arv_world_resize(w, m);
 }
 
@@ -112,6 +188,9 @@ const char *arv__pop_differs(const struct arv_pop *a, const struct arv_pop *b)
 {
     if (a->n != b->n || a->n_offices != b->n_offices)
         return "n";
+    for (size_t h = 0; h < a->n; h++)
+        if (arv__id(a, h) != arv__id(b, h))
+            return "id";
     for (int o = 0; o < a->n_offices; o++) {
         const struct arv_office *x = &a->offices[o], *y = &b->offices[o];
         if (x->arm != y->arm || memcmp(&x->fidelity, &y->fidelity, sizeof x->fidelity) ||

@@ -163,7 +163,7 @@ static void start(struct arv_world *w, size_t begin, size_t end)
     arv_rng_init(&r, w->seed, w->rep);
     int from_file = arv_params_str(w->params, "population.file")[0] != '\0';
     for (size_t h = begin; h < end; h++) {
-        arv_rng_seek(&r, ARV_STREAM_POPULATION, (uint32_t)h, 2);
+        arv_rng_seek(&r, ARV_STREAM_POPULATION, arv__id(p, h), 2);
         double household = k->office_factor[p->office[h]];
         for (int a = 0; a < ARV_MAX_ADULTS; a++) {
             size_t i = (size_t)ARV_MAX_ADULTS * h + a;

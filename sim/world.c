@@ -344,7 +344,7 @@ static void run_phases(struct arv_world *w, bool start)
     run_chunks(w, pending, w->reg->n_models, start);
 }
 
-void arv_world_start(struct arv_world *w, uint32_t rep)
+void arv_world_begin(struct arv_world *w, uint32_t rep)
 {
     if (w->draws && w->draw_row != (long)(rep % w->draws->n_rows)) {
         struct arv_error err;
@@ -359,9 +359,19 @@ void arv_world_start(struct arv_world *w, uint32_t rep)
     run_phases(w, true);
     while (w->month < 0)
         arv_world_step(w);
+}
+
+void arv_world_enroll(struct arv_world *w)
+{
     for (size_t k = 0; k < w->reg->n_models; k++)
         if (w->reg->models[k]->enroll)
             w->reg->models[k]->enroll(w);
+}
+
+void arv_world_start(struct arv_world *w, uint32_t rep)
+{
+    arv_world_begin(w, rep);
+    arv_world_enroll(w);
 }
 
 void arv_world_step(struct arv_world *w)

@@ -213,6 +213,12 @@ void arv_world_free(struct arv_world *w);
 /* Starts replicate rep: prepares and starts every model, runs the burn-in
  * months (month -burn_in .. -1), enrols; then month = 0. */
 void arv_world_start(struct arv_world *w, uint32_t rep);
+/* The two halves of arv_world_start: the start and the burn-in of the
+ * households the world holds now (month 0 reached, nobody enrolled), and
+ * the enrolment. Between them the models may merge households started
+ * separately (snapshot.h). */
+void arv_world_begin(struct arv_world *w, uint32_t rep);
+void arv_world_enroll(struct arv_world *w);
 
 /* Sets the number of households the scheduler steps and observes to n (at
  * most max_households; n = max_households restores the world). It only

@@ -4,8 +4,9 @@
  *   swapped equals a fresh run with trial.swap_arms, household by household;
  * - the compacted follow: the followed families simulated alone from month 0
  *   end in exactly the state they reach in the whole pool (every array, and
- *   the offices' caseloads), under both arms; trials give identical results
- *   with trial.compact on and off;
+ *   the offices' caseloads), under both arms; households started in parts
+ *   and merged are those of the whole pool at month 0; trials give
+ *   identical results with trial.compact on and off;
  * - stratified allocation: quotas kept, one office of each arm per pair;
  * - under no effect, with office effects, the cluster-aware estimators
  *   reject about 5% and cover the truth, naive OLS over-rejects;
@@ -111,7 +112,7 @@ static void test_swap_from_snapshot_equals_fresh_swap(void **state)
         for (int m = 0; m < months; m++)
             arv_world_step(wa);
         state_copy(p, &as_drawn);
-        arv__snapshot_restore(snap, p);
+        arv__snapshot_restore(snap, wa);
         wa->month = 0;
         arv__population_swap_arms(wa);
         arv_model_followup.enroll(wa);
@@ -164,8 +165,8 @@ static void check_compacted_follow(const char *const *sets, uint32_t rep)
     for (int arm = 0; arm < 2; arm++) {
         if (arm == 1) { /* the other arm, as run_trial does */
             arv__pop_expand(compact);
-            arv__snapshot_restore(snap_c, pc);
-            arv__snapshot_restore(snap_w, pw);
+            arv__snapshot_restore(snap_c, compact);
+            arv__snapshot_restore(snap_w, whole);
             compact->month = whole->month = 0;
             arv__population_swap_arms(whole);
             arv__population_swap_arms(compact);
@@ -189,13 +190,13 @@ static void check_compacted_follow(const char *const *sets, uint32_t rep)
             if (field)
                 fail_msg("rep %u, arm %d, month %d: %s differs", rep, arm, month, field);
             arv__pop_expand(whole);
-            arv__snapshot_restore(at_end, pw);
+            arv__snapshot_restore(at_end, whole);
         }
     }
     /* the compacted world made whole again and restored is the month-0 pool */
     arv__pop_expand(compact);
-    arv__snapshot_restore(snap_c, pc);
-    arv__snapshot_restore(snap_w, pw);
+    arv__snapshot_restore(snap_c, compact);
+    arv__snapshot_restore(snap_w, whole);
     assert_null(arv__pop_differs(pw, pc));
     assert_int_equal(compact->n_households, n);
     arv__snapshot_free(snap_w), arv__snapshot_free(snap_c), arv__snapshot_free(at_end);
@@ -218,6 +219,71 @@ static void test_compacted_follow_equals_whole_pool(void **state)
         check_compacted_follow(plain, rep);
         check_compacted_follow(varied, rep + 5);
     }
+}
+
+/* A replicate started in parts, merged, is the whole pool compacted to
+ * those households: every array at month 0 (before enrolment), through
+ * three rounds (the last merge into the world's own identity array), with
+ * a part that skips households and offices. */
+static void check_started_in_parts(const char *const *sets, uint32_t rep)
+{
+    struct arv_params *pp = params_with(TRIAL_SCENARIO, sets);
+    struct arv_world *whole = world_of(pp), *parts = world_of(pp);
+    struct arv_pop *pw = arv__pop(whole), *pc = arv__pop(parts);
+    size_t n = pw->n, held = 0;
+    uint32_t *round_ids = calloc(n, sizeof *round_ids), *ids = calloc(n, sizeof *ids);
+    uint32_t *keep = calloc(n, sizeof *keep);
+    struct arv__snapshot *snap = arv__snapshot_alloc(pc);
+    /* rounds: id % 5 == 0 or 3; then 1; then 4 in the first half only */
+    for (int round = 0; round < 3; round++) {
+        size_t m = 0;
+        for (size_t id = 0; id < n; id++) {
+            size_t r = id % 5;
+            if ((round == 0 && (r == 0 || r == 3)) || (round == 1 && r == 1) ||
+                (round == 2 && r == 4 && id < n / 2))
+                round_ids[m++] = (uint32_t)id;
+        }
+        if (round > 0)
+            arv__snapshot_save(snap, pc);
+        arv__pop_select(parts, round_ids, m);
+        arv_world_begin(parts, rep);
+        assert_int_equal(parts->month, 0);
+        if (round == 0) {
+            memcpy(ids, round_ids, m * sizeof *ids);
+            arv__pop_select(parts, ids, m);
+        } else {
+            arv__pop_merge(parts, snap, ids);
+        }
+        held += m;
+        assert_int_equal(pc->n, held);
+        assert_int_equal(parts->n_households, held);
+    }
+    arv_world_begin(whole, rep);
+    size_t m = 0;
+    for (size_t id = 0; id < n; id++) {
+        size_t r = id % 5;
+        if (r == 0 || r == 3 || r == 1 || (r == 4 && id < n / 2))
+            keep[m++] = (uint32_t)id;
+    }
+    assert_int_equal(m, held);
+    arv__pop_compact(whole, keep, m);
+    const char *field = arv__pop_differs(pw, pc);
+    if (field)
+        fail_msg("rep %u: %s differs", rep, field);
+    arv__snapshot_free(snap);
+    free(round_ids), free(ids), free(keep);
+    arv_world_free(whole), arv_world_free(parts);
+    arv_params_free(pp);
+}
+
+static void test_started_in_parts_equals_whole_pool(void **state)
+{
+    (void)state;
+    const char *plain[] = {"population.households=1500", "run.burn_in=24", NULL};
+    const char *varied[] = {"population.households=2100", "run.burn_in=36", "offices.count=35",
+                            "offices.allocation=unemployment", NULL};
+    check_started_in_parts(plain, 1);
+    check_started_in_parts(varied, 7);
 }
 
 /* Stratified allocation: 15 + 14 offices, each pair by unemployment has
@@ -269,15 +335,18 @@ static struct arv_trial_results *trials_of(const char *const *sets, int trials)
     return r;
 }
 
-/* Every number of every trial is the same with trial.compact on and off. */
-static void test_compact_trial_equals_whole_trial(void **state)
+/* Every number of every trial is the same with trial.compact on and off:
+ * with offices that have fewer eligible families than they draw (the whole
+ * office started) and with offices that have more (started in rounds until
+ * the draw is found, in about half the pool). */
+static void check_compact_trial(const char *families)
 {
-    (void)state;
     const char *on[] = {"population.households=1500", "run.burn_in=24", "trial.month=12",
-                        "trial.boot_reps=49", "trial.perm_reps=49", "trial.compact=true", NULL};
+                        "trial.boot_reps=49", "trial.perm_reps=49", families,
+                        "trial.compact=true", NULL};
     const char *off[] = {"population.households=1500", "run.burn_in=24", "trial.month=12",
-                         "trial.boot_reps=49", "trial.perm_reps=49", "trial.compact=false",
-                         NULL};
+                         "trial.boot_reps=49", "trial.perm_reps=49", families,
+                         "trial.compact=false", NULL};
     enum { TRIALS = 6 };
     struct arv_trial_results *a = trials_of(on, TRIALS), *b = trials_of(off, TRIALS);
     assert_int_equal(a->trials, b->trials);
@@ -297,6 +366,13 @@ static void test_compact_trial_equals_whole_trial(void **state)
         }
     }
     arv_trial_results_free(a), arv_trial_results_free(b);
+}
+
+static void test_compact_trial_equals_whole_trial(void **state)
+{
+    (void)state;
+    check_compact_trial("followup.families_per_office=26");
+    check_compact_trial("followup.families_per_office=4");
 }
 
 /* The small trial of the null and power checks: 29 offices of up to 16
@@ -406,6 +482,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_swap_from_snapshot_equals_fresh_swap),
         cmocka_unit_test(test_compacted_follow_equals_whole_pool),
+        cmocka_unit_test(test_started_in_parts_equals_whole_pool),
         cmocka_unit_test(test_compact_trial_equals_whole_trial),
         cmocka_unit_test(test_stratified_allocation),
         cmocka_unit_test(test_null_calibration),
