@@ -1,7 +1,9 @@
 /*
  * The cost ledger (MODEL.md section 6): per household and month from month 0,
  * what the public purse pays and receives, undiscounted and discounted to
- * month 0, and the outcomes a cost-effectiveness ratio divides by.
+ * month 0, and the outcomes a cost-effectiveness ratio divides by. The
+ * ledger is kept as sums per chunk of households and group (the metrics are
+ * per household of a group), which the monthly step adds to once per month.
  *
  *   programme   an office's grant (per office, or per coordinator) for each
  *               month it follows families, shared equally among the
@@ -23,8 +25,6 @@
 
 #include <math.h>
 #include <stdlib.h>
-
-
 
 static const struct arv_param_def defs[] = {
     {"costs.programme.basis", ARV_PARAM_ENUM, 0, 0, 0, "-",
@@ -88,11 +88,14 @@ static const struct arv_metric_def metrics[] = {
 struct costs {
     int per_coordinator;
     double office_month, coordinator_month, temporary_month, tax_share, coordinators;
-    int duration;
+    int duration, n_groups;
     struct arv_discount discount;
-    /* per household, by its identity (arv__id) */
-    double *ledger; /* [2 * N_LEDGER * id + 2 * entry + discounted] */
-    uint8_t *children0; /* children at home at month 0 */
+    /* sums per chunk and group: [(chunk * n_groups + group) * 2 * N_LEDGER + 2 * entry +
+     * discounted]; each month a chunk's flows are summed per group first and
+     * discounted once */
+    double *ledger;
+    size_t n_chunks;
+    uint8_t *children0; /* children at home at month 0, by identity (arv__id) */
 };
 
 void arv__discount_read(const struct arv_params *p, struct arv_discount *d)
@@ -122,7 +125,9 @@ static int setup(struct arv_world *w, struct arv_error *err)
     k->tax_share = tax < 1 ? tax / (1 - tax) : 0; /* tax per NOK of net earnings */
     k->duration = (int)arv_params_int(p, "followup.duration_months");
     arv__discount_read(p, &k->discount);
-    k->ledger = arv_xcalloc(2 * N_LEDGER * w->n_households, sizeof *k->ledger);
+    k->n_groups = (int)w->reg->n_groups;
+    k->n_chunks = (w->n_households + ARV_CHUNK - 1) / ARV_CHUNK;
+    k->ledger = arv_xcalloc(k->n_chunks * (size_t)k->n_groups * 2 * N_LEDGER, sizeof *k->ledger);
     k->children0 = arv_xcalloc(w->n_households, sizeof *k->children0);
     arv_world_set_state(w, &arv_model_costs, k);
     return ARV_OK;
@@ -140,12 +145,10 @@ static void enroll(struct arv_world *w)
 {
     struct costs *k = arv_world_state(w, &arv_model_costs);
     const struct arv_pop *p = arv__pop(w);
-    for (size_t h = 0; h < p->n; h++) {
-        size_t id = arv__id(p, h);
-        k->children0[id] = p->n_children[h];
-        for (int e = 0; e < 2 * N_LEDGER; e++)
-            k->ledger[2 * N_LEDGER * id + e] = 0;
-    }
+    for (size_t h = 0; h < p->n; h++)
+        k->children0[arv__id(p, h)] = p->n_children[h];
+    for (size_t e = 0; e < k->n_chunks * (size_t)k->n_groups * 2 * N_LEDGER; e++)
+        k->ledger[e] = 0;
 }
 
 static void step(struct arv_world *w, size_t begin, size_t end)
@@ -156,8 +159,11 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         return;
     /* flows of month m count at its middle, (m + 1/2) / 12 years after month 0 */
     double d = arv__discount_factor(&k->discount, (w->month + 0.5) / 12.0);
+    double month[ARV_MAX_GROUPS][N_LEDGER] = {{0}};
+    long months_employed[ARV_MAX_GROUPS] = {0}, months_poor[ARV_MAX_GROUPS] = {0};
     for (size_t h = begin; h < end; h++) {
-        if (p->group[h] == GROUP_NONE)
+        int g = p->group[h];
+        if (g == GROUP_NONE)
             continue;
         const struct arv_office *of = &p->offices[p->office[h]];
         double flow[N_LEDGER] = {0};
@@ -177,14 +183,22 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         int employed = 0;
         for (int a = 0; a < p->n_adults[h]; a++)
             employed += arv__employed(p->work[(size_t)ARV_MAX_ADULTS * h + a]);
-        flow[L_EMPLOYMENT] = employed / 12.0;
-        flow[L_CHILD_POOR] = p->low_income[h] * p->n_children[h] / 12.0;
-        double *l = k->ledger + 2 * N_LEDGER * arv__id(p, h);
-        for (int e = 0; e < N_LEDGER; e++) {
-            l[2 * e] += flow[e];
-            l[2 * e + 1] += d * flow[e];
-        }
+        /* adult- and child-months, in years once per group below */
+        months_employed[g] += employed;
+        months_poor[g] += p->low_income[h] * p->n_children[h];
+        for (int e = 0; e < L_EMPLOYMENT; e++)
+            month[g][e] += flow[e];
     }
+    double *chunk = k->ledger + begin / ARV_CHUNK * (size_t)k->n_groups * 2 * N_LEDGER;
+    for (int g = 0; g < k->n_groups; g++) {
+        month[g][L_EMPLOYMENT] = months_employed[g] / 12.0;
+        month[g][L_CHILD_POOR] = months_poor[g] / 12.0;
+    }
+    for (int g = 0; g < k->n_groups; g++)
+        for (int e = 0; e < N_LEDGER; e++) {
+            chunk[2 * N_LEDGER * g + 2 * e] += month[g][e];
+            chunk[2 * N_LEDGER * g + 2 * e + 1] += d * month[g][e];
+        }
 }
 
 static void finish(const struct arv_world *w, size_t begin, size_t end, struct arv_tally *t,
@@ -192,16 +206,23 @@ static void finish(const struct arv_world *w, size_t begin, size_t end, struct a
 {
     const struct costs *k = arv_world_state(w, &arv_model_costs);
     const struct arv_pop *p = arv__pop(w);
+    double households[ARV_MAX_GROUPS] = {0}, children[ARV_MAX_GROUPS] = {0};
     for (size_t h = begin; h < end; h++) {
         int g = p->group[h];
         if (g == GROUP_NONE)
             continue;
-        size_t id = arv__id(p, h);
-        const double *l = k->ledger + 2 * N_LEDGER * id;
+        households[g] += 1;
+        children[g] += k->children0[arv__id(p, h)];
+    }
+    const double *chunk = k->ledger + begin / ARV_CHUNK * (size_t)k->n_groups * 2 * N_LEDGER;
+    for (int g = 1; g < k->n_groups; g++) {
+        if (households[g] == 0)
+            continue;
+        const double *l = chunk + 2 * N_LEDGER * g;
         for (int e = 0; e < 2 * N_LEDGER; e++)
-            arv_tally_add(t, m0 + e, g, 0, l[e], 1);
-        arv_tally_add(t, m0 + 2 * N_LEDGER, g, 0, l[2 * L_NET], k->children0[id]);
-        arv_tally_add(t, m0 + 2 * N_LEDGER + 1, g, 0, l[2 * L_NET + 1], k->children0[id]);
+            arv_tally_add(t, m0 + e, g, 0, l[e], households[g]);
+        arv_tally_add(t, m0 + 2 * N_LEDGER, g, 0, l[2 * L_NET], children[g]);
+        arv_tally_add(t, m0 + 2 * N_LEDGER + 1, g, 0, l[2 * L_NET + 1], children[g]);
     }
 }
 

@@ -51,6 +51,40 @@ static void release(struct arv_world *w)
     free(arv_world_state(w, &arv_model_demography));
 }
 
+/* Ages the children at home (age >= 0) of one household's slots by a
+ * month; a child reaching `leave` months leaves (age -1). Returns how many
+ * left; *free_slot is the first slot empty before (-1: none). On x86-64
+ * the eight slots are one SSE2 vector. */
+static int age_children(int16_t *age, int leave, int *free_slot)
+{
+#ifdef __SSE2__
+    _Static_assert(ARV_MAX_CHILDREN == 8, "one vector of eight slots");
+    __m128i a = _mm_loadu_si128((const __m128i *)age);
+    __m128i home = _mm_cmpgt_epi16(a, _mm_set1_epi16(-1)); /* -1 where at home */
+    __m128i aged = _mm_sub_epi16(a, home);
+    __m128i leaving = _mm_and_si128(home, _mm_cmpgt_epi16(aged, _mm_set1_epi16((short)(leave - 1))));
+    _mm_storeu_si128((__m128i *)age, _mm_or_si128(_mm_andnot_si128(leaving, aged), leaving));
+    unsigned empty = ~(unsigned)_mm_movemask_epi8(home) & 0xFFFFu; /* two bits per slot */
+    *free_slot = empty ? __builtin_ctz(empty) / 2 : -1;
+    return __builtin_popcount((unsigned)_mm_movemask_epi8(leaving)) / 2;
+#else
+    int left = 0;
+    *free_slot = -1;
+    for (int k = 0; k < ARV_MAX_CHILDREN; k++) {
+        if (age[k] < 0) {
+            if (*free_slot < 0)
+                *free_slot = k;
+            continue;
+        }
+        if (++age[k] >= leave) {
+            age[k] = -1;
+            left++;
+        }
+    }
+    return left;
+#endif
+}
+
 static void step(struct arv_world *w, size_t begin, size_t end)
 {
     const struct demo *d = arv_world_state(w, &arv_model_demography);
@@ -62,37 +96,30 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     size_t n = end - begin;
     assert(n <= ARV_CHUNK);
     arv__household_blocks(&r, p, ARV_STREAM_DEMOGRAPHY, month, 0, begin, n, block);
+    /* the household's draws are the words of its block 0: the crisis, then
+     * the birth and the partnership (rng.h: word k is block[3 - k]) */
     if (w->month < 0) {
         /* the burn-in settles the families' economic states (and their
          * crises) for the composition synthesised; it does not age it */
-        for (size_t h = begin; h < end; h++) {
-            arv_rng_seek_block(&r, ARV_STREAM_DEMOGRAPHY, arv__id(p, h), month, block[h - begin]);
-            p->events[h] = arv_rng_uniform(&r) < d->crisis ? EVENT_CRISIS : 0;
-        }
+        for (size_t h = begin; h < end; h++)
+            p->events[h] =
+                arv_rng_word_uniform(block[h - begin][3]) < d->crisis ? EVENT_CRISIS : 0;
         return;
     }
     for (size_t h = begin; h < end; h++) {
-        arv_rng_seek_block(&r, ARV_STREAM_DEMOGRAPHY, arv__id(p, h), month, block[h - begin]);
+        const uint32_t *b = block[h - begin];
         /* the month's events start here */
-        p->events[h] = arv_rng_uniform(&r) < d->crisis ? EVENT_CRISIS : 0;
+        p->events[h] = arv_rng_word_uniform(b[3]) < d->crisis ? EVENT_CRISIS : 0;
         size_t c0 = (size_t)ARV_MAX_CHILDREN * h;
-        int free_slot = -1;
-        for (int k = 0; k < ARV_MAX_CHILDREN; k++) {
-            int16_t *age = &p->child_age[c0 + k];
-            if (*age < 0) {
-                if (free_slot < 0)
-                    free_slot = k;
-                continue;
-            }
-            if (++*age >= d->leave_months) {
-                *age = -1;
-                p->n_children[h]--;
-            }
-        }
-        double u_birth = arv_rng_uniform(&r);
-        double u_partner = arv_rng_uniform(&r);
+        int free_slot;
+        p->n_children[h] =
+            (uint8_t)(p->n_children[h] - age_children(p->child_age + c0, d->leave_months, &free_slot));
+        double u_birth = arv_rng_word_uniform(b[2]);
+        double u_partner = arv_rng_word_uniform(b[1]);
         if (free_slot >= 0 && u_birth < d->birth) {
             size_t i = c0 + (size_t)free_slot;
+            /* the newborn's trait continues the sub-stream after three words */
+            arv_rng_seek_block_after(&r, ARV_STREAM_DEMOGRAPHY, arv__id(p, h), month, 0, b, 3);
             double trait = gsl_ran_gaussian_ziggurat(arv_rng_gsl(&r), d->trait_sd);
             p->child_age[i] = 0;
             p->inclusion_trait[i] = (float)trait;
