@@ -168,6 +168,10 @@ struct ya {
     int leave_months;
     int group_sa, group_no_sa; /* the registry's sa_childhood, no_sa_childhood */
     struct arv_discount discount;
+    /* per age AGE0 + a: the SA and employment logits' age terms, the
+     * earnings growth; per month m and age: the discount factor of a young
+     * adult leaving home in month m ([m * N_AGES + a], m = 0..months) */
+    double sa_age[N_AGES], emp_age[N_AGES], growth[N_AGES], *discount_at;
     struct ya_chunk *chunk;
     size_t n_chunks;
     /* per household and child, set at month 0, by the household's identity
@@ -176,6 +180,17 @@ struct ya {
     uint8_t *sa_family;   /* [id] family on SA in the 12 months up to month 0 */
     float *x_pre;         /* [ARV_MAX_CHILDREN * id + c] exposure term at month 0 */
 };
+
+/* Piecewise-linear interpolation of knots y[] at ages x[]. */
+static double interp(const double *x, const double *y, int n, double age)
+{
+    if (age <= x[0])
+        return y[0];
+    for (int i = 1; i < n; i++)
+        if (age <= x[i])
+            return y[i - 1] + (y[i] - y[i - 1]) * (age - x[i - 1]) / (x[i] - x[i - 1]);
+    return y[n - 1];
+}
 
 static int setup(struct arv_world *w, struct arv_error *err)
 {
@@ -229,6 +244,21 @@ static int setup(struct arv_world *w, struct arv_error *err)
     }
     assert(k->group_sa > 0 && k->group_no_sa > 0 && "the registry lacks the young-adult groups");
     arv__discount_read(p, &k->discount);
+    static const double sa_ages[4] = {18, 20, 27, 35}, emp_ages[3] = {18, 25, 35};
+    for (int a = 0; a < N_AGES; a++) {
+        int age = AGE0 + a;
+        k->sa_age[a] = interp(sa_ages, k->sa_knot, 4, age);
+        k->emp_age[a] = interp(emp_ages, k->emp_knot, 3, age);
+        k->growth[a] = age >= 30 ? 1.0 : k->earn_start + (1 - k->earn_start) * (age - 18) / 12.0;
+    }
+    /* years from month 0 to the age AGE0 + a of a child leaving home in month m */
+    k->discount_at = arv_xcalloc((size_t)(w->months + 1) * N_AGES, sizeof *k->discount_at);
+    for (int m = 0; m <= w->months; m++) {
+        double years = m / 12.0 - k->leave_months / 12.0;
+        for (int a = 0; a < N_AGES; a++)
+            k->discount_at[(size_t)m * N_AGES + a] =
+                arv__discount_factor(&k->discount, arv__max(0.0, years + (AGE0 + a)));
+    }
     k->n_chunks = w->n_chunks;
     k->chunk = arv_xcalloc(w->n_chunks, sizeof *k->chunk);
     k->parent_rank = arv_xcalloc(w->n_households, sizeof *k->parent_rank);
@@ -245,6 +275,7 @@ static void release(struct arv_world *w)
     free(k->parent_rank);
     free(k->sa_family);
     free(k->x_pre);
+    free(k->discount_at);
     free(k);
 }
 
@@ -256,17 +287,6 @@ int arv__young_adults_months(const struct arv_params *p)
         months = months > adulthood ? months : adulthood;
     }
     return months;
-}
-
-/* Piecewise-linear interpolation of knots y[] at ages x[]. */
-static double interp(const double *x, const double *y, int n, double age)
-{
-    if (age <= x[0])
-        return y[0];
-    for (int i = 1; i < n; i++)
-        if (age <= x[i])
-            return y[i - 1] + (y[i] - y[i - 1]) * (age - x[i - 1]) / (x[i] - x[i - 1]);
-    return y[n - 1];
 }
 
 /* The exposure term b . x for child slot i, over `observed` months. */
@@ -348,25 +368,22 @@ static void project(const struct ya *k, const struct arv_world *w, const struct 
     int groups[3] = {0, p->group[h], k->sa_family[id] ? k->group_sa : k->group_no_sa};
     int on_time = logistic_draw(k->us_on_time + k->us_index * index, u_us);
     int late = !on_time && logistic_draw(k->us_late + k->us_index * index, u_late);
-    static const double sa_ages[4] = {18, 20, 27, 35}, emp_ages[3] = {18, 25, 35};
-    /* years from month 0 to the age `AGE0 + a`: the child leaves home this month at
-     * leave_months */
-    double years = w->month / 12.0 - k->leave_months / 12.0;
+    /* the child leaves home this month at leave_months */
+    const double *discount = k->discount_at + (size_t)w->month * N_AGES;
     double ledger[6] = {0}, rank_sum = 0;
     for (int a = 0; a < N_AGES; a++) {
         int age = AGE0 + a;
         double u_sa = arv_rng_uniform(r), u_emp = arv_rng_uniform(r);
         double z = gsl_ran_gaussian_ziggurat(g, 1.0);
         int completed = age >= 19 && (on_time || (late && age >= 24));
-        int sa = logistic_draw(interp(sa_ages, k->sa_knot, 4, age) - k->sa_index * index, u_sa);
-        int emp = logistic_draw(interp(emp_ages, k->emp_knot, 3, age) + k->emp_index * index +
-                                    k->emp_us * completed,
+        int sa = logistic_draw(k->sa_age[a] - k->sa_index * index, u_sa);
+        int emp = logistic_draw(k->emp_age[a] + k->emp_index * index + k->emp_us * completed,
                                 u_emp);
         double latent = k->r0 + k->r_index * index + k->r_sd * eta + k->r_year * z;
-        double rank = gsl_cdf_ugaussian_P(latent);
-        double growth = age >= 30 ? 1.0 : k->earn_start + (1 - k->earn_start) * (age - 18) / 12.0;
-        double earnings = emp ? k->earn_full * growth * exp(k->earn_log_sd * latent) : 0.0;
-        double d = arv__discount_factor(&k->discount, arv__max(0.0, years + age));
+        /* the income rank counts from age 30 */
+        double rank = age >= 30 ? gsl_cdf_ugaussian_P(latent) : 0.0;
+        double earnings = emp ? k->earn_full * k->growth[a] * exp(k->earn_log_sd * latent) : 0.0;
+        double d = discount[a];
         double flows[3] = {earnings, k->tax * earnings, sa * k->sa_year};
         for (int f = 0; f < 3; f++) {
             ledger[2 * f] += flows[f];

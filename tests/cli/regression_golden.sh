@@ -12,7 +12,7 @@ for name in "${!runs[@]}"; do
     # shellcheck disable=SC2086
     "$arv" run "$src/scenarios/${runs[$name]}" --out "$tmp/$name" --quiet ${args[$name]} ||
         { failed=$((failed + 1)); echo "FAIL: $name did not run"; continue; }
-    for f in summary.csv totals.csv; do
+    for f in summary.csv totals.csv young_adults.csv; do
         if diff -u "$here/golden/$name.$f" "$tmp/$name/$f" > "$tmp/diff"; then
             pass=$((pass + 1))
         else

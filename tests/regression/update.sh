@@ -12,7 +12,7 @@ trap 'rm -rf "$tmp"' EXIT
 for name in "${!runs[@]}"; do
     # shellcheck disable=SC2086
     "$arv" run "$here/../../scenarios/${runs[$name]}" --out "$tmp/$name" --quiet ${args[$name]}
-    for f in summary.csv totals.csv; do
+    for f in summary.csv totals.csv young_adults.csv; do
         cp "$tmp/$name/$f" "$here/golden/$name.$f"
     done
 done
