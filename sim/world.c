@@ -321,8 +321,17 @@ static void run_chunks(struct arv_world *w, size_t first, size_t last, bool star
         chunk_range(w, c, &begin, &end);
         for (size_t k = first; k < last; k++) {
             chunk_fn fn = start ? models[k]->start : models[k]->step;
-            if (fn)
+            if (fn == NULL)
+                continue;
+            if (w->model_seconds && !start) {
+                double t0 = omp_get_wtime();
                 fn(w, begin, end);
+                double dt = omp_get_wtime() - t0;
+#pragma omp atomic
+                w->model_seconds[k] += dt;
+            } else {
+                fn(w, begin, end);
+            }
         }
     }
 }
@@ -337,7 +346,10 @@ static void run_phases(struct arv_world *w, bool start)
         void (*serial)(struct arv_world *) = start ? models[k]->prepare : models[k]->serial;
         if (serial) {
             run_chunks(w, pending, k, start);
+            double t0 = w->model_seconds && !start ? omp_get_wtime() : 0;
             serial(w);
+            if (w->model_seconds && !start)
+                w->model_seconds[k] += omp_get_wtime() - t0;
             pending = k;
         }
     }

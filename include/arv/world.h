@@ -193,6 +193,10 @@ struct arv_world {
     void (*progress)(void *ctx, double fraction);
     void (*on_month)(struct arv_world *w, void *ctx);
     void *hook_ctx;
+    /* optional (arv bench): seconds spent in each model's monthly phases
+     * (step and serial), summed over threads, [registry index]; NULL: not
+     * measured */
+    double *model_seconds;
 };
 
 /* The parameter table of a registry (engine groups, then each model's), all
