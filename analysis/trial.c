@@ -309,8 +309,8 @@ static void start_part(struct worker *k, uint32_t t)
                 k->next[m++] = k->order[k->first[o] + k->taken[o] + j].id;
             k->taken[o] += want;
         }
-        if (m == 0)
-            break;
+        if (m == 0 && round > 0)
+            break; /* (a first round may be empty: no families to draw) */
         qsort(k->next, m, sizeof *k->next, by_id);
         if (round > 0)
             arv__snapshot_save(k->snap, p); /* the households started so far */

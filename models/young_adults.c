@@ -172,6 +172,7 @@ struct ya {
      * earnings growth; per month m and age: the discount factor of a young
      * adult leaving home in month m ([m * N_AGES + a], m = 0..months) */
     double sa_age[N_AGES], emp_age[N_AGES], growth[N_AGES], *discount_at;
+    int discount_months; /* months tabulated (run.months; a trial may step further) */
     struct ya_chunk *chunk;
     size_t n_chunks;
     /* per household and child, set at month 0, by the household's identity
@@ -190,6 +191,15 @@ static double interp(const double *x, const double *y, int n, double age)
         if (age <= x[i])
             return y[i - 1] + (y[i] - y[i - 1]) * (age - x[i - 1]) / (x[i] - x[i - 1]);
     return y[n - 1];
+}
+
+/* The discount factors of a young adult leaving home in month m, at the
+ * ages AGE0 + a (years from month 0 to that age). */
+static void discount_factors(const struct ya *k, int m, double *d)
+{
+    double years = m / 12.0 - k->leave_months / 12.0;
+    for (int a = 0; a < N_AGES; a++)
+        d[a] = arv__discount_factor(&k->discount, arv__max(0.0, years + (AGE0 + a)));
 }
 
 static int setup(struct arv_world *w, struct arv_error *err)
@@ -252,13 +262,10 @@ static int setup(struct arv_world *w, struct arv_error *err)
         k->growth[a] = age >= 30 ? 1.0 : k->earn_start + (1 - k->earn_start) * (age - 18) / 12.0;
     }
     /* years from month 0 to the age AGE0 + a of a child leaving home in month m */
+    k->discount_months = w->months;
     k->discount_at = arv_xcalloc((size_t)(w->months + 1) * N_AGES, sizeof *k->discount_at);
-    for (int m = 0; m <= w->months; m++) {
-        double years = m / 12.0 - k->leave_months / 12.0;
-        for (int a = 0; a < N_AGES; a++)
-            k->discount_at[(size_t)m * N_AGES + a] =
-                arv__discount_factor(&k->discount, arv__max(0.0, years + (AGE0 + a)));
-    }
+    for (int m = 0; m <= w->months; m++)
+        discount_factors(k, m, k->discount_at + (size_t)m * N_AGES);
     k->n_chunks = w->n_chunks;
     k->chunk = arv_xcalloc(w->n_chunks, sizeof *k->chunk);
     k->parent_rank = arv_xcalloc(w->n_households, sizeof *k->parent_rank);
@@ -369,7 +376,12 @@ static void project(const struct ya *k, const struct arv_world *w, const struct 
     int on_time = logistic_draw(k->us_on_time + k->us_index * index, u_us);
     int late = !on_time && logistic_draw(k->us_late + k->us_index * index, u_late);
     /* the child leaves home this month at leave_months */
+    double beyond[N_AGES];
     const double *discount = k->discount_at + (size_t)w->month * N_AGES;
+    if (w->month > k->discount_months) { /* past run.months (arv trial) */
+        discount_factors(k, w->month, beyond);
+        discount = beyond;
+    }
     double ledger[6] = {0}, rank_sum = 0;
     for (int a = 0; a < N_AGES; a++) {
         int age = AGE0 + a;

@@ -337,8 +337,8 @@ static struct arv_trial_results *trials_of(const char *const *sets, int trials)
 
 /* Every number of every trial is the same with trial.compact on and off:
  * with offices that have fewer eligible families than they draw (the whole
- * office started) and with offices that have more (started in rounds until
- * the draw is found, in about half the pool). */
+ * office started), with offices that have more (started in rounds until
+ * the draw is found, in about half the pool) and with none to draw. */
 static void check_compact_trial(const char *families)
 {
     const char *on[] = {"population.households=1500", "run.burn_in=24", "trial.month=12",
@@ -373,6 +373,7 @@ static void test_compact_trial_equals_whole_trial(void **state)
     (void)state;
     check_compact_trial("followup.families_per_office=26");
     check_compact_trial("followup.families_per_office=4");
+    check_compact_trial("followup.families_per_office=0"); /* nobody to draw */
 }
 
 /* The small trial of the null and power checks: 29 offices of up to 16
