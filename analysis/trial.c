@@ -135,10 +135,7 @@ struct worker {
     uint32_t *ids;          /* the followed households, for the compacted follow */
     /* starting part of the pool (trial.compact): */
     uint32_t *held, *next;  /* identities the world holds; those it starts next */
-    struct draw {
-        double u;
-        uint32_t id;
-    } *order;               /* the pool, office by office, in the order of the draw */
+    struct arv__draw *order; /* the pool, office by office, in the order of the draw */
     size_t *first;          /* office o's households are [first[o], first[o + 1]) */
     size_t *taken, *found;  /* per office: households started, eligible among them */
     double started, eligible; /* over this worker's trials so far */
@@ -248,14 +245,6 @@ static void record_survey(const struct arv_pop *p, size_t h, size_t n, size_t i,
     }
 }
 
-static int by_draw(const void *a, const void *b)
-{
-    const struct draw *x = a, *y = b;
-    if (x->u != y->u)
-        return x->u < y->u ? -1 : 1;
-    return x->id < y->id ? -1 : x->id > y->id;
-}
-
 static int by_id(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -278,9 +267,10 @@ static void start_part(struct worker *k, uint32_t t)
     struct arv_pop *p = arv__pop(w);
     size_t n_offices = (size_t)p->n_offices;
     for (size_t id = 0; id < w->max_households; id++)
-        k->order[id] = (struct draw){arv__followup_draw(w, t, (uint32_t)id), (uint32_t)id};
+        k->order[id] = (struct arv__draw){arv__followup_draw(w, t, (uint32_t)id), (uint32_t)id};
     for (size_t o = 0; o < n_offices; o++) {
-        qsort(k->order + k->first[o], k->first[o + 1] - k->first[o], sizeof *k->order, by_draw);
+        qsort(k->order + k->first[o], k->first[o + 1] - k->first[o], sizeof *k->order,
+              arv__by_draw);
         k->taken[o] = k->found[o] = 0;
     }
     const double need = arv__followup_per_office(w);
@@ -306,7 +296,7 @@ static void start_part(struct worker *k, uint32_t t)
             if (want > size - k->taken[o])
                 want = size - k->taken[o];
             for (size_t j = 0; j < want; j++)
-                k->next[m++] = k->order[k->first[o] + k->taken[o] + j].id;
+                k->next[m++] = k->order[k->first[o] + k->taken[o] + j].h;
             k->taken[o] += want;
         }
         if (m == 0 && round > 0)

@@ -72,10 +72,7 @@ struct fu {
     int eligibility_none, sa_months, max_children, per_office, duration;
     double caseload, ramp, fade_factor, coordinators;
     double theta_coord[N_DOMAINS], theta_holf[N_DOMAINS];
-    struct draw {
-        double u;
-        uint32_t h;
-    } *scratch; /* n entries, for drawing families at enrolment */
+    struct arv__draw *scratch; /* n entries, for drawing families at enrolment */
 };
 
 static const char *const domain_names[N_DOMAINS] = {"work", "housing", "economy", "children"};
@@ -113,9 +110,9 @@ static void release(struct arv_world *w)
     free(f);
 }
 
-static int by_draw(const void *a, const void *b)
+int arv__by_draw(const void *a, const void *b)
 {
-    const struct draw *x = a, *y = b;
+    const struct arv__draw *x = a, *y = b;
     if (x->u != y->u)
         return x->u < y->u ? -1 : 1;
     return x->h < y->h ? -1 : x->h > y->h;
@@ -181,12 +178,12 @@ static void enroll(struct arv_world *w)
                 continue;
             p->group[h] = GROUP_USUAL;
             f->scratch[n_eligible++] =
-                (struct draw){arv__followup_draw(w, w->rep, arv__id(p, h)), (uint32_t)h};
+                (struct arv__draw){arv__followup_draw(w, w->rep, arv__id(p, h)), (uint32_t)h};
         }
         first = h;
         if (p->offices[o].arm == ARM_USUAL)
             continue;
-        qsort(f->scratch, n_eligible, sizeof *f->scratch, by_draw);
+        qsort(f->scratch, n_eligible, sizeof *f->scratch, arv__by_draw);
         size_t drawn = n_eligible < (size_t)f->per_office ? n_eligible : (size_t)f->per_office;
         for (size_t k = 0; k < drawn; k++) {
             size_t d = f->scratch[k].h;

@@ -194,6 +194,13 @@ static inline double arv__followup_effect(const struct arv_pop *p, size_t h, int
 bool arv__followup_eligible(const struct arv_world *w, size_t h);
 int arv__followup_per_office(const struct arv_world *w);
 double arv__followup_draw(const struct arv_world *w, uint32_t rep, uint32_t id);
+/* A household (index or identity, in the same order) with its uniform, and
+ * the drawing order for qsort: by uniform, ties by household. */
+struct arv__draw {
+    double u;
+    uint32_t h;
+};
+int arv__by_draw(const void *a, const void *b);
 
 static inline int arv__employed(int work)
 {
