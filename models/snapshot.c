@@ -30,6 +30,7 @@ struct arv__snapshot {
     struct arv_pop copy; /* copy.n households of copy.id (NULL: 0..n-1) */
     size_t capacity;     /* the whole pool */
     uint32_t *ids;       /* copy.id's storage */
+    uint32_t *plan;      /* a merge's sources (arv__pop_merge) */
 };
 
 #define ALLOC_FIELD(f, k) s->copy.f = arv_xcalloc(p->n * (k), sizeof *s->copy.f);
@@ -45,6 +46,7 @@ struct arv__snapshot *arv__snapshot_alloc(const struct arv_pop *p)
     s->copy.n_offices = p->n_offices;
     s->copy.offices = arv_xcalloc((size_t)p->n_offices, sizeof *s->copy.offices);
     s->ids = arv_xcalloc(p->n, sizeof *s->ids);
+    s->plan = arv_xcalloc(p->n, sizeof *s->plan);
     POP_FIELDS(ALLOC_FIELD)
     return s;
 }
@@ -55,6 +57,7 @@ void arv__snapshot_free(struct arv__snapshot *s)
         return;
     free(s->copy.offices);
     free(s->ids);
+    free(s->plan);
     POP_FIELDS(FREE_FIELD)
     free(s);
 }
@@ -94,44 +97,47 @@ void arv__pop_select(struct arv_world *w, const uint32_t *ids, size_t m)
 }
 
 /* The world's n households (identities wid) and the snapshot's m (sid),
- * merged by identity from the last position down: position q takes the
- * world's household i or the snapshot's household j, whichever has the
- * larger identity. q >= i always, so a household of the world is read
- * before anything overwrites it (as in compaction, reversed). The income
- * ring's rows widen from n to n + m households; the same argument holds
- * over the whole array, processed from its end. */
+ * merged by identity: position q of the merged population takes the
+ * world's household i or the snapshot's household j, whichever comes next
+ * in identity (plan[q]: i, or j with the bit FROM_SNAPSHOT). Filled from
+ * the last position down, q >= i always, so a household of the world is
+ * read before anything overwrites it (as in compaction, reversed). The
+ * income ring's rows widen from n to n + m households; the same argument
+ * holds over the whole array, processed from its end. The source array is
+ * chosen by a select, not a branch: the two parts interleave at random. */
+#define FROM_SNAPSHOT 0x80000000u
 #define MERGE_ROW(dst, src_w, src_s, k)                                                          \
-    do {                                                                                         \
-        size_t i = n, j = m, q = n + m;                                                          \
-        while (q-- > 0) {                                                                        \
-            if (j > 0 && (i == 0 || sid[j - 1] > wid[i - 1])) {                                  \
-                j--;                                                                             \
-                for (size_t e = 0; e < (k); e++)                                                 \
-                    (dst)[(k) * q + e] = (src_s)[(k) * j + e];                                   \
-            } else {                                                                             \
-                i--;                                                                             \
-                for (size_t e = (k); e-- > 0;)                                                   \
-                    (dst)[(k) * q + e] = (src_w)[(k) * i + e];                                   \
-            }                                                                                    \
-        }                                                                                        \
-    } while (0)
-#define MERGE_FIELD(f, k) MERGE_ROW(p->f, p->f, s->copy.f, k);
+    for (size_t q = n + m; q-- > 0;) {                                                           \
+        uint32_t from = plan[q];                                                                 \
+        const __typeof__(*(dst)) *src = from & FROM_SNAPSHOT ? (src_s) : (src_w);                \
+        size_t at = (k) * (size_t)(from & ~FROM_SNAPSHOT);                                       \
+        for (size_t e = (k); e-- > 0;)                                                           \
+            (dst)[(k) * q + e] = src[at + e];                                                    \
+    }
+#define MERGE_FIELD(f, k) MERGE_ROW(p->f, p->f, s->copy.f, k)
 
-void arv__pop_merge(struct arv_world *w, const struct arv__snapshot *s, uint32_t *ids)
+void arv__pop_merge(struct arv_world *w, struct arv__snapshot *s, uint32_t *ids)
 {
     struct arv_pop *p = arv__pop(w);
     const uint32_t *wid = p->id, *sid = s->copy.id;
     size_t n = p->n, m = s->copy.n;
-    assert(wid != NULL && sid != NULL && n + m <= w->max_households);
+    assert(wid != NULL && sid != NULL && n + m <= w->max_households && n + m <= s->capacity);
+    assert(m < FROM_SNAPSHOT && n < FROM_SNAPSHOT);
+    uint32_t *plan = s->plan;
+    for (size_t i = n, j = m, q = n + m; q-- > 0;) {
+        if (j > 0 && (i == 0 || sid[j - 1] > wid[i - 1]))
+            plan[q] = (uint32_t)--j | FROM_SNAPSHOT;
+        else
+            plan[q] = (uint32_t)--i;
+    }
     POP_HOUSEHOLD_FIELDS(MERGE_FIELD)
     for (size_t t = ARV_INCOME_MONTHS; t-- > 0;)
         MERGE_ROW(p->income_ring + (n + m) * t, p->income_ring + n * t,
-                  s->copy.income_ring + m * t, 1);
+                  s->copy.income_ring + m * t, 1)
     /* the identities last: ids may be the world's own array */
     if (ids != wid)
         memmove(ids, wid, n * sizeof *ids);
-    wid = ids;
-    MERGE_ROW(ids, wid, sid, 1);
+    MERGE_ROW(ids, ids, sid, 1)
     for (size_t q = 1; q < n + m; q++)
         assert(ids[q] > ids[q - 1]); /* disjoint */
     p->n = n + m;

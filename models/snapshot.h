@@ -45,8 +45,8 @@ void arv__pop_select(struct arv_world *w, const uint32_t *ids, size_t m);
  * disjoint identities, started for the same replicate and month. The
  * result is in increasing identity; ids (room for both; it may be the
  * world's current identity array) receives the identities and becomes the
- * population's. Allocates nothing. */
-void arv__pop_merge(struct arv_world *w, const struct arv__snapshot *s, uint32_t *ids);
+ * population's. Allocates nothing (the snapshot holds the merge's plan). */
+void arv__pop_merge(struct arv_world *w, struct arv__snapshot *s, uint32_t *ids);
 
 /* Keeps only the m households at positions keep[0..m-1] (strictly
  * increasing), which become households 0..m-1. On return keep holds their
