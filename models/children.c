@@ -198,10 +198,11 @@ static void add_exposures(const int16_t *age, uint16_t *low, uint16_t *sa, uint1
 /* Households are taken SPAN at a time: first the Philox blocks of their
  * children's sub-streams and each household's terms, then the children in
  * one loop without branches on the family's state. */
-enum { SPAN = 64, SLACK = 16 };
+enum { SPAN = 64 };
 
 /* The slots i0 <= i < i1 of children at home (age >= 0), in order, into
- * slot (which has SLACK entries of room beyond them); returns how many. */
+ * slot (room for i1 - i0); returns how many (arv__children_at_home,
+ * household.h). */
 static size_t children_at_home_scalar(const int16_t *age, size_t i0, size_t i1, uint32_t *slot)
 {
     size_t n = 0;
@@ -215,7 +216,8 @@ static size_t children_at_home_scalar(const int16_t *age, size_t i0, size_t i1, 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 /* Sixteen slots at a time: a mask of the ages >= 0 compresses their
- * indices (in a register, then one store: fast on every AVX-512 core). */
+ * indices (in a register, then one store: fast on every AVX-512 core). The
+ * store's sixteen entries stay within the room: n <= i - i0 before it. */
 __attribute__((target("avx512f,avx512bw,avx512vl"))) static size_t
 children_at_home_avx512(const int16_t *age, size_t i0, size_t i1, uint32_t *slot)
 {
@@ -231,17 +233,18 @@ children_at_home_avx512(const int16_t *age, size_t i0, size_t i1, uint32_t *slot
     return n + children_at_home_scalar(age, i, i1, slot + n);
 }
 
-static size_t children_at_home(const int16_t *age, size_t i0, size_t i1, uint32_t *slot)
+size_t arv__children_at_home(const int16_t *age, size_t i0, size_t i1, uint32_t *slot, int widest)
 {
     /* (a load and a test of what the processor was found to have at start) */
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512vl"))
+    if (widest >= ARV_ISA_AVX512 && __builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
         return children_at_home_avx512(age, i0, i1, slot);
     return children_at_home_scalar(age, i0, i1, slot);
 }
 #else
-static size_t children_at_home(const int16_t *age, size_t i0, size_t i1, uint32_t *slot)
+size_t arv__children_at_home(const int16_t *age, size_t i0, size_t i1, uint32_t *slot, int widest)
 {
+    (void)widest;
     return children_at_home_scalar(age, i0, i1, slot);
 }
 #endif
@@ -255,14 +258,14 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     uint32_t month = arv__key_month(w);
     /* the children at home: their slots here and their sub-streams' entities
      * (the slots themselves unless the population is compacted) */
-    uint32_t slot[SPAN * ARV_MAX_CHILDREN + SLACK], keyed[SPAN * ARV_MAX_CHILDREN];
+    uint32_t slot[SPAN * ARV_MAX_CHILDREN], keyed[SPAN * ARV_MAX_CHILDREN];
     uint32_t block[SPAN * ARV_MAX_CHILDREN][4];
     const uint32_t *entity = p->id ? keyed : slot;
     double level_household[SPAN], p_switch[SPAN][2][2]; /* [band][participating] */
     for (size_t h0 = begin; h0 < end; h0 += SPAN) {
         size_t h1 = h0 + SPAN < end ? h0 + SPAN : end;
-        size_t n = children_at_home(p->child_age, ARV_MAX_CHILDREN * h0, ARV_MAX_CHILDREN * h1,
-                                    slot);
+        size_t n = arv__children_at_home(p->child_age, ARV_MAX_CHILDREN * h0,
+                                         ARV_MAX_CHILDREN * h1, slot, ARV_ISA_AVX512);
         if (p->id)
             for (size_t j = 0; j < n; j++)
                 keyed[j] = ARV_MAX_CHILDREN * p->id[slot[j] / ARV_MAX_CHILDREN] +

@@ -186,6 +186,12 @@ static inline double arv__followup_effect(const struct arv_pop *p, size_t h, int
     return p->followup_scale[h] * p->offices[p->office[h]].followup[d];
 }
 
+/* The slots i0 <= i < i1 of the children at home (age >= 0), in order,
+ * into slot (room for i1 - i0); returns how many (children.c). Instruction sets up to `widest` (ARV_ISA_*, rng.h)
+ * that the processor has: the same slots whichever path runs. */
+size_t arv__children_at_home(const int16_t *age, size_t i0, size_t i1, uint32_t *slot,
+                             int widest);
+
 /* The enrolment's rule (followup.c), for a caller that starts only part of
  * the pool (analysis/trial.c): is household h eligible now; how many
  * eligible families each office with coordinators draws; and the keyed

@@ -217,18 +217,20 @@ __attribute__((target("avx512f"))) static size_t philox_avx512(const uint32_t *e
 }
 #endif
 
-/* Blocks of counters (entity[i] or first + i, stream, month, block). */
+/* Blocks of counters (entity[i] or first + i, stream, month, block), with
+ * instruction sets up to `widest` (ARV_ISA_*) that the processor has: the
+ * widest first, then narrower for the rest. Every path gives the same
+ * blocks; the unit tests compare each with the reference. */
 static void philox_blocks(const struct arv_rng *r, uint32_t stream, uint32_t month, uint32_t block,
-                          const uint32_t *entity, uint32_t first, size_t n, uint32_t (*out)[4])
+                          const uint32_t *entity, uint32_t first, size_t n, uint32_t (*out)[4],
+                          int widest)
 {
     const uint32_t k0 = r->state.key.v[0], k1 = r->state.key.v[1];
     size_t i = 0;
 #ifdef ARV_PHILOX_AVX2
-    /* the widest the processor has, then narrower for the rest: the same
-     * blocks whichever runs (the unit tests compare with the reference) */
-    if (__builtin_cpu_supports("avx512f"))
+    if (widest >= ARV_ISA_AVX512 && __builtin_cpu_supports("avx512f"))
         i = philox_avx512(entity, first, stream, month, block, k0, k1, n, out);
-    if (__builtin_cpu_supports("avx2"))
+    if (widest >= ARV_ISA_AVX2 && __builtin_cpu_supports("avx2"))
         i += philox_avx2(entity ? entity + i : NULL, first + (uint32_t)i, stream, month, block,
                          k0, k1, n - i, out + i);
 #endif
@@ -240,16 +242,23 @@ static void philox_blocks(const struct arv_rng *r, uint32_t stream, uint32_t mon
             philox_lane(first + (uint32_t)i, stream, month, block, k0, k1, out[i]);
 }
 
+void arv__rng_blocks_isa(const struct arv_rng *r, uint32_t stream, uint32_t month, uint32_t block,
+                         const uint32_t *entity, uint32_t first, size_t n, uint32_t (*out)[4],
+                         int widest)
+{
+    philox_blocks(r, stream, month, block, entity, first, n, out, widest);
+}
+
 void arv_rng_blocks(const struct arv_rng *r, uint32_t stream, uint32_t month, uint32_t block,
                     const uint32_t *entity, size_t n, uint32_t (*out)[4])
 {
-    philox_blocks(r, stream, month, block, entity, 0, n, out);
+    philox_blocks(r, stream, month, block, entity, 0, n, out, ARV_ISA_AVX512);
 }
 
 void arv_rng_blocks_range(const struct arv_rng *r, uint32_t stream, uint32_t month,
                           uint32_t block, uint32_t first, size_t n, uint32_t (*out)[4])
 {
-    philox_blocks(r, stream, month, block, NULL, first, n, out);
+    philox_blocks(r, stream, month, block, NULL, first, n, out, ARV_ISA_AVX512);
 }
 
 void arv_rng_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4])

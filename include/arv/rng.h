@@ -210,4 +210,13 @@ static inline double arv_rng_normal(struct arv_rng *r)
  * known-answer tests of the underlying generator. */
 void arv_rng_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
 
+/* For the tests: the blocks of arv_rng_blocks (entity non-NULL) or
+ * arv_rng_blocks_range (first), using instruction sets only up to `widest`,
+ * so that every path can be compared with the reference on any machine
+ * that has it. */
+enum { ARV_ISA_SCALAR, ARV_ISA_AVX2, ARV_ISA_AVX512 };
+void arv__rng_blocks_isa(const struct arv_rng *r, uint32_t stream, uint32_t month, uint32_t block,
+                         const uint32_t *entity, uint32_t first, size_t n, uint32_t (*out)[4],
+                         int widest);
+
 #endif

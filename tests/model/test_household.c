@@ -91,6 +91,33 @@ static struct arv_income_rules default_rules(void)
  * 12,800; needs 28,550. Housing allowance 0.7 x 12,800 = 8,960, child
  * benefit 2 x 1,054 = 2,108; SA = 28,550 - 11,068 = 17,482 and disposable
  * income equals the needs exactly. */
+/* The children at home are the same slots whichever instruction set finds
+ * them: every range (whole vectors and remainders) over households with 0
+ * to 8 children in random slots. */
+static void test_children_at_home_paths(void **state)
+{
+    (void)state;
+    enum { HOUSEHOLDS = 70, SLOTS = 8 * HOUSEHOLDS };
+    int16_t age[SLOTS];
+    uint32_t fast[SLOTS], scalar[SLOTS];
+    struct arv_rng r;
+    arv_rng_init(&r, 99, 3);
+    for (size_t i = 0; i < SLOTS; i++)
+        age[i] = arv_rng_uniform(&r) < 0.4 ? (int16_t)(arv_rng_uniform(&r) * 216) : -1;
+    for (size_t i0 = 0; i0 < 40; i0 += 8)
+        for (size_t i1 = i0; i1 <= SLOTS; i1 += 8) {
+            size_t a = arv__children_at_home(age, i0, i1, fast, ARV_ISA_AVX512);
+            size_t b = arv__children_at_home(age, i0, i1, scalar, ARV_ISA_SCALAR);
+            assert_int_equal(a, b);
+            assert_memory_equal(fast, scalar, a * sizeof *fast);
+            size_t expect = 0;
+            for (size_t i = i0; i < i1; i++)
+                if (age[i] >= 0)
+                    assert_int_equal(scalar[expect++], i);
+            assert_int_equal(b, expect);
+        }
+}
+
 static void test_zero_income_topped_up_to_norm(void **state)
 {
     struct arv_income_rules k = default_rules();
@@ -558,6 +585,7 @@ static void test_common_random_numbers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_children_at_home_paths),
         cmocka_unit_test(test_zero_income_topped_up_to_norm),
         cmocka_unit_test(test_family_above_norm_gets_none),
         cmocka_unit_test(test_partial_need_and_takeup),

@@ -164,27 +164,37 @@ static void test_blocks_match_seek(void **state)
 }
 
 /* Batches of every size up to 100 (vector groups and remainders), for
- * listed and consecutive entities, match Philox4x32-10 itself. */
+ * listed and consecutive entities, match Philox4x32-10 itself: through
+ * arv_rng_blocks (the widest path the processor has) and through each
+ * narrower path forced. */
 static void test_blocks_sizes(void **state)
 {
     struct arv_rng r;
     arv_rng_init(&r, 4242, 17);
     const uint32_t key[2] = {4242, 17};
     uint32_t entity[100], out[100][4], ref[4];
-    for (size_t n = 0; n <= 100; n++) {
-        for (size_t k = 0; k < n; k++)
-            entity[k] = (uint32_t)(2654435761u * (k + n));
-        arv_rng_blocks(&r, 5, 33, 2, entity, n, out);
-        for (size_t k = 0; k < n; k++) {
-            arv_rng_philox4x32((const uint32_t[4]){entity[k], 5, 33, 2}, key, ref);
-            assert_memory_equal(out[k], ref, sizeof ref);
+    for (int isa = ARV_ISA_SCALAR; isa <= ARV_ISA_AVX512 + 1; isa++)
+        for (size_t n = 0; n <= 100; n++) {
+            for (size_t k = 0; k < n; k++)
+                entity[k] = (uint32_t)(2654435761u * (k + n));
+            if (isa > ARV_ISA_AVX512)
+                arv_rng_blocks(&r, 5, 33, 2, entity, n, out);
+            else
+                arv__rng_blocks_isa(&r, 5, 33, 2, entity, 0, n, out, isa);
+            for (size_t k = 0; k < n; k++) {
+                arv_rng_philox4x32((const uint32_t[4]){entity[k], 5, 33, 2}, key, ref);
+                assert_memory_equal(out[k], ref, sizeof ref);
+            }
+            if (isa > ARV_ISA_AVX512)
+                arv_rng_blocks_range(&r, 6, 34, 0, (uint32_t)(1000 * n), n, out);
+            else
+                arv__rng_blocks_isa(&r, 6, 34, 0, NULL, (uint32_t)(1000 * n), n, out, isa);
+            for (size_t k = 0; k < n; k++) {
+                arv_rng_philox4x32((const uint32_t[4]){(uint32_t)(1000 * n + k), 6, 34, 0}, key,
+                                   ref);
+                assert_memory_equal(out[k], ref, sizeof ref);
+            }
         }
-        arv_rng_blocks_range(&r, 6, 34, 0, (uint32_t)(1000 * n), n, out);
-        for (size_t k = 0; k < n; k++) {
-            arv_rng_philox4x32((const uint32_t[4]){(uint32_t)(1000 * n + k), 6, 34, 0}, key, ref);
-            assert_memory_equal(out[k], ref, sizeof ref);
-        }
-    }
 }
 
 /* n standard normals from arv_rng_normal, 1000 per entity's sub-stream. */
