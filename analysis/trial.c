@@ -136,8 +136,8 @@ struct worker {
     uint32_t *held, *next;  /* identities the world holds; those it starts next */
     struct arv__draw *order; /* the pool, office by office, in the order of the draw */
     size_t *first;          /* office o's households are [first[o], first[o + 1]) */
-    size_t *taken, *found;  /* per office: households started, eligible among them */
-    double started, eligible; /* over this worker's trials so far */
+    size_t *taken, *found;  /* per office: households taken in the draw's order, eligible */
+    double started, eligible; /* the same over this worker's trials so far */
     double *base, *obs, *ya, *yb; /* [outcome][household] */
     double *y, *x;          /* estimation data */
     int *t, *c, *cluster_of, *stratum, *office_stratum;
@@ -250,6 +250,19 @@ static int by_id(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The population drawn, before its work and housing are: keeps only the
+ * households that can be eligible at month 0 (keep: room for all, becomes
+ * their identities). */
+static void keep_may_enroll(struct arv_world *w, void *keep)
+{
+    uint32_t *ids = keep;
+    size_t n = arv__pop(w)->n, kept = 0;
+    for (size_t h = 0; h < n; h++)
+        if (arv__followup_may_enroll(w, h))
+            ids[kept++] = (uint32_t)h;
+    arv__pop_compact(w, ids, kept);
+}
+
 /* Starts trial t with only the households its draw of families can reach
  * (snapshot.h: each evolves exactly as in the whole pool). An office with
  * coordinators draws the followup.families_per_office eligible families
@@ -257,9 +270,11 @@ static int by_id(const void *a, const void *b)
  * started in that order, in rounds, until that many are eligible or the
  * office has no more: the families drawn are then those of the whole pool.
  * The households never started would only have been ineligible or the
- * third group, which the trial does not follow. Each round is sized from
- * the eligible share seen so far, which changes the work but never the
- * result. Ends enrolled at month 0. */
+ * third group, which the trial does not follow. Of those drawn, only the
+ * ones that can be eligible at month 0 (arv__followup_may_enroll: those
+ * that would take SA up) are started further and burnt in. Each round is
+ * sized from the eligible share seen so far, which changes the work but
+ * never the result. Ends enrolled at month 0. */
 static void start_part(struct worker *k, uint32_t t)
 {
     struct arv_world *w = k->w;
@@ -303,16 +318,13 @@ static void start_part(struct worker *k, uint32_t t)
         if (round > 0)
             arv__snapshot_save(k->snap, p); /* the households started so far */
         arv__pop_select(w, k->next, m);
-        arv_world_begin(w, t);
-        for (size_t h = 0; h < m; h++)
+        arv_world_draw_with(w, t, keep_may_enroll, round == 0 ? k->held : k->ids);
+        arv_world_burn_in(w);
+        for (size_t h = 0; h < p->n; h++)
             k->found[p->office[h]] += arv__followup_eligible(w, h);
         k->started += (double)m;
-        if (round > 0) {
+        if (round > 0)
             arv__pop_merge(w, k->snap, k->held);
-        } else {
-            memcpy(k->held, k->next, m * sizeof *k->held);
-            arv__pop_select(w, k->held, m);
-        }
     }
     for (size_t o = 0; o < n_offices; o++)
         k->eligible += (double)k->found[o];

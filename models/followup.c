@@ -136,6 +136,15 @@ bool arv__followup_eligible(const struct arv_world *w, size_t h)
     return eligible(arv_world_state(w, &arv_model_followup), arv__pop(w), h);
 }
 
+bool arv__followup_may_enroll(const struct arv_world *w, size_t h)
+{
+    const struct fu *f = arv_world_state(w, &arv_model_followup);
+    /* without a burn-in, month 0's SA is the start state's */
+    if (f->eligibility_none || w->burn_in < 1)
+        return true;
+    return arv__income_takes_up_unfollowed(w, h);
+}
+
 int arv__followup_per_office(const struct arv_world *w)
 {
     const struct fu *f = arv_world_state(w, &arv_model_followup);

@@ -198,6 +198,15 @@ size_t arv__children_at_home(const int16_t *age, size_t i0, size_t i1, uint32_t 
  * uniform of household id in replicate rep by which they are drawn (the
  * lowest first, ties by identity). */
 bool arv__followup_eligible(const struct arv_world *w, size_t h);
+/* Whether household h, started (arv_world_draw) but not yet burnt in, can
+ * be eligible at month 0 at all: false only when it provably cannot, so a
+ * caller may leave it out of the burn-in. Eligibility needs SA now, and
+ * only a family that takes SA up is paid any (income.c); before month 0
+ * nobody is followed, so whether it takes SA up is fixed by its persistent
+ * trait against its office's economy effect
+ * (arv__income_takes_up_unfollowed). */
+bool arv__followup_may_enroll(const struct arv_world *w, size_t h);
+bool arv__income_takes_up_unfollowed(const struct arv_world *w, size_t h);
 int arv__followup_per_office(const struct arv_world *w);
 double arv__followup_draw(const struct arv_world *w, uint32_t rep, uint32_t id);
 /* A household (index or identity, in the same order) with its uniform, and

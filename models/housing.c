@@ -77,6 +77,9 @@ struct housing {
      * 1 + arrears / 10,000 lies in [2^e, 2^(e + 1)) */
     double *up_hi, *down_hi;
     double eviction_hi[EVICTION_BINS];
+    /* the start state's distribution per office and full-time work:
+     * start_pi[(2 o + f) N_HOUSING + s] */
+    double *start_pi;
 };
 
 static int setup(struct arv_world *w, struct arv_error *err)
@@ -92,6 +95,7 @@ static int setup(struct arv_world *w, struct arv_error *err)
     size_t offices = (size_t)arv_params_int(p, "offices.count");
     k->up_hi = arv_xcalloc(2 * offices, sizeof(double));
     k->down_hi = arv_xcalloc(2 * offices, sizeof(double));
+    k->start_pi = arv_xcalloc(2 * offices * N_HOUSING, sizeof(double));
     for (int e = 0; e < EVICTION_BINS; e++) {
         double e0 = exp(k->beta_arrears * e * M_LN2), e1 = exp(k->beta_arrears * (e + 1) * M_LN2);
         k->eviction_hi[e] = arv__max(e0, e1);
@@ -105,6 +109,7 @@ static void release(struct arv_world *w)
     struct housing *k = arv_world_state(w, &arv_model_housing);
     free(k->up_hi);
     free(k->down_hi);
+    free(k->start_pi);
     free(k);
 }
 
@@ -119,6 +124,12 @@ static void prepare(struct arv_world *w)
             double z = k->beta_fulltime * f + p->offices[o].effect[DOMAIN_HOUSING];
             k->up_hi[2 * o + f] = exp(z + fabs(k->beta_income));
             k->down_hi[2 * o + f] = exp(fabs(k->beta_income) - z);
+            /* start(): the stationary distribution of the chain with
+             * income at needs and no arrears */
+            double P[N_HOUSING * N_HOUSING];
+            arv__mnl_matrix(&k->exp_alpha[0][0], &k->dir[0][0], N_HOUSING, exp(z), exp(-z), 1.0,
+                            P);
+            arv__stationary(P, N_HOUSING, k->start_pi + (size_t)(2 * o + f) * N_HOUSING);
         }
 }
 
@@ -138,10 +149,7 @@ static void start(struct arv_world *w, size_t begin, size_t end)
         int fulltime = 0;
         for (int a = 0; a < p->n_adults[h]; a++)
             fulltime |= p->work[(size_t)ARV_MAX_ADULTS * h + a] == WORK_FULL_TIME;
-        double z = k->beta_fulltime * fulltime + p->offices[p->office[h]].effect[DOMAIN_HOUSING];
-        double P[N_HOUSING * N_HOUSING], pi[N_HOUSING];
-        arv__mnl_matrix(&k->exp_alpha[0][0], &k->dir[0][0], N_HOUSING, exp(z), exp(-z), 1.0, P);
-        arv__stationary(P, N_HOUSING, pi);
+        const double *pi = k->start_pi + (size_t)(2 * p->office[h] + fulltime) * N_HOUSING;
         p->housing[h] = (uint8_t)arv__categorical(pi, N_HOUSING, arv_rng_uniform(&r));
     }
 }

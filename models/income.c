@@ -246,6 +246,16 @@ static inline void budget(const struct arv_income_rules *k, const struct arv_bud
     b->low_income = b->equivalised < k->threshold_month;
 }
 
+/* The take-up test of step() with no follow-up effect (scale 0, so the
+ * economy term is the office's effect exactly). */
+bool arv__income_takes_up_unfollowed(const struct arv_world *w, size_t h)
+{
+    const struct income *model = arv_world_state(w, &arv_model_income);
+    const struct arv_pop *p = arv__pop(w);
+    double economy = p->offices[p->office[h]].effect[DOMAIN_ECONOMY];
+    return p->takeup[h] < model->rules.takeup_logit + economy;
+}
+
 void arv__budget(const struct arv_income_rules *k, const struct arv_budget_case *c,
                  struct arv_budget *b)
 {

@@ -337,26 +337,37 @@ static void run_chunks(struct arv_world *w, size_t first, size_t last, bool star
 }
 
 /* The scheduler's script: models in registry (phase) order; a serial phase
- * closes the fused chunk loop before it. */
-static void run_phases(struct arv_world *w, bool start)
+ * closes the fused chunk loop before it. At the start, after_first (if
+ * not NULL) runs once the first model has started every household, before
+ * any other model starts them. */
+static void run_phases(struct arv_world *w, bool start,
+                       void (*after_first)(struct arv_world *, void *), void *ctx)
 {
     const struct arv_model_ops *const *models = w->reg->models;
     size_t pending = 0;
     for (size_t k = 0; k < w->reg->n_models; k++) {
         void (*serial)(struct arv_world *) = start ? models[k]->prepare : models[k]->serial;
-        if (serial) {
+        bool hook = after_first != NULL && k == 1;
+        if (serial || hook) {
             run_chunks(w, pending, k, start);
-            double t0 = w->model_seconds && !start ? omp_get_wtime() : 0;
-            serial(w);
-            if (w->model_seconds && !start)
-                w->model_seconds[k] += omp_get_wtime() - t0;
+            if (hook)
+                after_first(w, ctx);
+            if (serial) {
+                double t0 = w->model_seconds && !start ? omp_get_wtime() : 0;
+                serial(w);
+                if (w->model_seconds && !start)
+                    w->model_seconds[k] += omp_get_wtime() - t0;
+            }
             pending = k;
         }
     }
     run_chunks(w, pending, w->reg->n_models, start);
+    if (after_first != NULL && w->reg->n_models == 1)
+        after_first(w, ctx);
 }
 
-void arv_world_begin(struct arv_world *w, uint32_t rep)
+void arv_world_draw_with(struct arv_world *w, uint32_t rep,
+                         void (*after_first)(struct arv_world *, void *), void *ctx)
 {
     if (w->draws && w->draw_row != (long)(rep % w->draws->n_rows)) {
         struct arv_error err;
@@ -368,9 +379,24 @@ void arv_world_begin(struct arv_world *w, uint32_t rep)
     }
     w->rep = rep;
     w->month = -w->burn_in;
-    run_phases(w, true);
+    run_phases(w, true, after_first, ctx);
+}
+
+void arv_world_draw(struct arv_world *w, uint32_t rep)
+{
+    arv_world_draw_with(w, rep, NULL, NULL);
+}
+
+void arv_world_burn_in(struct arv_world *w)
+{
     while (w->month < 0)
         arv_world_step(w);
+}
+
+void arv_world_begin(struct arv_world *w, uint32_t rep)
+{
+    arv_world_draw(w, rep);
+    arv_world_burn_in(w);
 }
 
 void arv_world_enroll(struct arv_world *w)
@@ -388,7 +414,7 @@ void arv_world_start(struct arv_world *w, uint32_t rep)
 
 void arv_world_step(struct arv_world *w)
 {
-    run_phases(w, false);
+    run_phases(w, false, NULL, NULL);
     w->month++;
     for (size_t k = 0; k < w->reg->n_models; k++)
         if (w->reg->models[k]->after_month)

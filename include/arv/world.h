@@ -223,6 +223,18 @@ void arv_world_start(struct arv_world *w, uint32_t rep);
  * separately (snapshot.h). */
 void arv_world_begin(struct arv_world *w, uint32_t rep);
 void arv_world_enroll(struct arv_world *w);
+/* The two halves of arv_world_begin: the draw of the start state (every
+ * model prepared and started; month = -burn_in) and the burn-in months.
+ * Between them the population may be compacted (snapshot.h) to the
+ * households worth a burn-in. */
+void arv_world_draw(struct arv_world *w, uint32_t rep);
+void arv_world_burn_in(struct arv_world *w);
+/* arv_world_draw with a hook, run once the registry's first model (the
+ * population's synthesis) has started every household and before any
+ * other model starts one: it may compact the population, so that only the
+ * households it keeps are started further. */
+void arv_world_draw_with(struct arv_world *w, uint32_t rep,
+                         void (*after_first)(struct arv_world *, void *), void *ctx);
 
 /* Sets the number of households the scheduler steps and observes to n (at
  * most max_households; n = max_households restores the world). It only

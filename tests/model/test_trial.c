@@ -5,8 +5,10 @@
  * - the compacted follow: the followed families simulated alone from month 0
  *   end in exactly the state they reach in the whole pool (every array, and
  *   the offices' caseloads), under both arms; households started in parts
- *   and merged are those of the whole pool at month 0; trials give
- *   identical results with trial.compact on and off;
+ *   (some dropped after the population's start) and merged are those of
+ *   the whole pool at month 0; the households dropped as unable to be
+ *   eligible never are; trials give identical results with trial.compact
+ *   on and off;
  * - stratified allocation: quotas kept, one office of each arm per pair;
  * - under no effect, with office effects, the cluster-aware estimators
  *   reject about 5% and cover the truth, naive OLS over-rejects;
@@ -221,10 +223,24 @@ static void test_compacted_follow_equals_whole_pool(void **state)
     }
 }
 
+/* A start hook (arv_world_draw_with) that keeps the households whose
+ * identity is not 2 mod 7. */
+static void drop_sevenths(struct arv_world *w, void *buf)
+{
+    struct arv_pop *p = arv__pop(w);
+    uint32_t *keep = buf;
+    size_t m = 0;
+    for (size_t h = 0; h < p->n; h++)
+        if (arv__id(p, h) % 7 != 2)
+            keep[m++] = (uint32_t)h;
+    arv__pop_compact(w, keep, m);
+}
+
 /* A replicate started in parts, merged, is the whole pool compacted to
  * those households: every array at month 0 (before enrolment), through
  * three rounds (the last merge into the world's own identity array), with
- * a part that skips households and offices. */
+ * a part that skips households and offices and one that drops some after
+ * the population's start (arv_world_draw_with). */
 static void check_started_in_parts(const char *const *sets, uint32_t rep)
 {
     struct arv_params *pp = params_with(TRIAL_SCENARIO, sets);
@@ -232,7 +248,7 @@ static void check_started_in_parts(const char *const *sets, uint32_t rep)
     struct arv_pop *pw = arv__pop(whole), *pc = arv__pop(parts);
     size_t n = pw->n, held = 0;
     uint32_t *round_ids = calloc(n, sizeof *round_ids), *ids = calloc(n, sizeof *ids);
-    uint32_t *keep = calloc(n, sizeof *keep);
+    uint32_t *keep = calloc(n, sizeof *keep), *screened = calloc(n, sizeof *screened);
     struct arv__snapshot *snap = arv__snapshot_alloc(pc);
     /* rounds: id % 5 == 0 or 3; then 1; then 4 in the first half only */
     for (int round = 0; round < 3; round++) {
@@ -246,7 +262,13 @@ static void check_started_in_parts(const char *const *sets, uint32_t rep)
         if (round > 0)
             arv__snapshot_save(snap, pc);
         arv__pop_select(parts, round_ids, m);
-        arv_world_begin(parts, rep);
+        if (round == 1) { /* dropped before the other models start them */
+            arv_world_draw_with(parts, rep, drop_sevenths, screened);
+            arv_world_burn_in(parts);
+            m = pc->n;
+        } else {
+            arv_world_begin(parts, rep);
+        }
         assert_int_equal(parts->month, 0);
         if (round == 0) {
             memcpy(ids, round_ids, m * sizeof *ids);
@@ -262,7 +284,7 @@ static void check_started_in_parts(const char *const *sets, uint32_t rep)
     size_t m = 0;
     for (size_t id = 0; id < n; id++) {
         size_t r = id % 5;
-        if (r == 0 || r == 3 || r == 1 || (r == 4 && id < n / 2))
+        if (r == 0 || r == 3 || (r == 1 && id % 7 != 2) || (r == 4 && id < n / 2))
             keep[m++] = (uint32_t)id;
     }
     assert_int_equal(m, held);
@@ -271,7 +293,7 @@ static void check_started_in_parts(const char *const *sets, uint32_t rep)
     if (field)
         fail_msg("rep %u: %s differs", rep, field);
     arv__snapshot_free(snap);
-    free(round_ids), free(ids), free(keep);
+    free(round_ids), free(ids), free(keep), free(screened);
     arv_world_free(whole), arv_world_free(parts);
     arv_params_free(pp);
 }
@@ -284,6 +306,38 @@ static void test_started_in_parts_equals_whole_pool(void **state)
                             "offices.allocation=unemployment", NULL};
     check_started_in_parts(plain, 1);
     check_started_in_parts(varied, 7);
+}
+
+/* The trial starts further only the households that can be eligible at
+ * month 0 (arv__followup_may_enroll, decided after the population's start):
+ * in the whole pool, none of those it would leave out is eligible, and it
+ * leaves out many (those who would not take SA up: about 35%). */
+static void test_screen_keeps_every_eligible(void **state)
+{
+    (void)state;
+    const char *sets[] = {"population.households=3000", "run.burn_in=24", NULL};
+    struct arv_params *pp = params_with(TRIAL_SCENARIO, sets);
+    struct arv_world *w = world_of(pp);
+    const struct arv_pop *p = arv__pop(w);
+    bool *may = calloc(p->n, sizeof *may);
+    for (uint32_t rep = 0; rep < 3; rep++) {
+        arv_world_draw(w, rep);
+        size_t out = 0, eligible = 0;
+        for (size_t h = 0; h < p->n; h++)
+            out += !(may[h] = arv__followup_may_enroll(w, h));
+        arv_world_burn_in(w);
+        for (size_t h = 0; h < p->n; h++) {
+            bool e = arv__followup_eligible(w, h);
+            eligible += e;
+            if (e && !may[h])
+                fail_msg("rep %u: household %zu eligible but left out", rep, h);
+        }
+        assert_true(eligible > p->n / 20);
+        assert_true(out > p->n / 5 && out < p->n / 2);
+    }
+    free(may);
+    arv_world_free(w);
+    arv_params_free(pp);
 }
 
 /* Stratified allocation: 15 + 14 offices, each pair by unemployment has
@@ -484,6 +538,7 @@ int main(void)
         cmocka_unit_test(test_swap_from_snapshot_equals_fresh_swap),
         cmocka_unit_test(test_compacted_follow_equals_whole_pool),
         cmocka_unit_test(test_started_in_parts_equals_whole_pool),
+        cmocka_unit_test(test_screen_keeps_every_eligible),
         cmocka_unit_test(test_compact_trial_equals_whole_trial),
         cmocka_unit_test(test_stratified_allocation),
         cmocka_unit_test(test_null_calibration),
