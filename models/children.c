@@ -262,6 +262,12 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     uint32_t block[SPAN * ARV_MAX_CHILDREN][4];
     const uint32_t *entity = p->id ? keyed : slot;
     double level_household[SPAN], p_switch[SPAN][2][2]; /* [band][participating] */
+    /* with a follow-up effect: the last probabilities computed per
+     * (low income, immigrant, temporary housing), and for which effect
+     * (followed families of an office share it in a month) */
+    double last_fu[2][2][2], last_switch[2][2][2][2][2];
+    for (int c = 0; c < 8; c++)
+        (&last_fu[0][0][0])[c] = NAN;
     for (size_t h0 = begin; h0 < end; h0 += SPAN) {
         size_t h1 = h0 + SPAN < end ? h0 + SPAN : end;
         size_t n = arv__children_at_home(p->child_age, ARV_MAX_CHILDREN * h0,
@@ -289,11 +295,15 @@ static void step(struct arv_world *w, size_t begin, size_t end)
             if (fu == 0) {
                 memcpy(p_switch[h - h0], k->p_switch[low][imm][temp], sizeof p_switch[0]);
             } else {
-                double barriers = household_barriers(k, low, imm, temp);
-                for (int band = 0; band < 2; band++)
-                    for (int part = 0; part < 2; part++)
-                        p_switch[h - h0][band][part] =
-                            switch_probability(k, band, part, barriers, fu);
+                if (fu != last_fu[low][imm][temp]) {
+                    double barriers = household_barriers(k, low, imm, temp);
+                    for (int band = 0; band < 2; band++)
+                        for (int part = 0; part < 2; part++)
+                            last_switch[low][imm][temp][band][part] =
+                                switch_probability(k, band, part, barriers, fu);
+                    last_fu[low][imm][temp] = fu;
+                }
+                memcpy(p_switch[h - h0], last_switch[low][imm][temp], sizeof p_switch[0]);
             }
         }
         for (size_t j = 0; j < n; j++) {

@@ -70,7 +70,8 @@ struct housing {
     signed char dir[N_HOUSING][N_HOUSING];
     double beta_income, beta_fulltime, beta_arrears, churn;
     struct arv_mnl_sums sums[N_HOUSING];
-    /* bounds of the multipliers without follow-up, so that a family that
+    /* bounds of the multipliers without follow-up (a follow-up effect
+     * multiplies exp(z) by its exp), so that a family that
      * certainly stays needs no log() or exp(): per office and full-time
      * work, exp(z) <= up_hi[2 o + f] and exp(-z) <= down_hi[2 o + f]
      * whatever the income ratio; exp(eviction) <= eviction_hi[e] when
@@ -165,6 +166,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     size_t n = end - begin;
     assert(n <= ARV_CHUNK);
     arv__household_blocks(&r, p, ARV_STREAM_HOUSING, month, 0, begin, n, block);
+    double last_fu = 0, exp_fu = 1;
     for (size_t h = begin; h < end; h++) {
         /* the household's two draws: words 0 and 1 of its block */
         double u = arv_rng_word_uniform(block[h - begin][3]),
@@ -174,17 +176,23 @@ static void step(struct arv_world *w, size_t begin, size_t end)
             fulltime |= p->work[(size_t)ARV_MAX_ADULTS * h + a] == WORK_FULL_TIME;
         double fu = arv__followup_effect(p, h, DOMAIN_HOUSING);
         int from = p->housing[h], to = from;
-        /* without follow-up, first try the bounds of the multipliers (the
-         * exponent of 1 + arrears / 10,000 bounds its log) */
+        /* first try the bounds of the multipliers (the exponent of
+         * 1 + arrears / 10,000 bounds its log) */
         int stays = 0;
-        if (fu == 0) {
+        {
+            /* the follow-up effect multiplies exp(z); followed families of
+             * an office share it in a month, so its exp is kept */
+            if (fu != last_fu) {
+                last_fu = fu;
+                exp_fu = exp(fu);
+            }
             size_t of = 2 * (size_t)p->office[h] + (size_t)fulltime;
             double e_down = k->down_hi[of];
             if (p->arrears[h] > 0) {
                 int e = ilogb(1.0 + p->arrears[h] / 10000.0);
                 e_down = e < EVICTION_BINS ? e_down * k->eviction_hi[e] : INFINITY;
             }
-            stays = arv__mnl_stays(&k->sums[from], k->up_hi[of], e_down, 1.0, u);
+            stays = arv__mnl_stays(&k->sums[from], k->up_hi[of] * exp_fu, e_down, 1.0, u);
         }
         if (!stays) {
             double ratio =

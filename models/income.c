@@ -277,6 +277,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     assert(n <= ARV_CHUNK);
     arv__household_blocks(&r, p, ARV_STREAM_INCOME, month, 0, begin, n, block0);
     arv__household_blocks(&r, p, ARV_STREAM_INCOME, month, 1, begin, n, block1);
+    double last_economy = NAN, last_settle = 0;
     for (size_t h = begin; h < end; h++) {
         struct arv_budget_case c = {.adults = p->n_adults[h], .housing = p->housing[h]};
         /* the household's draws, always all of them and in this order, so
@@ -357,8 +358,16 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         int low_income = disposable / b.equivalence < k->threshold_month;
         double arrears = p->arrears[h];
         double settle = 0.0;
-        if (arrears > 0)
-            settle = fu == 0 ? model->settle[p->office[h]] : settle_probability(k, economy);
+        if (arrears > 0 && fu == 0) {
+            settle = model->settle[p->office[h]];
+        } else if (arrears > 0) {
+            /* followed families of an office share the effect in a month */
+            if (economy != last_economy) {
+                last_economy = economy;
+                last_settle = settle_probability(k, economy);
+            }
+            settle = last_settle;
+        }
         double repaid = arv__min(arrears, k->repay * arv__max(0, slack) + settle * arrears);
         arrears += k->shortfall * arv__max(0, -slack) + shock - covered - repaid;
         arrears = arv__max(0, arrears);

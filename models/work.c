@@ -203,10 +203,14 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     size_t n = end - begin;
     assert(n <= ARV_CHUNK);
     arv__household_blocks(&r, p, ARV_STREAM_WORK, month, 0, begin, n, block);
+    double last_fu = 0, exp_fu = 1;
     for (size_t h = begin; h < end; h++) {
         double base = k->office_factor[p->office[h]] * k->child3_factor[youngest_under_3(p, h)];
         double fu = arv__followup_effect(p, h, DOMAIN_WORK);
-        double exp_fu = fu != 0 ? exp(fu) : 1.0;
+        if (fu != last_fu) { /* followed families of an office share it in a month */
+            last_fu = fu;
+            exp_fu = exp(fu);
+        }
         /* one sub-stream per household: adult a uses its a-th draw (word
          * a of the block) */
         double u_adult[ARV_MAX_ADULTS];
