@@ -493,16 +493,19 @@ static void start(struct arv_world *w, size_t begin, size_t end)
         p->shock_proneness[h] = (float)gsl_ran_exponential(g, 1.0);
         if (!c->rows)
             resemble_partners(p, c, h, g);
-        /* children: ages from the file or uniform over 0-17 years */
+        /* children: ages from the file or uniform over 0-17 years; an
+         * empty slot draws nothing (a birth draws its child, demography.c) */
         arv_rng_seek(&r, ARV_STREAM_POPULATION, id, 1);
         for (int k = 0; k < ARV_MAX_CHILDREN; k++) {
             size_t i = (size_t)ARV_MAX_CHILDREN * h + k;
-            double trait = gsl_ran_gaussian(g, c->trait_sd);
-            int age = (int)gsl_rng_uniform_int(g, 18 * 12);
-            if (c->rows)
-                age = k < c->rows[id].n_children ? c->rows[id].child_age[k] : -1;
-            else if (k >= p->n_children[h])
-                age = -1;
+            double trait = 0;
+            int age = -1;
+            if (k < p->n_children[h]) {
+                trait = gsl_ran_gaussian(g, c->trait_sd);
+                age = (int)gsl_rng_uniform_int(g, 18 * 12);
+                if (c->rows)
+                    age = c->rows[id].child_age[k];
+            }
             p->child_age[i] = (int16_t)age;
             p->inclusion_trait[i] = (float)trait;
             p->inclusion[i] = (float)trait;
