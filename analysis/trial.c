@@ -263,6 +263,30 @@ static void keep_may_enroll(struct arv_world *w, void *keep)
     arv__pop_compact(w, ids, kept);
 }
 
+/* The burn-in of the households w holds (identities in ids, which they
+ * keep). A household that has had too few months on SA to be eligible even
+ * with SA in every month left is dropped, once, at the first month where
+ * that can happen: followup.eligibility_sa_months - 1 months before the
+ * enrolment, those with no SA yet in the last 12. */
+static void burn_in(struct worker *k, uint32_t *ids)
+{
+    struct arv_world *w = k->w;
+    struct arv_pop *p = arv__pop(w);
+    int left = arv__followup_sa_months(w) - 1;
+    if (left > 0 && -w->month > left) {
+        while (w->month < -left)
+            arv_world_step(w);
+        size_t kept = 0;
+        for (size_t h = 0; h < p->n; h++)
+            if (arv__followup_may_still_enroll(w, h, left))
+                k->next[kept++] = (uint32_t)h;
+        arv__pop_compact(w, k->next, kept); /* (next: free once drawn) */
+        memcpy(ids, k->next, kept * sizeof *ids);
+        arv__pop_select(w, ids, kept);
+    }
+    arv_world_burn_in(w);
+}
+
 /* Starts trial t with only the households its draw of families can reach
  * (snapshot.h: each evolves exactly as in the whole pool). An office with
  * coordinators draws the followup.families_per_office eligible families
@@ -272,7 +296,8 @@ static void keep_may_enroll(struct arv_world *w, void *keep)
  * The households never started would only have been ineligible or the
  * third group, which the trial does not follow. Of those drawn, only the
  * ones that can be eligible at month 0 (arv__followup_may_enroll: those
- * that would take SA up) are started further and burnt in. Each round is
+ * that would take SA up) are started further and burnt in, and dropped
+ * late in the burn-in if they can no longer be (burn_in). Each round is
  * sized from the eligible share seen so far, which changes the work but
  * never the result. Ends enrolled at month 0. */
 static void start_part(struct worker *k, uint32_t t)
@@ -318,8 +343,9 @@ static void start_part(struct worker *k, uint32_t t)
         if (round > 0)
             arv__snapshot_save(k->snap, p); /* the households started so far */
         arv__pop_select(w, k->next, m);
-        arv_world_draw_with(w, t, keep_may_enroll, round == 0 ? k->held : k->ids);
-        arv_world_burn_in(w);
+        uint32_t *ids = round == 0 ? k->held : k->ids;
+        arv_world_draw_with(w, t, keep_may_enroll, ids);
+        burn_in(k, ids);
         for (size_t h = 0; h < p->n; h++)
             k->found[p->office[h]] += arv__followup_eligible(w, h);
         k->started += (double)m;

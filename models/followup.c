@@ -145,6 +145,23 @@ bool arv__followup_may_enroll(const struct arv_world *w, size_t h)
     return arv__income_takes_up_unfollowed(w, h);
 }
 
+bool arv__followup_may_still_enroll(const struct arv_world *w, size_t h, int left)
+{
+    const struct fu *f = arv_world_state(w, &arv_model_followup);
+    if (f->eligibility_none || left < 0 || left > 12)
+        return true;
+    /* the window's months already in the history: its lowest 12 - left
+     * bits, which the months left shift into place */
+    unsigned so_far = (unsigned)sa_months_last_year(arv__pop(w)->sa_history[h] & ((1u << (12 - left)) - 1u));
+    return (int)so_far + left >= f->sa_months;
+}
+
+int arv__followup_sa_months(const struct arv_world *w)
+{
+    const struct fu *f = arv_world_state(w, &arv_model_followup);
+    return f->eligibility_none ? 0 : f->sa_months;
+}
+
 int arv__followup_per_office(const struct arv_world *w)
 {
     const struct fu *f = arv_world_state(w, &arv_model_followup);

@@ -207,6 +207,13 @@ bool arv__followup_eligible(const struct arv_world *w, size_t h);
  * (arv__income_takes_up_unfollowed). */
 bool arv__followup_may_enroll(const struct arv_world *w, size_t h);
 bool arv__income_takes_up_unfollowed(const struct arv_world *w, size_t h);
+/* Whether household h, `left` months before the enrolment (0 <= left <=
+ * 12), can still have SA in enough months of the last 12 at month 0: its
+ * months on SA in the window so far plus every month left must reach
+ * followup.eligibility_sa_months. And that number (0 if everyone is
+ * eligible). */
+bool arv__followup_may_still_enroll(const struct arv_world *w, size_t h, int left);
+int arv__followup_sa_months(const struct arv_world *w);
 int arv__followup_per_office(const struct arv_world *w);
 double arv__followup_draw(const struct arv_world *w, uint32_t rep, uint32_t id);
 /* A household (index or identity, in the same order) with its uniform, and

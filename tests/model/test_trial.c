@@ -309,9 +309,12 @@ static void test_started_in_parts_equals_whole_pool(void **state)
 }
 
 /* The trial starts further only the households that can be eligible at
- * month 0 (arv__followup_may_enroll, decided after the population's start):
- * in the whole pool, none of those it would leave out is eligible, and it
- * leaves out many (those who would not take SA up: about 35%). */
+ * month 0 (arv__followup_may_enroll, decided after the population's start)
+ * and drops late in the burn-in those that no longer can be
+ * (arv__followup_may_still_enroll): in the whole pool, none of those either
+ * rule would leave out is eligible, and they leave out many (about 35% who
+ * would not take SA up; about half of the rest with no SA in the window's
+ * first seven months). */
 static void test_screen_keeps_every_eligible(void **state)
 {
     (void)state;
@@ -320,21 +323,38 @@ static void test_screen_keeps_every_eligible(void **state)
     struct arv_world *w = world_of(pp);
     const struct arv_pop *p = arv__pop(w);
     bool *may = calloc(p->n, sizeof *may);
+    /* still[left][h]: not yet ruled out `left` months before month 0 */
+    bool(*still)[3000] = calloc(13, sizeof *still);
+    assert_int_equal(p->n, 3000);
     for (uint32_t rep = 0; rep < 3; rep++) {
         arv_world_draw(w, rep);
-        size_t out = 0, eligible = 0;
+        size_t out = 0, eligible = 0, late[13] = {0};
         for (size_t h = 0; h < p->n; h++)
             out += !(may[h] = arv__followup_may_enroll(w, h));
-        arv_world_burn_in(w);
+        while (w->month < 0) {
+            int left = -w->month;
+            if (left <= 12)
+                for (size_t h = 0; h < p->n; h++)
+                    late[left] += !(still[left][h] = arv__followup_may_still_enroll(w, h, left));
+            arv_world_step(w);
+        }
         for (size_t h = 0; h < p->n; h++) {
             bool e = arv__followup_eligible(w, h);
             eligible += e;
             if (e && !may[h])
                 fail_msg("rep %u: household %zu eligible but left out", rep, h);
+            for (int left = 1; left <= 12; left++)
+                if (e && !still[left][h])
+                    fail_msg("rep %u: household %zu eligible but ruled out %d months before",
+                             rep, h, left);
         }
         assert_true(eligible > p->n / 20);
         assert_true(out > p->n / 5 && out < p->n / 2);
+        /* with 6 months required: nobody before 5 months left, then many */
+        assert_int_equal(late[6] + late[7] + late[12], 0);
+        assert_true(late[5] > p->n / 5 && late[1] > late[5]);
     }
+    free(still);
     free(may);
     arv_world_free(w);
     arv_params_free(pp);
