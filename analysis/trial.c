@@ -404,6 +404,8 @@ static void run_trial(struct worker *k, const struct settings *s, uint32_t t,
     struct arv_world *w = k->w;
     struct arv_pop *p = arv__pop(w);
     size_t n = w->max_households;
+    /* simulating only what the trial reads: no costs, no young adults */
+    w->skip_accounting = s->compact;
     if (s->compact)
         start_part(k, t);
     else

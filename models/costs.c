@@ -232,6 +232,7 @@ const struct arv_model_ops arv_model_costs = {
     .n_params = sizeof defs / sizeof defs[0],
     .metrics = metrics,
     .n_metrics = sizeof metrics / sizeof metrics[0],
+    .accounting = true,
     .setup = setup,
     .release = release,
     .enroll = enroll,

@@ -488,6 +488,7 @@ const struct arv_model_ops arv_model_young_adults = {
     .n_params = sizeof defs / sizeof defs[0],
     .metrics = metrics,
     .n_metrics = sizeof metrics / sizeof metrics[0],
+    .accounting = true,
     .setup = setup,
     .release = release,
     .prepare = prepare,

@@ -304,14 +304,26 @@ static void chunk_range(const struct arv_world *w, long c, size_t *begin, size_t
 
 typedef void (*chunk_fn)(struct arv_world *w, size_t begin, size_t end);
 
+/* Whether model k runs at all in this world. */
+static bool runs(const struct arv_world *w, size_t k)
+{
+    return !(w->skip_accounting && w->reg->models[k]->accounting);
+}
+
+/* Model k's per-household function of the phase, if it runs. */
+static chunk_fn chunk_fn_of(const struct arv_world *w, size_t k, bool start)
+{
+    const struct arv_model_ops *m = w->reg->models[k];
+    return runs(w, k) ? (start ? m->start : m->step) : NULL;
+}
+
 /* Runs the per-household steps of models [first, last) over every chunk,
  * fused: each chunk goes through all of them before the next chunk. */
 static void run_chunks(struct arv_world *w, size_t first, size_t last, bool start)
 {
-    const struct arv_model_ops *const *models = w->reg->models;
     bool any = false;
     for (size_t k = first; k < last; k++)
-        any |= (start ? models[k]->start : models[k]->step) != NULL;
+        any |= chunk_fn_of(w, k, start) != NULL;
     if (!any)
         return;
     long n_chunks = (long)w->n_chunks;
@@ -320,7 +332,7 @@ static void run_chunks(struct arv_world *w, size_t first, size_t last, bool star
         size_t begin, end;
         chunk_range(w, c, &begin, &end);
         for (size_t k = first; k < last; k++) {
-            chunk_fn fn = start ? models[k]->start : models[k]->step;
+            chunk_fn fn = chunk_fn_of(w, k, start);
             if (fn == NULL)
                 continue;
             if (w->model_seconds && !start) {
@@ -346,7 +358,9 @@ static void run_phases(struct arv_world *w, bool start,
     const struct arv_model_ops *const *models = w->reg->models;
     size_t pending = 0;
     for (size_t k = 0; k < w->reg->n_models; k++) {
-        void (*serial)(struct arv_world *) = start ? models[k]->prepare : models[k]->serial;
+        void (*serial)(struct arv_world *) = !runs(w, k) ? NULL
+                                             : start      ? models[k]->prepare
+                                                          : models[k]->serial;
         bool hook = after_first != NULL && k == 1;
         if (serial || hook) {
             run_chunks(w, pending, k, start);
@@ -402,7 +416,7 @@ void arv_world_begin(struct arv_world *w, uint32_t rep)
 void arv_world_enroll(struct arv_world *w)
 {
     for (size_t k = 0; k < w->reg->n_models; k++)
-        if (w->reg->models[k]->enroll)
+        if (w->reg->models[k]->enroll && runs(w, k))
             w->reg->models[k]->enroll(w);
 }
 
@@ -417,7 +431,7 @@ void arv_world_step(struct arv_world *w)
     run_phases(w, false, NULL, NULL);
     w->month++;
     for (size_t k = 0; k < w->reg->n_models; k++)
-        if (w->reg->models[k]->after_month)
+        if (w->reg->models[k]->after_month && runs(w, k))
             w->reg->models[k]->after_month(w);
 }
 

@@ -92,6 +92,10 @@ struct arv_model_ops {
     size_t n_params;
     const struct arv_metric_def *metrics; /* metrics this model reports */
     size_t n_metrics;
+    /* An accounting model only reads the households and keeps its own
+     * tallies (no other model reads anything it writes), so a run that does
+     * not want its outputs may leave it out (skip_accounting). */
+    bool accounting;
 
     /* Read parameters, allocate state (sized by w->n_households): once, or
      * again before each replicate whose parameter draw differs (after
@@ -197,6 +201,9 @@ struct arv_world {
      * (step and serial), summed over threads, [registry index]; NULL: not
      * measured */
     double *model_seconds;
+    /* leave the accounting models out (arv trial, which reads none of
+     * their outputs): their outputs are then undefined */
+    bool skip_accounting;
 };
 
 /* The parameter table of a registry (engine groups, then each model's), all
