@@ -135,6 +135,7 @@ struct worker {
     /* starting part of the pool (trial.compact): */
     uint32_t *held, *next;  /* identities the world holds; those it starts next */
     struct arv__draw *order; /* the pool, office by office, in the order of the draw */
+    struct arv__draw *sort_tmp; /* room for the pool, to sort order */
     size_t *first;          /* office o's households are [first[o], first[o + 1]) */
     size_t *taken, *found;  /* per office: households taken in the draw's order, eligible */
     double started, eligible; /* the same over this worker's trials so far */
@@ -156,7 +157,7 @@ static void worker_free(struct worker *k)
     arv_est_workspace_free(k->ws);
     arv_world_free(k->w);
     free(k->arm_group), free(k->office), free(k->ids);
-    free(k->held), free(k->next), free(k->order), free(k->first), free(k->taken), free(k->found);
+    free(k->held), free(k->next), free(k->order), free(k->sort_tmp), free(k->first), free(k->taken), free(k->found);
     free(k->base), free(k->obs), free(k->ya), free(k->yb), free(k->y), free(k->x);
     free(k->t), free(k->c), free(k->cluster_of), free(k->stratum), free(k->office_stratum);
     free(k);
@@ -181,6 +182,7 @@ static struct worker *worker_alloc(const struct arv_registry *reg, const struct 
     k->held = arv_xcalloc(n, sizeof *k->held);
     k->next = arv_xcalloc(n, sizeof *k->next);
     k->order = arv_xcalloc(n, sizeof *k->order);
+    k->sort_tmp = arv_xcalloc(n, sizeof *k->sort_tmp);
     size_t offices = (size_t)pop->n_offices;
     k->first = arv_xcalloc(offices + 1, sizeof *k->first);
     k->taken = arv_xcalloc(offices, sizeof *k->taken);
@@ -250,6 +252,49 @@ static int by_id(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Whether a comes before b in the drawing order (arv__by_draw). */
+static bool draw_before(const struct arv__draw *a, const struct arv__draw *b)
+{
+    return a->u < b->u || (a->u == b->u && a->h < b->h);
+}
+
+/* Sorts d[0..n) in the drawing order (tmp: room for n). The order is total,
+ * so this is qsort's result with arv__by_draw; a merge sort with the
+ * comparison inline, since qsort's calls through a pointer cost a trial
+ * about as much as drawing its families. */
+static void sort_draws(struct arv__draw *d, size_t n, struct arv__draw *tmp)
+{
+    enum { RUN = 16 };
+    for (size_t i0 = 0; i0 < n; i0 += RUN) {
+        size_t i1 = i0 + RUN < n ? i0 + RUN : n;
+        for (size_t i = i0 + 1; i < i1; i++) {
+            struct arv__draw x = d[i];
+            size_t j = i;
+            for (; j > i0 && draw_before(&x, &d[j - 1]); j--)
+                d[j] = d[j - 1];
+            d[j] = x;
+        }
+    }
+    struct arv__draw *src = d, *dst = tmp;
+    for (size_t width = RUN; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, o = lo;
+            while (i < mid && j < hi)
+                dst[o++] = draw_before(&src[j], &src[i]) ? src[j++] : src[i++];
+            while (i < mid)
+                dst[o++] = src[i++];
+            while (j < hi)
+                dst[o++] = src[j++];
+        }
+        struct arv__draw *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != d)
+        memcpy(d, src, n * sizeof *d);
+}
+
 /* The population drawn, before its work and housing are: keeps only the
  * households that can be eligible at month 0 (keep: room for all, becomes
  * their identities). */
@@ -305,11 +350,9 @@ static void start_part(struct worker *k, uint32_t t)
     struct arv_world *w = k->w;
     struct arv_pop *p = arv__pop(w);
     size_t n_offices = (size_t)p->n_offices;
-    for (size_t id = 0; id < w->max_households; id++)
-        k->order[id] = (struct arv__draw){arv__followup_draw(w, t, (uint32_t)id), (uint32_t)id};
+    arv__followup_draws(w, t, w->max_households, k->order);
     for (size_t o = 0; o < n_offices; o++) {
-        qsort(k->order + k->first[o], k->first[o + 1] - k->first[o], sizeof *k->order,
-              arv__by_draw);
+        sort_draws(k->order + k->first[o], k->first[o + 1] - k->first[o], k->sort_tmp);
         k->taken[o] = k->found[o] = 0;
     }
     const double need = arv__followup_per_office(w);

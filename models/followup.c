@@ -176,6 +176,21 @@ double arv__followup_draw(const struct arv_world *w, uint32_t rep, uint32_t id)
     return arv_rng_uniform(&r);
 }
 
+void arv__followup_draws(const struct arv_world *w, uint32_t rep, size_t n, struct arv__draw *out)
+{
+    struct arv_rng r;
+    arv_rng_init(&r, w->seed, rep);
+    uint32_t block[ARV_CHUNK][4];
+    for (size_t i0 = 0; i0 < n; i0 += ARV_CHUNK) {
+        size_t m = n - i0 < ARV_CHUNK ? n - i0 : ARV_CHUNK;
+        /* arv__followup_draw's block (month 1 of the sub-stream) and its
+         * first word */
+        arv_rng_blocks_range(&r, ARV_STREAM_ALLOCATION, 1, 0, (uint32_t)i0, m, block);
+        for (size_t j = 0; j < m; j++)
+            out[i0 + j] = (struct arv__draw){arv_rng_word_uniform(block[j][3]), (uint32_t)(i0 + j)};
+    }
+}
+
 /* Serial, in office and id order: groups, drawn families, office effects. */
 static void enroll(struct arv_world *w)
 {

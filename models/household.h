@@ -223,6 +223,9 @@ struct arv__draw {
     uint32_t h;
 };
 int arv__by_draw(const void *a, const void *b);
+/* The uniforms of households 0..n-1 of the pool in replicate rep, as
+ * arv__followup_draw gives them, made in batches. */
+void arv__followup_draws(const struct arv_world *w, uint32_t rep, size_t n, struct arv__draw *out);
 
 static inline int arv__employed(int work)
 {

@@ -360,6 +360,27 @@ static void test_screen_keeps_every_eligible(void **state)
     arv_params_free(pp);
 }
 
+/* The families' drawing uniforms made in batches are those made one by
+ * one, beyond a batch's end too. */
+static void test_draws_in_batches(void **state)
+{
+    (void)state;
+    const char *sets[] = {"population.households=1100", NULL};
+    struct arv_params *pp = params_with(TRIAL_SCENARIO, sets);
+    struct arv_world *w = world_of(pp);
+    struct arv__draw *d = calloc(1100, sizeof *d);
+    for (uint32_t rep = 0; rep < 3; rep++) {
+        arv__followup_draws(w, rep, 1100, d);
+        for (uint32_t id = 0; id < 1100; id++) {
+            assert_int_equal(d[id].h, id);
+            assert_true(d[id].u == arv__followup_draw(w, rep, id));
+        }
+    }
+    free(d);
+    arv_world_free(w);
+    arv_params_free(pp);
+}
+
 /* Stratified allocation: 15 + 14 offices, each pair by unemployment has
  * one office of each arm; the unpaired last office is HOLF. */
 static void test_stratified_allocation(void **state)
@@ -559,6 +580,7 @@ int main(void)
         cmocka_unit_test(test_compacted_follow_equals_whole_pool),
         cmocka_unit_test(test_started_in_parts_equals_whole_pool),
         cmocka_unit_test(test_screen_keeps_every_eligible),
+        cmocka_unit_test(test_draws_in_batches),
         cmocka_unit_test(test_compact_trial_equals_whole_trial),
         cmocka_unit_test(test_stratified_allocation),
         cmocka_unit_test(test_null_calibration),
