@@ -157,7 +157,8 @@ static void worker_free(struct worker *k)
     arv_est_workspace_free(k->ws);
     arv_world_free(k->w);
     free(k->arm_group), free(k->office), free(k->ids);
-    free(k->held), free(k->next), free(k->order), free(k->sort_tmp), free(k->first), free(k->taken), free(k->found);
+    free(k->held), free(k->next), free(k->order), free(k->sort_tmp), free(k->first);
+    free(k->taken), free(k->found);
     free(k->base), free(k->obs), free(k->ya), free(k->yb), free(k->y), free(k->x);
     free(k->t), free(k->c), free(k->cluster_of), free(k->stratum), free(k->office_stratum);
     free(k);
@@ -278,7 +279,8 @@ static void sort_draws(struct arv__draw *d, size_t n, struct arv__draw *tmp)
     struct arv__draw *src = d, *dst = tmp;
     for (size_t width = RUN; width < n; width *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * width) {
-            size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
             size_t i = lo, j = mid, o = lo;
             while (i < mid && j < hi)
                 dst[o++] = draw_before(&src[j], &src[i]) ? src[j++] : src[i++];

@@ -152,8 +152,9 @@ bool arv__followup_may_still_enroll(const struct arv_world *w, size_t h, int lef
         return true;
     /* the window's months already in the history: its lowest 12 - left
      * bits, which the months left shift into place */
-    unsigned so_far = (unsigned)sa_months_last_year(arv__pop(w)->sa_history[h] & ((1u << (12 - left)) - 1u));
-    return (int)so_far + left >= f->sa_months;
+    uint16_t window = (uint16_t)(arv__pop(w)->sa_history[h] & ((1u << (12 - left)) - 1u));
+    int so_far = sa_months_last_year(window);
+    return so_far + left >= f->sa_months;
 }
 
 int arv__followup_sa_months(const struct arv_world *w)
