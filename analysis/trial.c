@@ -138,7 +138,7 @@ struct worker {
     struct arv__draw *sort_tmp; /* room for the pool, to sort order */
     size_t *first;          /* office o's households are [first[o], first[o + 1]) */
     size_t *taken, *found;  /* per office: households taken in the draw's order, eligible */
-    double started, eligible; /* the same over this worker's trials so far */
+    double drawn, eligible; /* the same over this worker's trials so far */
     double *base, *obs, *ya, *yb; /* [outcome][household] */
     double *y, *x;          /* estimation data */
     int *t, *c, *cluster_of, *stratum, *office_stratum;
@@ -359,7 +359,7 @@ static void start_part(struct worker *k, uint32_t t)
     }
     const double need = arv__followup_per_office(w);
     /* the share eligible: this worker's so far, or a first guess */
-    double share = k->started > 0 ? fmax(0.02, k->eligible / k->started) : 0.25;
+    double share = k->drawn > 0 ? fmax(0.02, k->eligible / k->drawn) : 0.25;
     for (int round = 0;; round++) {
         size_t m = 0;
         for (size_t o = 0; o < n_offices; o++) {
@@ -393,7 +393,7 @@ static void start_part(struct worker *k, uint32_t t)
         burn_in(k, ids);
         for (size_t h = 0; h < p->n; h++)
             k->found[p->office[h]] += arv__followup_eligible(w, h);
-        k->started += (double)m;
+        k->drawn += (double)m;
         if (round > 0)
             arv__pop_merge(w, k->snap, k->held);
     }

@@ -265,9 +265,8 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     /* with a follow-up effect: the last probabilities computed per
      * (low income, immigrant, temporary housing), and for which effect
      * (followed families of an office share it in a month) */
-    double last_fu[2][2][2], last_switch[2][2][2][2][2];
-    for (int c = 0; c < 8; c++)
-        (&last_fu[0][0][0])[c] = NAN;
+    double last_fu[2][2][2] = {{{NAN, NAN}, {NAN, NAN}}, {{NAN, NAN}, {NAN, NAN}}};
+    double last_switch[2][2][2][2][2];
     for (size_t h0 = begin; h0 < end; h0 += SPAN) {
         size_t h1 = h0 + SPAN < end ? h0 + SPAN : end;
         size_t n = arv__children_at_home(p->child_age, ARV_MAX_CHILDREN * h0,

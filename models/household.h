@@ -198,6 +198,18 @@ size_t arv__children_at_home(const int16_t *age, size_t i0, size_t i1, uint32_t 
  * uniform of household id in replicate rep by which they are drawn (the
  * lowest first, ties by identity). */
 bool arv__followup_eligible(const struct arv_world *w, size_t h);
+int arv__followup_per_office(const struct arv_world *w);
+double arv__followup_draw(const struct arv_world *w, uint32_t rep, uint32_t id);
+/* A household (index or identity, in the same order) with its uniform, and
+ * the drawing order for qsort: by uniform, ties by household. */
+struct arv__draw {
+    double u;
+    uint32_t h;
+};
+int arv__by_draw(const void *a, const void *b);
+/* The uniforms of households 0..n-1 of the pool in replicate rep, as
+ * arv__followup_draw gives them, made in batches. */
+void arv__followup_draws(const struct arv_world *w, uint32_t rep, size_t n, struct arv__draw *out);
 /* Whether household h, started (arv_world_draw) but not yet burnt in, can
  * be eligible at month 0 at all: false only when it provably cannot, so a
  * caller may leave it out of the burn-in. Eligibility needs SA now, and
@@ -214,18 +226,6 @@ bool arv__income_takes_up_unfollowed(const struct arv_world *w, size_t h);
  * eligible). */
 bool arv__followup_may_still_enroll(const struct arv_world *w, size_t h, int left);
 int arv__followup_sa_months(const struct arv_world *w);
-int arv__followup_per_office(const struct arv_world *w);
-double arv__followup_draw(const struct arv_world *w, uint32_t rep, uint32_t id);
-/* A household (index or identity, in the same order) with its uniform, and
- * the drawing order for qsort: by uniform, ties by household. */
-struct arv__draw {
-    double u;
-    uint32_t h;
-};
-int arv__by_draw(const void *a, const void *b);
-/* The uniforms of households 0..n-1 of the pool in replicate rep, as
- * arv__followup_draw gives them, made in batches. */
-void arv__followup_draws(const struct arv_world *w, uint32_t rep, size_t n, struct arv__draw *out);
 
 static inline int arv__employed(int work)
 {
