@@ -217,7 +217,12 @@ static int simulate_trial(struct arv_calib_model *m, struct arv_calib_sim *out,
                           struct arv_error *err)
 {
     struct arv_params *p = m->trial_params ? m->trial_params : m->params;
-    struct arv_trial_results *r = arv_trial_run(m->reg, p, 1, 1, NULL, NULL, err);
+    /* only the estimates the targets read: no truth, no ICC */
+    struct arv_trial_wanted want = {.icc = false, .truth = false};
+    for (size_t i = 0; i < m->targets->n; i++)
+        if (is_trial_target(&m->targets->t[i]))
+            want.est[trial_outcome(m->targets->t[i].metric)][m->trial_estimator] = true;
+    struct arv_trial_results *r = arv_trial_run_wanted(m->reg, p, 1, &want, err);
     if (r == NULL)
         return err->status;
     for (size_t i = 0; i < m->targets->n; i++) {

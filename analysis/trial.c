@@ -147,6 +147,8 @@ struct worker {
 struct settings {
     int month, survey_month, last, covariate, stratified, any_usual, compact;
     struct arv_est_options opt;
+    struct arv_trial_wanted want;
+    bool any[ARV_TRIAL_N_OUTCOMES]; /* an estimate of the outcome is wanted */
 };
 
 static void worker_free(struct worker *k)
@@ -441,37 +443,12 @@ static void follow(struct worker *k, const struct settings *s, double *truth, do
         arv__pop_expand(w);
 }
 
-/* Simulates trial t and analyses it into cells[outcome]. Households are
- * indexed by their identity in the pool of n. */
-static void run_trial(struct worker *k, const struct settings *s, uint32_t t,
-                      struct arv_trial_cell *cells, double *n_followed)
+/* Follows trial t's families again from month 0 (restored from k->snap),
+ * each under the other arm, recording the outcomes into k->yb. */
+static void follow_swapped(struct worker *k, const struct settings *s, uint32_t t)
 {
     struct arv_world *w = k->w;
-    struct arv_pop *p = arv__pop(w);
-    size_t n = w->max_households;
-    /* simulating only what the trial reads: no costs, no young adults */
-    w->skip_accounting = s->compact;
-    if (s->compact)
-        start_part(k, t);
-    else
-        arv_world_start(w, t);
-    arv__snapshot_save(k->snap, p);
-    memset(k->arm_group, GROUP_NONE, n * sizeof *k->arm_group);
-    size_t families = 0;
-    for (size_t h = 0; h < p->n; h++) {
-        size_t id = arv__id(p, h);
-        k->arm_group[id] = p->group[h];
-        k->office[id] = p->office[h];
-        if (!followed(p->group[h]))
-            continue;
-        families++;
-        record_register(p, h, n, id, k->base);
-        record_survey(p, h, n, id, k->base, NULL);
-    }
-    *n_followed = (double)families;
-    /* the trial as drawn, then the same families from the same month 0
-     * with the arms swapped */
-    follow(k, s, k->ya, k->obs);
+    const struct arv_pop *p = arv__pop(w);
     arv__snapshot_restore(k->snap, w);
     w->month = 0;
     arv__population_swap_arms(w);
@@ -487,6 +464,43 @@ static void run_trial(struct worker *k, const struct settings *s, uint32_t t,
         }
     }
     follow(k, s, k->yb, NULL);
+}
+
+/* Simulates trial t and analyses it into cells[outcome]. Households are
+ * indexed by their identity in the pool of n. */
+static void run_trial(struct worker *k, const struct settings *s, uint32_t t,
+                      struct arv_trial_cell *cells, double *n_followed)
+{
+    struct arv_world *w = k->w;
+    struct arv_pop *p = arv__pop(w);
+    size_t n = w->max_households;
+    /* simulating only what the trial reads: no costs, no young adults */
+    w->skip_accounting = s->compact;
+    if (s->compact)
+        start_part(k, t);
+    else
+        arv_world_start(w, t);
+    if (s->want.truth)
+        arv__snapshot_save(k->snap, p);
+    memset(k->arm_group, GROUP_NONE, n * sizeof *k->arm_group);
+    size_t families = 0;
+    for (size_t h = 0; h < p->n; h++) {
+        size_t id = arv__id(p, h);
+        k->arm_group[id] = p->group[h];
+        k->office[id] = p->office[h];
+        if (!followed(p->group[h]))
+            continue;
+        families++;
+        record_register(p, h, n, id, k->base);
+        record_survey(p, h, n, id, k->base, NULL);
+    }
+    *n_followed = (double)families;
+    /* the trial as drawn, then (for the truth) the same families from the
+     * same month 0 with the arms swapped */
+    follow(k, s, k->ya, k->obs);
+    if (s->want.truth)
+        follow_swapped(k, s, t);
+
 
     /* clusters: offices of the two trial arms, in office order */
     int G = 0;
@@ -512,6 +526,13 @@ static void run_trial(struct worker *k, const struct settings *s, uint32_t t,
     }
     for (int oc = 0; oc < ARV_TRIAL_N_OUTCOMES; oc++) {
         struct arv_trial_cell *cell = &cells[oc];
+        for (int e = 0; e < ARV_EST_N; e++)
+            cell->est[e] = (struct arv_est_result){.estimate = NAN, .se = NAN, .df = NAN,
+                                                   .lo = NAN, .hi = NAN, .p = NAN, .icc = NAN,
+                                                   .reason = "not computed"};
+        cell->truth = cell->icc = NAN;
+        if (!s->any[oc] && !s->want.icc && !s->want.truth)
+            continue;
         const double *base = k->base + (size_t)oc * n, *obs = k->obs + (size_t)oc * n;
         const double *ya = k->ya + (size_t)oc * n, *yb = k->yb + (size_t)oc * n;
         double sum = 0;
@@ -521,7 +542,7 @@ static void run_trial(struct worker *k, const struct settings *s, uint32_t t,
             int g = k->arm_group[h];
             if (!followed(g))
                 continue;
-            if (!isnan(ya[h]) && !isnan(yb[h])) {
+            if (s->want.truth && !isnan(ya[h]) && !isnan(yb[h])) {
                 sum += g == GROUP_HOLF ? ya[h] - yb[h] : yb[h] - ya[h];
                 both++;
             }
@@ -537,7 +558,8 @@ static void run_trial(struct worker *k, const struct settings *s, uint32_t t,
                 x_sum += base[h], x_sq += base[h] * base[h];
             m++;
         }
-        cell->truth = both ? sum / both : NAN;
+        if (s->want.truth)
+            cell->truth = both ? sum / both : NAN;
         cell->n = m;
         /* the baseline covariate: left out when it does not vary (SA at
          * month 0 is 1 for every eligible family); missing values are set
@@ -560,7 +582,11 @@ static void run_trial(struct worker *k, const struct settings *s, uint32_t t,
         opt.trial = t;
         opt.rep = (uint32_t)oc;
         for (int e = 0; e < ARV_EST_N; e++)
-            arv_estimate(k->ws, (enum arv_est_method)e, &d, &opt, &cell->est[e]);
+            if (s->want.est[oc][e])
+                arv_estimate(k->ws, (enum arv_est_method)e, &d, &opt, &cell->est[e]);
+        cell->G = 0;
+        if (!s->want.icc)
+            continue;
         struct arv_icc icc;
         arv_est_icc(k->ws, &d, -1, &icc);
         cell->icc = icc.ok ? icc.icc : NAN;
@@ -588,14 +614,6 @@ static bool is_survey_month(const struct arv_params *p, int month)
         c = *end ? end + 1 : end;
     }
     return false;
-}
-
-struct arv_trial_results *arv_trial_run(const struct arv_registry *reg,
-                                        const struct arv_params *p, int trials, int threads,
-                                        void (*progress)(void *ctx, double fraction),
-                                        void *ctx, struct arv_error *err)
-{
-    return arv_trial_run_ranks(reg, p, trials, threads, 0, 1, progress, ctx, err);
 }
 
 /* Numbers of one cell for the MPI sum: truth, n, G, icc, then per
@@ -649,11 +667,12 @@ static void gather_ranks(struct arv_trial_results *r, double *families, int rank
     free(buf);
 }
 
-struct arv_trial_results *arv_trial_run_ranks(const struct arv_registry *reg,
-                                              const struct arv_params *p, int trials,
-                                              int threads, int rank, int size,
-                                              void (*progress)(void *ctx, double fraction),
-                                              void *ctx, struct arv_error *err)
+static struct arv_trial_results *run_ranks(const struct arv_registry *reg,
+                                           const struct arv_params *p, int trials, int threads,
+                                           int rank, int size,
+                                           const struct arv_trial_wanted *want,
+                                           void (*progress)(void *ctx, double fraction),
+                                           void *ctx, struct arv_error *err)
 {
     char where[512];
     if (arv_params_find(p, "trial.month") < 0 || arv_params_find(p, "followup.eligibility") < 0) {
@@ -688,6 +707,19 @@ struct arv_trial_results *arv_trial_run_ranks(const struct arv_registry *reg,
     s.stratified = arv_params_enum(p, "offices.allocation") == 1;
     s.any_usual = holf + coord < arv_params_int(p, "offices.count");
     s.compact = arv_params_bool(p, "trial.compact");
+    if (want) {
+        s.want = *want;
+    } else {
+        for (int oc = 0; oc < ARV_TRIAL_N_OUTCOMES; oc++)
+            for (int e = 0; e < ARV_EST_N; e++)
+                s.want.est[oc][e] = true;
+        s.want.icc = s.want.truth = true;
+    }
+    for (int oc = 0; oc < ARV_TRIAL_N_OUTCOMES; oc++) {
+        s.any[oc] = false;
+        for (int e = 0; e < ARV_EST_N; e++)
+            s.any[oc] |= s.want.est[oc][e];
+    }
     if (!is_survey_month(p, s.survey_month)) {
         arv_params_where(p, "trial.survey_month", where, sizeof where);
         arv_error_set(err, ARV_EINVAL,
@@ -751,6 +783,31 @@ struct arv_trial_results *arv_trial_run_ranks(const struct arv_registry *reg,
         worker_free(k[j]);
     free(k);
     return r;
+}
+
+struct arv_trial_results *arv_trial_run(const struct arv_registry *reg,
+                                        const struct arv_params *p, int trials, int threads,
+                                        void (*progress)(void *ctx, double fraction),
+                                        void *ctx, struct arv_error *err)
+{
+    return run_ranks(reg, p, trials, threads, 0, 1, NULL, progress, ctx, err);
+}
+
+struct arv_trial_results *arv_trial_run_ranks(const struct arv_registry *reg,
+                                              const struct arv_params *p, int trials,
+                                              int threads, int rank, int size,
+                                              void (*progress)(void *ctx, double fraction),
+                                              void *ctx, struct arv_error *err)
+{
+    return run_ranks(reg, p, trials, threads, rank, size, NULL, progress, ctx, err);
+}
+
+struct arv_trial_results *arv_trial_run_wanted(const struct arv_registry *reg,
+                                               const struct arv_params *p, int trials,
+                                               const struct arv_trial_wanted *want,
+                                               struct arv_error *err)
+{
+    return run_ranks(reg, p, trials, 1, 0, 1, want, NULL, NULL, err);
 }
 
 void arv_trial_results_free(struct arv_trial_results *r)

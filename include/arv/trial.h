@@ -17,6 +17,7 @@
 #ifndef ARV_TRIAL_H
 #define ARV_TRIAL_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "arv/error.h"
@@ -73,6 +74,25 @@ struct arv_trial_results *arv_trial_run(const struct arv_registry *reg,
                                         const struct arv_params *p, int trials, int threads,
                                         void (*progress)(void *ctx, double fraction),
                                         void *ctx, struct arv_error *err);
+
+/* What a caller reads of each trial. est[outcome][method]: the estimates;
+ * icc: the cells' ICC and G; truth: the cells' truth, which needs each
+ * trial's families followed a second time under the other arm. What is
+ * not wanted is not computed: an estimate is left not ok with the reason
+ * "not computed", an ICC or a truth NAN, G 0. Everything computed is the
+ * same as when everything is wanted. */
+struct arv_trial_wanted {
+    bool est[ARV_TRIAL_N_OUTCOMES][ARV_EST_N];
+    bool icc, truth;
+};
+
+/* arv_trial_run computing only `want` (NULL: everything), on one thread,
+ * without progress: for callers that run many single trials (arv
+ * calibrate). */
+struct arv_trial_results *arv_trial_run_wanted(const struct arv_registry *reg,
+                                               const struct arv_params *p, int trials,
+                                               const struct arv_trial_wanted *want,
+                                               struct arv_error *err);
 
 /* The same over MPI ranks: rank r simulates trials r, r + size, ... and
  * rank 0's results hold every trial (collective: every rank must call it

@@ -471,6 +471,56 @@ static void test_compact_trial_equals_whole_trial(void **state)
     check_compact_trial("followup.families_per_office=0"); /* nobody to draw */
 }
 
+/* A trial computing only some estimates (arv calibrate's) gives exactly
+ * those of the full trial, and leaves the rest, the ICCs and the truth
+ * uncomputed. */
+static void test_wanted_subset_equals_full(void **state)
+{
+    (void)state;
+    const char *sets[] = {"population.households=1500", "run.burn_in=24", "trial.month=12",
+                          "trial.boot_reps=49", "trial.perm_reps=49", NULL};
+    enum { TRIALS = 3 };
+    struct arv_trial_results *full = trials_of(sets, TRIALS);
+    struct arv_params *p = params_with(TRIAL_SCENARIO, sets);
+    struct arv_error err;
+    arv_error_init(&err);
+    assert_int_equal(arv_trial_derive(p, &err), ARV_OK);
+    struct arv_trial_wanted want = {.icc = false, .truth = false};
+    want.est[ARV_TRIAL_EMPLOYMENT][ARV_EST_CR2] = true;
+    want.est[ARV_TRIAL_CHILD_INCLUSION][ARV_EST_CR2] = true;
+    want.est[ARV_TRIAL_CHILD_INCLUSION][ARV_EST_CLUSTER_T] = true;
+    struct arv_trial_results *some = arv_trial_run_wanted(&arv_registry_default, p, TRIALS, &want,
+                                                          &err);
+    if (some == NULL)
+        fail_msg("%s", err.msg);
+    assert_memory_equal(&some->families_mean, &full->families_mean, sizeof(double));
+    int computed = 0;
+    for (int t = 0; t < TRIALS; t++)
+        for (int oc = 0; oc < ARV_TRIAL_N_OUTCOMES; oc++) {
+            size_t i = (size_t)t * ARV_TRIAL_N_OUTCOMES + (size_t)oc;
+            const struct arv_trial_cell *x = &some->cell[i], *y = &full->cell[i];
+            assert_true(isnan(x->truth) && isnan(x->icc) && x->G == 0);
+            assert_false(isnan(y->truth));
+            for (int e = 0; e < ARV_EST_N; e++) {
+                const struct arv_est_result *u = &x->est[e], *v = &y->est[e];
+                if (!want.est[oc][e]) {
+                    assert_false(u->ok);
+                    assert_string_equal(u->reason, "not computed");
+                    continue;
+                }
+                assert_true(v->ok);
+                computed++;
+                assert_int_equal(x->n, y->n);
+                double du[] = {u->estimate, u->se, u->df, u->lo, u->hi, u->p};
+                double dv[] = {v->estimate, v->se, v->df, v->lo, v->hi, v->p};
+                assert_memory_equal(du, dv, sizeof du);
+            }
+        }
+    assert_int_equal(computed, 3 * TRIALS);
+    arv_trial_results_free(some), arv_trial_results_free(full);
+    arv_params_free(p);
+}
+
 /* The small trial of the null and power checks: 29 offices of up to 16
  * families, a 24-month burn-in, outcomes at month 12, unadjusted (so the
  * design effect of the raw outcome is what naive OLS ignores). */
@@ -582,6 +632,7 @@ int main(void)
         cmocka_unit_test(test_screen_keeps_every_eligible),
         cmocka_unit_test(test_draws_in_batches),
         cmocka_unit_test(test_compact_trial_equals_whole_trial),
+        cmocka_unit_test(test_wanted_subset_equals_full),
         cmocka_unit_test(test_stratified_allocation),
         cmocka_unit_test(test_null_calibration),
         cmocka_unit_test(test_power_matches_design_effect),
