@@ -78,6 +78,11 @@ struct arv_pop {
      * subset of households (snapshot.h), so that each of them draws and
      * evolves exactly as it would in the whole population. Use arv__id(). */
     const uint32_t *id;
+    /* income_ring is kept: false while the world leaves the accounting
+     * models out (skip_accounting), which are, with income's persistent
+     * low-income metrics, its only readers; its contents are then
+     * undefined and neither written nor copied (snapshot.h) */
+    bool keeps_history;
 
     /* households */
     uint16_t *office;       /* office id */

@@ -270,7 +270,8 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
     uint32_t month = arv__key_month(w);
-    size_t ring = (size_t)(w->month + w->burn_in) % ARV_INCOME_MONTHS;
+    size_t month_row = (size_t)(w->month + w->burn_in) % ARV_INCOME_MONTHS;
+    float *ring = p->keeps_history ? p->income_ring + month_row * p->n : NULL;
     /* the first two Philox blocks of every household's sub-stream */
     uint32_t block0[ARV_CHUNK][4], block1[ARV_CHUNK][4];
     size_t n = end - begin;
@@ -389,7 +390,8 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         p->needs[h] = (float)needs;
         p->housing_cost[h] = (float)b.cost;
         p->low_income[h] = (uint8_t)low_income;
-        p->income_ring[ring * p->n + h] = (float)(disposable / b.equivalence);
+        if (ring)
+            ring[h] = (float)(disposable / b.equivalence);
         p->arrears[h] = (float)arrears;
         p->strain[h] = (float)arv__min(10, arv__max(0, strain));
     }
@@ -402,7 +404,7 @@ static void observe(const struct arv_world *w, size_t begin, size_t end, struct 
     const struct arv_income_rules *k = &model->rules;
     const struct arv_pop *p = arv__pop(w);
     /* persistent low income needs 36 months of history */
-    int persistent = w->month + w->burn_in >= ARV_INCOME_MONTHS;
+    int persistent = p->keeps_history && w->month + w->burn_in >= ARV_INCOME_MONTHS;
     int year = w->month + w->burn_in >= 12;
     for (size_t h = begin; h < end; h++) {
         int g = p->group[h];

@@ -167,6 +167,7 @@ static void alloc_pop(struct arv_pop *p, size_t n, int n_offices)
     size_t na = n * ARV_MAX_ADULTS, nc = n * ARV_MAX_CHILDREN;
     p->n = n;
     p->n_offices = n_offices;
+    p->keeps_history = true;
     ALLOC(offices, (size_t)n_offices);
     ALLOC(office, n), ALLOC(group, n), ALLOC(n_adults, n), ALLOC(n_children, n);
     ALLOC(origin, n), ALLOC(takeup, n), ALLOC(shock_proneness, n);
@@ -315,6 +316,7 @@ static void prepare(struct arv_world *w)
     struct arv_pop *p = arv__pop(w);
     /* a replicate starts whole or with some of its households (snapshot.h) */
     assert((p->id != NULL || p->n == w->max_households) && p->n <= w->max_households);
+    p->keeps_history = !w->skip_accounting;
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
     double u[5000], *fid = c->fidelity;
@@ -515,7 +517,7 @@ static void start(struct arv_world *w, size_t begin, size_t end)
         }
         /* no income history yet: a burn-in shorter than the ring leaves
          * the rest empty, not the previous replicate's */
-        for (size_t m = 0; m < ARV_INCOME_MONTHS; m++)
+        for (size_t m = 0; m < ARV_INCOME_MONTHS && p->keeps_history; m++)
             p->income_ring[m * p->n + h] = 0;
         p->housing_months[h] = 0;
         p->moved[h] = 0;

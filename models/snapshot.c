@@ -25,6 +25,9 @@
     X(events, 1) X(stress, 1) X(followup_month, 1) X(followup_scale, 1) X(survey_strain, 1)   \
     X(survey_inclusion, 1) X(responded, 1)
 #define POP_FIELDS(X) POP_HOUSEHOLD_FIELDS(X) X(income_ring, ARV_INCOME_MONTHS)
+/* the income ring is copied only while the population keeps it */
+#define POP_KEPT_FIELDS(X, keeps)                                                                 \
+    POP_HOUSEHOLD_FIELDS(X) if (keeps) { X(income_ring, ARV_INCOME_MONTHS) }
 
 struct arv__snapshot {
     struct arv_pop copy; /* copy.n households of copy.id (NULL: 0..n-1) */
@@ -72,7 +75,8 @@ void arv__snapshot_save(struct arv__snapshot *s, const struct arv_pop *p)
         s->copy.id = s->ids;
     }
     memcpy(s->copy.offices, p->offices, (size_t)p->n_offices * sizeof *p->offices);
-    POP_FIELDS(SAVE_FIELD)
+    s->copy.keeps_history = p->keeps_history;
+    POP_KEPT_FIELDS(SAVE_FIELD, p->keeps_history)
 }
 
 void arv__snapshot_restore(const struct arv__snapshot *s, struct arv_world *w)
@@ -81,7 +85,8 @@ void arv__snapshot_restore(const struct arv__snapshot *s, struct arv_world *w)
     p->n = s->copy.n;
     p->id = s->copy.id;
     memcpy(p->offices, s->copy.offices, (size_t)p->n_offices * sizeof *p->offices);
-    POP_FIELDS(RESTORE_FIELD)
+    p->keeps_history = s->copy.keeps_history;
+    POP_KEPT_FIELDS(RESTORE_FIELD, p->keeps_history)
     arv_world_resize(w, p->n);
 }
 
@@ -130,8 +135,9 @@ void arv__pop_merge(struct arv_world *w, struct arv__snapshot *s, uint32_t *ids)
         else
             plan[q] = (uint32_t)--i;
     }
+    assert(p->keeps_history == s->copy.keeps_history);
     POP_HOUSEHOLD_FIELDS(MERGE_FIELD)
-    for (size_t t = ARV_INCOME_MONTHS; t-- > 0;)
+    for (size_t t = ARV_INCOME_MONTHS * p->keeps_history; t-- > 0;)
         MERGE_ROW(p->income_ring + (n + m) * t, p->income_ring + n * t,
                   s->copy.income_ring + m * t, 1)
     /* the identities last: ids may be the world's own array */
@@ -165,7 +171,7 @@ void arv__pop_compact(struct arv_world *w, uint32_t *keep, size_t m)
     /* the ring's months, each a row of n, become rows of m: the same order
      * argument holds over the whole array (m t + j <= n t + keep[j]) */
     size_t n = p->n;
-    for (size_t t = 0; t < ARV_INCOME_MONTHS; t++)
+    for (size_t t = 0; t < ARV_INCOME_MONTHS * p->keeps_history; t++)
         for (size_t j = 0; j < m; j++)
             p->income_ring[m * t + j] = p->income_ring[n * t + keep[j]];
     /* positions become identities (a population already compacted or
@@ -207,6 +213,8 @@ const char *arv__pop_differs(const struct arv_pop *a, const struct arv_pop *b)
             memcmp(&x->intensity, &y->intensity, sizeof x->intensity))
             return "offices";
     }
-    POP_FIELDS(COMPARE_FIELD)
+    if (a->keeps_history != b->keeps_history)
+        return "keeps_history";
+    POP_KEPT_FIELDS(COMPARE_FIELD, a->keeps_history)
     return NULL;
 }

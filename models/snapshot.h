@@ -18,7 +18,8 @@
  * - after month 0 the population may be compacted in place to the followed
  *   families (arv__pop_compact).
  * Tallies over part of the pool (observe, finish) cover only its
- * households.
+ * households. A population that does not keep its income history
+ * (household.h: keeps_history) is copied without it.
  */
 #ifndef ARV_SNAPSHOT_H
 #define ARV_SNAPSHOT_H
