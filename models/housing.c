@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define ALPHA(from, to, v)                                                                       \
     {"housing.alpha." from "_to_" to, ARV_PARAM_DOUBLE, v, -50, 5, "logit",                      \
@@ -74,10 +75,11 @@ struct housing {
      * multiplies exp(z) by its exp), so that a family that
      * certainly stays needs no log() or exp(): per office and full-time
      * work, exp(z) <= up_hi[2 o + f] and exp(-z) <= down_hi[2 o + f]
-     * whatever the income ratio; exp(eviction) <= eviction_hi[e] when
-     * 1 + arrears / 10,000 lies in [2^e, 2^(e + 1)) */
+     * whatever the income ratio; exp(eviction) <= eviction_hi[e + 1] when
+     * 1 + arrears / 10,000 lies in [2^e, 2^(e + 1)), 1 = eviction_hi[0]
+     * without arrears, and no bound (infinity) beyond the last bin */
     double *up_hi, *down_hi;
-    double eviction_hi[EVICTION_BINS];
+    double eviction_hi[EVICTION_BINS + 2];
     /* the start state's distribution per office and full-time work:
      * start_pi[(2 o + f) N_HOUSING + s] */
     double *start_pi;
@@ -97,10 +99,12 @@ static int setup(struct arv_world *w, struct arv_error *err)
     k->up_hi = arv_xcalloc(2 * offices, sizeof(double));
     k->down_hi = arv_xcalloc(2 * offices, sizeof(double));
     k->start_pi = arv_xcalloc(2 * offices * N_HOUSING, sizeof(double));
+    k->eviction_hi[0] = 1.0;
     for (int e = 0; e < EVICTION_BINS; e++) {
         double e0 = exp(k->beta_arrears * e * M_LN2), e1 = exp(k->beta_arrears * (e + 1) * M_LN2);
-        k->eviction_hi[e] = arv__max(e0, e1);
+        k->eviction_hi[e + 1] = arv__max(e0, e1);
     }
+    k->eviction_hi[EVICTION_BINS + 1] = INFINITY;
     arv_world_set_state(w, &arv_model_housing, k);
     return ARV_OK;
 }
@@ -134,6 +138,23 @@ static void prepare(struct arv_world *w)
         }
 }
 
+/* Some adult of household h works full time (no branch on the number of
+ * adults). */
+static inline int full_time(const struct arv_pop *p, size_t h)
+{
+    _Static_assert(ARV_MAX_ADULTS == 2, "two adult slots");
+    const uint8_t *s = p->work + (size_t)ARV_MAX_ADULTS * h;
+    return (s[0] == WORK_FULL_TIME) | ((p->n_adults[h] > 1) & (s[1] == WORK_FULL_TIME));
+}
+
+/* ilogb(x) for a finite x >= 1, from its exponent bits. */
+static inline int binade(double x)
+{
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    return (int)((bits >> 52) & 0x7ff) - 1023;
+}
+
 /* Each family's start state is drawn from the stationary distribution of
  * its chain with income at needs and no arrears (the burn-in then lets
  * income and arrears act), unless the household file gave it. */
@@ -147,9 +168,7 @@ static void start(struct arv_world *w, size_t begin, size_t end)
     arv_rng_init(&r, w->seed, w->rep);
     for (size_t h = begin; h < end; h++) {
         arv_rng_seek(&r, ARV_STREAM_POPULATION, arv__id(p, h), 3);
-        int fulltime = 0;
-        for (int a = 0; a < p->n_adults[h]; a++)
-            fulltime |= p->work[(size_t)ARV_MAX_ADULTS * h + a] == WORK_FULL_TIME;
+        int fulltime = full_time(p, h);
         const double *pi = k->start_pi + (size_t)(2 * p->office[h] + fulltime) * N_HOUSING;
         p->housing[h] = (uint8_t)arv__categorical(pi, N_HOUSING, arv_rng_uniform(&r));
     }
@@ -171,9 +190,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         /* the household's two draws: words 0 and 1 of its block */
         double u = arv_rng_word_uniform(block[h - begin][3]),
                u_churn = arv_rng_word_uniform(block[h - begin][2]);
-        int fulltime = 0;
-        for (int a = 0; a < p->n_adults[h]; a++)
-            fulltime |= p->work[(size_t)ARV_MAX_ADULTS * h + a] == WORK_FULL_TIME;
+        int fulltime = full_time(p, h);
         double fu = arv__followup_effect(p, h, DOMAIN_HOUSING);
         int from = p->housing[h], to = from;
         /* first try the bounds of the multipliers (the exponent of
@@ -187,11 +204,11 @@ static void step(struct arv_world *w, size_t begin, size_t end)
                 exp_fu = exp(fu);
             }
             size_t of = 2 * (size_t)p->office[h] + (size_t)fulltime;
-            double e_down = k->down_hi[of];
-            if (p->arrears[h] > 0) {
-                int e = ilogb(1.0 + p->arrears[h] / 10000.0);
-                e_down = e < EVICTION_BINS ? e_down * k->eviction_hi[e] : INFINITY;
-            }
+            /* (an infinite or NaN bound never lets a family stay here) */
+            float arrears = p->arrears[h];
+            int bin = binade(1.0 + arrears / 10000.0);
+            bin = (arrears > 0) * (1 + (bin < EVICTION_BINS ? bin : EVICTION_BINS));
+            double e_down = k->down_hi[of] * k->eviction_hi[bin];
             stays = arv__mnl_stays(&k->sums[from], k->up_hi[of] * exp_fu, e_down, 1.0, u);
         }
         if (!stays) {
@@ -206,7 +223,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
             to = arv__mnl_draw(k->exp_alpha[from], k->dir[from], N_HOUSING, from, e_up, e_down,
                                1.0, u);
         }
-        int moved = to != from || (from == HOUSING_PRIVATE_INSECURE && u_churn < k->churn);
+        int moved = (to != from) | ((from == HOUSING_PRIVATE_INSECURE) & (u_churn < k->churn));
         p->moved[h] = (uint8_t)moved;
         if (to != from && to == HOUSING_TEMPORARY)
             p->events[h] |= EVENT_EVICTION;

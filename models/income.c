@@ -358,10 +358,9 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         disposable += covered;
         int low_income = disposable / b.equivalence < k->threshold_month;
         double arrears = p->arrears[h];
-        double settle = 0.0;
-        if (arrears > 0 && fu == 0) {
-            settle = model->settle[p->office[h]];
-        } else if (arrears > 0) {
+        /* (a probability; without arrears it multiplies 0) */
+        double settle = model->settle[p->office[h]];
+        if (fu != 0) {
             /* followed families of an office share the effect in a month */
             if (economy != last_economy) {
                 last_economy = economy;
