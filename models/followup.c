@@ -235,9 +235,11 @@ static void enroll(struct arv_world *w)
     }
 }
 
-/* Serial each month: active cases and intensity per office. */
+/* Serial each month from month 0: active cases and intensity per office. */
 static void serial(struct arv_world *w)
 {
+    if (w->month < 0)
+        return; /* nobody is enrolled before month 0 (arv_world_enroll) */
     const struct fu *f = arv_world_state(w, &arv_model_followup);
     struct arv_pop *p = arv__pop(w);
     for (int o = 0; o < p->n_offices; o++)
@@ -253,6 +255,8 @@ static void serial(struct arv_world *w)
 
 static void step(struct arv_world *w, size_t begin, size_t end)
 {
+    if (w->month < 0)
+        return; /* (serial) */
     const struct fu *f = arv_world_state(w, &arv_model_followup);
     struct arv_pop *p = arv__pop(w);
     for (size_t h = begin; h < end; h++) {
