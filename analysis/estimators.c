@@ -84,6 +84,8 @@ struct arv_est_workspace {
     gsl_matrix *GG;     /* G_max x G_max */
     double *cs;         /* G_max */
     double *cw;         /* G_max */
+    double *kt;         /* G_max x G_max: the wild bootstrap's K, transposed */
+    double *ks;         /* G_max: K w, one entry per cluster */
     int *lab;           /* G_max: arms being re-randomised */
     size_t *perm;       /* G_max: clusters in stratum order */
     size_t *send;       /* G_max: end of each stratum in perm */
@@ -155,6 +157,8 @@ struct arv_est_workspace *arv_est_workspace_alloc(const struct arv_est_limits *l
     ws->GG = gsl_matrix_alloc(G, G);
     ws->cs = arv_xcalloc(G, sizeof *ws->cs);
     ws->cw = arv_xcalloc(G, sizeof *ws->cw);
+    ws->kt = arv_xcalloc(G * G, sizeof *ws->kt);
+    ws->ks = arv_xcalloc(G, sizeof *ws->ks);
     ws->lab = arv_xcalloc(G, sizeof *ws->lab);
     ws->perm = arv_xcalloc(G, sizeof *ws->perm);
     ws->send = arv_xcalloc(G, sizeof *ws->send);
@@ -207,6 +211,8 @@ void arv_est_workspace_free(struct arv_est_workspace *ws)
     gsl_matrix_free(ws->GG);
     free(ws->cs);
     free(ws->cw);
+    free(ws->kt);
+    free(ws->ks);
     free(ws->lab);
     free(ws->perm);
     free(ws->send);
@@ -673,6 +679,14 @@ int arv_est_wild_bootstrap(struct arv_est_workspace *ws, const struct arv_est_da
         *gsl_matrix_ptr(&K.matrix, j, j) += ue;
     }
 
+    /* K' for the replicates' K w: every entry (K w)_h is summed over j in
+     * increasing order, as a row of K times w, but the entries advance
+     * together, j by j, which vectorises across h without reordering any
+     * sum */
+    double *kt = ws->kt, *ks = ws->ks;
+    for (size_t h = 0; h < ng; h++)
+        for (size_t j = 0; j < ng; j++)
+            kt[j * ng + h] = gsl_matrix_get(&K.matrix, h, j);
     struct arv_rng r;
     rng_for(&r, opt, ARV_EST_DRAWS_WILD);
     size_t exceed = 0;
@@ -684,14 +698,17 @@ int arv_est_wild_bootstrap(struct arv_est_workspace *ws, const struct arv_est_da
             ws->cw[j] = webb_weight(&r);
             num += ws->cw[j] * ws->cs[j];
         }
-        double den = 0;
-        for (size_t h = 0; h < ng; h++) {
-            const double *row = gsl_matrix_const_ptr(&K.matrix, h, 0);
-            double s = 0;
-            for (size_t j = 0; j < ng; j++)
-                s += row[j] * ws->cw[j];
-            den += s * s;
+        for (size_t h = 0; h < ng; h++)
+            ks[h] = 0;
+        for (size_t j = 0; j < ng; j++) {
+            double wj = ws->cw[j];
+            const double *col = kt + j * ng;
+            for (size_t h = 0; h < ng; h++)
+                ks[h] += col[h] * wj;
         }
+        double den = 0;
+        for (size_t h = 0; h < ng; h++)
+            den += ks[h] * ks[h];
         /* den = 0 is a degenerate sample (every CR2 cluster score zero):
          * its t* is infinite unless b* is zero too */
         double ts = den > 0 ? fabs(num) / sqrt(den) : (num != 0 ? INFINITY : 0.0);
