@@ -3,6 +3,7 @@
  */
 #include "arv/trial.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -132,6 +133,7 @@ struct worker {
     int8_t *arm_group;      /* group of each household in the trial as drawn */
     uint16_t *office;       /* office of each household */
     uint32_t *ids;          /* the followed households, for the compacted follow */
+    uint32_t *fam;          /* the followed families' identities, increasing */
     /* starting part of the pool (trial.compact): */
     uint32_t *held, *next;  /* identities the world holds; those it starts next */
     struct arv__draw *order; /* the pool, office by office, in the order of the draw */
@@ -158,7 +160,7 @@ static void worker_free(struct worker *k)
     arv__snapshot_free(k->snap);
     arv_est_workspace_free(k->ws);
     arv_world_free(k->w);
-    free(k->arm_group), free(k->office), free(k->ids);
+    free(k->arm_group), free(k->office), free(k->ids), free(k->fam);
     free(k->held), free(k->next), free(k->order), free(k->sort_tmp), free(k->first);
     free(k->taken), free(k->found);
     free(k->base), free(k->obs), free(k->ya), free(k->yb), free(k->y), free(k->x);
@@ -182,6 +184,7 @@ static struct worker *worker_alloc(const struct arv_registry *reg, const struct 
     k->arm_group = arv_xcalloc(n, sizeof *k->arm_group);
     k->office = arv_xcalloc(n, sizeof *k->office);
     k->ids = arv_xcalloc(n, sizeof *k->ids);
+    k->fam = arv_xcalloc(n, sizeof *k->fam);
     k->held = arv_xcalloc(n, sizeof *k->held);
     k->next = arv_xcalloc(n, sizeof *k->next);
     k->order = arv_xcalloc(n, sizeof *k->order);
@@ -490,7 +493,8 @@ static void run_trial(struct worker *k, const struct settings *s, uint32_t t,
         k->office[id] = p->office[h];
         if (!followed(p->group[h]))
             continue;
-        families++;
+        assert(families == 0 || id > k->fam[families - 1]);
+        k->fam[families++] = (uint32_t)id;
         record_register(p, h, n, id, k->base);
         record_survey(p, h, n, id, k->base, NULL);
     }
@@ -501,14 +505,12 @@ static void run_trial(struct worker *k, const struct settings *s, uint32_t t,
     if (s->want.truth)
         follow_swapped(k, s, t);
 
-
     /* clusters: offices of the two trial arms, in office order */
     int G = 0;
     for (int o = 0; o < p->n_offices; o++)
         k->cluster_of[o] = -1;
-    for (size_t h = 0; h < n; h++)
-        if (followed(k->arm_group[h]))
-            k->cluster_of[k->office[h]] = 0;
+    for (size_t f = 0; f < families; f++)
+        k->cluster_of[k->office[k->fam[f]]] = 0;
     for (int o = 0; o < p->n_offices; o++)
         if (k->cluster_of[o] == 0)
             k->cluster_of[o] = G++;
@@ -538,10 +540,9 @@ static void run_trial(struct worker *k, const struct settings *s, uint32_t t,
         double sum = 0;
         size_t both = 0, m = 0, x_missing = 0;
         double x_sum = 0, x_sq = 0;
-        for (size_t h = 0; h < n; h++) {
+        for (size_t f = 0; f < families; f++) {
+            size_t h = k->fam[f];
             int g = k->arm_group[h];
-            if (!followed(g))
-                continue;
             if (s->want.truth && !isnan(ya[h]) && !isnan(yb[h])) {
                 sum += g == GROUP_HOLF ? ya[h] - yb[h] : yb[h] - ya[h];
                 both++;

@@ -202,7 +202,9 @@ struct arv_world {
      * measured */
     double *model_seconds;
     /* leave the accounting models out (arv trial, which reads none of
-     * their outputs): their outputs are then undefined */
+     * their outputs): their outputs are then undefined, and so is the
+     * income history only they and the persistent low-income metrics
+     * read (household.h: keeps_history) */
     bool skip_accounting;
 };
 
