@@ -150,7 +150,6 @@ struct settings {
     int month, survey_month, last, covariate, stratified, any_usual, compact;
     struct arv_est_options opt;
     struct arv_trial_wanted want;
-    bool any[ARV_TRIAL_N_OUTCOMES]; /* an estimate of the outcome is wanted */
 };
 
 static void worker_free(struct worker *k)
@@ -446,6 +445,15 @@ static void follow(struct worker *k, const struct settings *s, double *truth, do
         arv__pop_expand(w);
 }
 
+/* Does a caller want anything of outcome oc? */
+static bool wants_outcome(const struct arv_trial_wanted *want, int oc)
+{
+    bool any = want->icc || want->truth;
+    for (int e = 0; e < ARV_EST_N; e++)
+        any |= want->est[oc][e];
+    return any;
+}
+
 /* Follows trial t's families again from month 0 (restored from k->snap),
  * each under the other arm, recording the outcomes into k->yb. */
 static void follow_swapped(struct worker *k, const struct settings *s, uint32_t t)
@@ -533,7 +541,7 @@ static void run_trial(struct worker *k, const struct settings *s, uint32_t t,
                                                    .lo = NAN, .hi = NAN, .p = NAN, .icc = NAN,
                                                    .reason = "not computed"};
         cell->truth = cell->icc = NAN;
-        if (!s->any[oc] && !s->want.icc && !s->want.truth)
+        if (!wants_outcome(&s->want, oc))
             continue;
         const double *base = k->base + (size_t)oc * n, *obs = k->obs + (size_t)oc * n;
         const double *ya = k->ya + (size_t)oc * n, *yb = k->yb + (size_t)oc * n;
@@ -715,11 +723,6 @@ static struct arv_trial_results *run_ranks(const struct arv_registry *reg,
             for (int e = 0; e < ARV_EST_N; e++)
                 s.want.est[oc][e] = true;
         s.want.icc = s.want.truth = true;
-    }
-    for (int oc = 0; oc < ARV_TRIAL_N_OUTCOMES; oc++) {
-        s.any[oc] = false;
-        for (int e = 0; e < ARV_EST_N; e++)
-            s.any[oc] |= s.want.est[oc][e];
     }
     if (!is_survey_month(p, s.survey_month)) {
         arv_params_where(p, "trial.survey_month", where, sizeof where);
