@@ -487,6 +487,9 @@ static void run_trial(struct worker *k, const struct settings *s, uint32_t t,
     size_t n = w->max_households;
     /* simulating only what the trial reads: no costs, no young adults */
     w->skip_accounting = s->compact;
+    /* children's participation and inclusion only for the households not
+     * dropped in the burn-in */
+    w->defer_burn_in = s->compact;
     if (s->compact)
         start_part(k, t);
     else

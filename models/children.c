@@ -26,6 +26,7 @@
  */
 #include "household.h"
 
+#include <assert.h>
 #include <gsl/gsl_randist.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,13 +250,24 @@ size_t arv__children_at_home(const int16_t *age, size_t i0, size_t i1, uint32_t 
 }
 #endif
 
-static void step(struct arv_world *w, size_t begin, size_t end)
+/* Family stress after this month's events, stored; the step and the
+ * burn-in's record use the same arithmetic. */
+static double next_stress(const struct kids *k, struct arv_pop *p, size_t h)
+{
+    double stress = k->stress_rho * p->stress[h] + k->impulse[p->events[h] & 31];
+    p->stress[h] = (float)stress;
+    return stress;
+}
+
+/* Month `month` of households [begin, end): stress, then each child at
+ * home. */
+static void advance(struct arv_world *w, size_t begin, size_t end, int month)
 {
     const struct kids *k = arv_world_state(w, &arv_model_children);
     struct arv_pop *p = arv__pop(w);
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
-    uint32_t month = arv__key_month(w);
+    uint32_t key = arv__key_of_month(month);
     /* the children at home: their slots here and their sub-streams' entities
      * (the slots themselves unless the population is compacted) */
     uint32_t slot[SPAN * ARV_MAX_CHILDREN], keyed[SPAN * ARV_MAX_CHILDREN];
@@ -275,12 +287,11 @@ static void step(struct arv_world *w, size_t begin, size_t end)
             for (size_t j = 0; j < n; j++)
                 keyed[j] = ARV_MAX_CHILDREN * p->id[slot[j] / ARV_MAX_CHILDREN] +
                            slot[j] % ARV_MAX_CHILDREN;
-        arv_rng_blocks(&r, ARV_STREAM_CHILDREN, month, 0, entity, n, block);
+        arv_rng_blocks(&r, ARV_STREAM_CHILDREN, key, 0, entity, n, block);
         for (size_t h = h0; h < h1; h++) {
             int hs = p->housing[h];
             const struct arv_office *of = &p->offices[p->office[h]];
-            double stress = k->stress_rho * p->stress[h] + k->impulse[p->events[h] & 31];
-            p->stress[h] = (float)stress;
+            double stress = next_stress(k, p, h);
             double fu = arv__followup_effect(p, h, DOMAIN_CHILDREN);
             int low = p->low_income[h] != 0, imm = p->origin[h] != ORIGIN_NORWAY,
                 temp = hs == HOUSING_TEMPORARY;
@@ -312,7 +323,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
             const uint32_t *b = block[j];
             double u = arv_rng_word_uniform(b[3]), u_move = arv_rng_word_uniform(b[2]), z;
             if (!arv_rng_word_normal(b[1], &z)) {
-                arv_rng_seek_block_after(&r, ARV_STREAM_CHILDREN, entity[j], month, 0, b, 3);
+                arv_rng_seek_block_after(&r, ARV_STREAM_CHILDREN, entity[j], key, 0, b, 3);
                 z = arv__rng_normal_slow(&r, b[1]);
             }
             /* from age 1: switch, then a move may make the child drop out */
@@ -332,6 +343,80 @@ static void step(struct arv_world *w, size_t begin, size_t end)
                           p->months_temporary + c0, p->moves + c0, p->low_income[h], p->sa[h],
                           p->housing[h] == HOUSING_TEMPORARY, p->moved[h]);
         }
+    }
+}
+
+/* What the children's step reads of a household that changes in the
+ * burn-in, besides its own state and stress, packed into a burn_log entry
+ * (household.h): the month's events (bits 0-4), low income (bit 5),
+ * housing state (bits 6-8), move (bit 9) and SA (bit 10). */
+enum { LOG_LOW = 5, LOG_HOUSING = 6, LOG_MOVED = 9, LOG_SA = 10 };
+_Static_assert(N_HOUSING <= 8, "housing states in three bits");
+
+/* A burn-in month in a world that defers it: stress (which work and
+ * income read) and the record of the month; participation, inclusion and
+ * exposures, which only measurement and the young-adult model read, wait
+ * for the replay. */
+static void record(struct arv_world *w, size_t begin, size_t end)
+{
+    const struct kids *k = arv_world_state(w, &arv_model_children);
+    struct arv_pop *p = arv__pop(w);
+    uint16_t *row = p->burn_log + (size_t)(w->month + w->burn_in) * p->n;
+    for (size_t h = begin; h < end; h++) {
+        next_stress(k, p, h);
+        assert(p->low_income[h] <= 1 && p->moved[h] <= 1 && p->sa[h] <= 1);
+        row[h] = (uint16_t)((p->events[h] & 31) | p->low_income[h] << LOG_LOW |
+                            p->housing[h] << LOG_HOUSING | p->moved[h] << LOG_MOVED |
+                            p->sa[h] << LOG_SA);
+    }
+}
+
+static void step(struct arv_world *w, size_t begin, size_t end)
+{
+    if (w->defer_burn_in && w->month < 0)
+        record(w, begin, end);
+    else
+        advance(w, begin, end, w->month);
+}
+
+/* The burn-in months of households [begin, end) from their record: each
+ * month's inputs set in place, stress again from its start value (0,
+ * population.c), then the step of that month. The results are those of
+ * the step in the month itself: the same inputs, draws and arithmetic.
+ * Nothing else changes a child during the burn-in (demography neither ages
+ * nor adds children then), and the follow-up effect is 0 before month 0.
+ * Ends with the month-0 inputs put back and stress where the burn-in left
+ * it. */
+static void replay(struct arv_world *w, size_t begin, size_t end)
+{
+    struct arv_pop *p = arv__pop(w);
+    assert(end - begin <= ARV_CHUNK);
+    uint8_t events[ARV_CHUNK], low[ARV_CHUNK], housing[ARV_CHUNK], moved[ARV_CHUNK],
+        sa[ARV_CHUNK];
+    float stress[ARV_CHUNK];
+    for (size_t h = begin; h < end; h++) {
+        size_t j = h - begin;
+        events[j] = p->events[h], low[j] = p->low_income[h], housing[j] = p->housing[h];
+        moved[j] = p->moved[h], sa[j] = p->sa[h], stress[j] = p->stress[h];
+        p->stress[h] = 0;
+    }
+    for (int month = -w->burn_in; month < 0; month++) {
+        const uint16_t *row = p->burn_log + (size_t)(month + w->burn_in) * p->n;
+        for (size_t h = begin; h < end; h++) {
+            p->events[h] = (uint8_t)(row[h] & 31);
+            p->low_income[h] = (uint8_t)(row[h] >> LOG_LOW & 1);
+            p->housing[h] = (uint8_t)(row[h] >> LOG_HOUSING & 7);
+            p->moved[h] = (uint8_t)(row[h] >> LOG_MOVED & 1);
+            p->sa[h] = (uint8_t)(row[h] >> LOG_SA & 1);
+        }
+        advance(w, begin, end, month);
+    }
+    for (size_t h = begin; h < end; h++) {
+        size_t j = h - begin;
+        /* the same stress as the burn-in's, bit for bit */
+        assert(memcmp(&p->stress[h], &stress[j], sizeof stress[j]) == 0);
+        p->events[h] = events[j], p->low_income[h] = low[j], p->housing[h] = housing[j];
+        p->moved[h] = moved[j], p->sa[h] = sa[j];
     }
 }
 
@@ -369,5 +454,6 @@ const struct arv_model_ops arv_model_children = {
     .setup = setup,
     .release = release,
     .step = step,
+    .replay = replay,
     .observe = observe,
 };

@@ -142,6 +142,11 @@ struct arv_pop {
     /* life events and the stress they leave (children.c) */
     uint8_t *events;        /* this month's events, bits of enum arv_event */
     float *stress;          /* family stress: decaying sum of past events */
+    /* [n * (month + burn_in) + h], month-major: in a world that defers its
+     * burn-in (defer_burn_in), what the children's step read of household h
+     * in each burn-in month (children.c), for its replay at month 0; NULL
+     * until such a world draws. Rows live: arv__burn_log_rows. */
+    uint16_t *burn_log;
 
     /* follow-up */
     int16_t *followup_month; /* months since follow-up started; -1: not followed */
@@ -155,6 +160,13 @@ struct arv_pop {
 static inline struct arv_pop *arv__pop(const struct arv_world *w)
 {
     return w->shared;
+}
+
+/* The rows of p->burn_log that hold months still to be replayed: those
+ * of the burn-in months already run, until the burn-in ends (its replay). */
+static inline size_t arv__burn_log_rows(const struct arv_world *w)
+{
+    return w->defer_burn_in && w->month < 0 ? (size_t)(w->month + w->burn_in) : 0;
 }
 
 /* Household h's identity (see struct arv_pop): the entity of its keyed
@@ -178,10 +190,16 @@ static inline void arv__household_blocks(const struct arv_rng *r, const struct a
         arv_rng_blocks_range(r, stream, month, block, (uint32_t)begin, n, out);
 }
 
-/* The keyed month of the month being simulated (month 0 is the start). */
+/* The key of month `month`'s draws (month 0 is the start): the month
+ * being simulated, and the current one of w. */
+static inline uint32_t arv__key_of_month(int month)
+{
+    return (uint32_t)(month + 1);
+}
+
 static inline uint32_t arv__key_month(const struct arv_world *w)
 {
-    return (uint32_t)(w->month + 1);
+    return arv__key_of_month(w->month);
 }
 
 /* The follow-up effect on domain d for household h this month (0 if the

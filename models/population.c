@@ -196,7 +196,7 @@ static void free_pop(struct arv_pop *p)
                       p->months_temporary, p->moves, p->earnings, p->benefits, p->sa_amount,
                       p->disposable, p->needs, p->housing_cost, p->arrears, p->strain, p->sa,
                       p->sa_history, p->low_income, p->income_ring, p->housing, p->housing_months, p->moved, p->events, p->stress,
-                      p->followup_month, p->followup_scale, p->survey_strain,
+                      p->burn_log, p->followup_month, p->followup_scale, p->survey_strain,
                       p->survey_inclusion, p->responded};
     for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++)
         free(fields[k]);
@@ -317,6 +317,8 @@ static void prepare(struct arv_world *w)
     /* a replicate starts whole or with some of its households (snapshot.h) */
     assert((p->id != NULL || p->n == w->max_households) && p->n <= w->max_households);
     p->keeps_history = !w->skip_accounting;
+    if (w->defer_burn_in && p->burn_log == NULL && w->burn_in > 0)
+        p->burn_log = arv_xcalloc((size_t)w->burn_in * w->max_households, sizeof *p->burn_log);
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
     double u[5000], *fid = c->fidelity;

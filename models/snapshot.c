@@ -82,6 +82,7 @@ void arv__snapshot_save(struct arv__snapshot *s, const struct arv_pop *p)
 void arv__snapshot_restore(const struct arv__snapshot *s, struct arv_world *w)
 {
     struct arv_pop *p = arv__pop(w);
+    assert(arv__burn_log_rows(w) == 0);
     p->n = s->copy.n;
     p->id = s->copy.id;
     memcpy(p->offices, s->copy.offices, (size_t)p->n_offices * sizeof *p->offices);
@@ -96,6 +97,8 @@ void arv__pop_select(struct arv_world *w, const uint32_t *ids, size_t m)
     assert(m <= w->max_households);
     for (size_t j = 0; j < m; j++)
         assert(ids[j] < w->max_households && (j == 0 || ids[j] > ids[j - 1]));
+    /* (the burn-in record's rows are n wide) */
+    assert(m == p->n || arv__burn_log_rows(w) == 0);
     p->n = m;
     p->id = ids;
     arv_world_resize(w, m);
@@ -135,7 +138,7 @@ void arv__pop_merge(struct arv_world *w, struct arv__snapshot *s, uint32_t *ids)
         else
             plan[q] = (uint32_t)--i;
     }
-    assert(p->keeps_history == s->copy.keeps_history);
+    assert(p->keeps_history == s->copy.keeps_history && arv__burn_log_rows(w) == 0);
     POP_HOUSEHOLD_FIELDS(MERGE_FIELD)
     for (size_t t = ARV_INCOME_MONTHS * p->keeps_history; t-- > 0;)
         MERGE_ROW(p->income_ring + (n + m) * t, p->income_ring + n * t,
@@ -174,6 +177,10 @@ void arv__pop_compact(struct arv_world *w, uint32_t *keep, size_t m)
     for (size_t t = 0; t < ARV_INCOME_MONTHS * p->keeps_history; t++)
         for (size_t j = 0; j < m; j++)
             p->income_ring[m * t + j] = p->income_ring[n * t + keep[j]];
+    /* so do the burn-in record's rows still to be replayed */
+    for (size_t t = 0, rows = arv__burn_log_rows(w); t < rows; t++)
+        for (size_t j = 0; j < m; j++)
+            p->burn_log[m * t + j] = p->burn_log[n * t + keep[j]];
     /* positions become identities (a population already compacted or
      * started in part keeps its households' own) */
     if (p->id)

@@ -19,7 +19,10 @@
  *   families (arv__pop_compact).
  * Tallies over part of the pool (observe, finish) cover only its
  * households. A population that does not keep its income history
- * (household.h: keeps_history) is copied without it.
+ * (household.h: keeps_history) is copied without it. The burn-in record
+ * (household.h: burn_log) is moved by compaction while it has rows to
+ * replay, and is never copied: a snapshot is saved, restored or merged
+ * only outside the burn-in.
  */
 #ifndef ARV_SNAPSHOT_H
 #define ARV_SNAPSHOT_H

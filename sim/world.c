@@ -310,20 +310,26 @@ static bool runs(const struct arv_world *w, size_t k)
     return !(w->skip_accounting && w->reg->models[k]->accounting);
 }
 
+/* The per-household functions of a model: at the start of a replicate,
+ * each month, and at the end of a deferred burn-in. */
+enum chunk_phase { PHASE_START, PHASE_STEP, PHASE_REPLAY };
+
 /* Model k's per-household function of the phase, if it runs. */
-static chunk_fn chunk_fn_of(const struct arv_world *w, size_t k, bool start)
+static chunk_fn chunk_fn_of(const struct arv_world *w, size_t k, enum chunk_phase phase)
 {
     const struct arv_model_ops *m = w->reg->models[k];
-    return runs(w, k) ? (start ? m->start : m->step) : NULL;
+    if (!runs(w, k))
+        return NULL;
+    return phase == PHASE_START ? m->start : phase == PHASE_STEP ? m->step : m->replay;
 }
 
-/* Runs the per-household steps of models [first, last) over every chunk,
- * fused: each chunk goes through all of them before the next chunk. */
-static void run_chunks(struct arv_world *w, size_t first, size_t last, bool start)
+/* Runs the per-household functions of models [first, last) over every
+ * chunk, fused: each chunk goes through all of them before the next chunk. */
+static void run_chunks(struct arv_world *w, size_t first, size_t last, enum chunk_phase phase)
 {
     bool any = false;
     for (size_t k = first; k < last; k++)
-        any |= chunk_fn_of(w, k, start) != NULL;
+        any |= chunk_fn_of(w, k, phase) != NULL;
     if (!any)
         return;
     long n_chunks = (long)w->n_chunks;
@@ -332,10 +338,10 @@ static void run_chunks(struct arv_world *w, size_t first, size_t last, bool star
         size_t begin, end;
         chunk_range(w, c, &begin, &end);
         for (size_t k = first; k < last; k++) {
-            chunk_fn fn = chunk_fn_of(w, k, start);
+            chunk_fn fn = chunk_fn_of(w, k, phase);
             if (fn == NULL)
                 continue;
-            if (w->model_seconds && !start) {
+            if (w->model_seconds && phase == PHASE_STEP) {
                 double t0 = omp_get_wtime();
                 fn(w, begin, end);
                 double dt = omp_get_wtime() - t0;
@@ -363,7 +369,7 @@ static void run_phases(struct arv_world *w, bool start,
                                                           : models[k]->serial;
         bool hook = after_first != NULL && k == 1;
         if (serial || hook) {
-            run_chunks(w, pending, k, start);
+            run_chunks(w, pending, k, start ? PHASE_START : PHASE_STEP);
             if (hook)
                 after_first(w, ctx);
             if (serial) {
@@ -375,7 +381,7 @@ static void run_phases(struct arv_world *w, bool start,
             pending = k;
         }
     }
-    run_chunks(w, pending, w->reg->n_models, start);
+    run_chunks(w, pending, w->reg->n_models, start ? PHASE_START : PHASE_STEP);
     if (after_first != NULL && w->reg->n_models == 1)
         after_first(w, ctx);
 }
@@ -403,8 +409,13 @@ void arv_world_draw(struct arv_world *w, uint32_t rep)
 
 void arv_world_burn_in(struct arv_world *w)
 {
+    bool months_left = w->month < 0;
     while (w->month < 0)
         arv_world_step(w);
+    /* the deferred months, models in any order: each replays only state
+     * that no other model reads */
+    if (w->defer_burn_in && months_left)
+        run_chunks(w, 0, w->reg->n_models, PHASE_REPLAY);
 }
 
 void arv_world_begin(struct arv_world *w, uint32_t rep)

@@ -115,6 +115,12 @@ struct arv_model_ops {
      * step. Either may be NULL. Neither may allocate. */
     void (*serial)(struct arv_world *w);
     void (*step)(struct arv_world *w, size_t begin, size_t end);
+    /* May be NULL. In a world that defers its burn-in (defer_burn_in), the
+     * step of a burn-in month may record what it reads instead of
+     * simulating state that no other model reads; at the end of the
+     * burn-in this simulates those months from the record for the
+     * households the world then holds, with the same results. */
+    void (*replay)(struct arv_world *w, size_t begin, size_t end);
     /* After every model's step of a month (w->month already counts it):
      * serial, id-ordered work on the month's final state. May be NULL. */
     void (*after_month)(struct arv_world *w);
@@ -206,6 +212,11 @@ struct arv_world {
      * income history only they and the persistent low-income metrics
      * read (household.h: keeps_history) */
     bool skip_accounting;
+    /* models with a replay leave their own state out of the burn-in
+     * months and replay them at the end of the burn-in
+     * (arv_world_burn_in), only for the households still held: worth it
+     * when the burn-in drops households (arv trial's compacted start) */
+    bool defer_burn_in;
 };
 
 /* The parameter table of a registry (engine groups, then each model's), all
@@ -235,7 +246,8 @@ void arv_world_enroll(struct arv_world *w);
 /* The two halves of arv_world_begin: the draw of the start state (every
  * model prepared and started; month = -burn_in) and the burn-in months.
  * Between them the population may be compacted (snapshot.h) to the
- * households worth a burn-in. */
+ * households worth a burn-in, and arv_world_step may run some of the
+ * months; with defer_burn_in, arv_world_burn_in must run the last. */
 void arv_world_draw(struct arv_world *w, uint32_t rep);
 void arv_world_burn_in(struct arv_world *w);
 /* arv_world_draw with a hook, run once the registry's first model (the

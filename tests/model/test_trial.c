@@ -6,7 +6,8 @@
  *   end in exactly the state they reach in the whole pool (every array, and
  *   the offices' caseloads), under both arms; households started in parts
  *   (some dropped after the population's start) and merged are those of
- *   the whole pool at month 0; the households dropped as unable to be
+ *   the whole pool at month 0; so are those of a deferred burn-in
+ *   (children replayed at its end); the households dropped as unable to be
  *   eligible never are; trials give identical results with trial.compact
  *   on and off;
  * - stratified allocation: quotas kept, one office of each arm per pair;
@@ -21,6 +22,7 @@
 #include "testing.h"
 
 #include <gsl/gsl_cdf.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -306,6 +308,61 @@ static void test_started_in_parts_equals_whole_pool(void **state)
                             "offices.allocation=unemployment", NULL};
     check_started_in_parts(plain, 1);
     check_started_in_parts(varied, 7);
+}
+
+/* A world that defers its burn-in (defer_burn_in: children's participation
+ * and inclusion recorded, then replayed at month 0), compacted part way
+ * through the burn-in, ends it with the households, every array, of the
+ * whole pool's ordinary burn-in: with and without the accounting models,
+ * and with a compaction where replicate and thread count differ. */
+static void check_deferred_burn_in(const char *const *sets, uint32_t rep, bool skip_accounting,
+                                   int compact_month, int threads)
+{
+    int threads_before = omp_get_max_threads();
+    omp_set_num_threads(threads);
+    struct arv_params *pp = params_with(TRIAL_SCENARIO, sets);
+    struct arv_world *whole = world_of(pp), *deferred = world_of(pp);
+    struct arv_pop *pw = arv__pop(whole), *pd = arv__pop(deferred);
+    whole->skip_accounting = deferred->skip_accounting = skip_accounting;
+    deferred->defer_burn_in = true;
+    size_t n = pw->n, m = 0;
+    uint32_t *keep = calloc(n, sizeof *keep), *keep_whole = calloc(n, sizeof *keep_whole);
+    for (size_t id = 0; id < n; id++)
+        if (id % 3 != 1)
+            keep[m++] = (uint32_t)id;
+    memcpy(keep_whole, keep, m * sizeof *keep);
+    arv_world_draw(deferred, rep);
+    while (deferred->month < compact_month)
+        arv_world_step(deferred);
+    assert_non_null(pd->burn_log);
+    arv__pop_compact(deferred, keep, m);
+    arv_world_burn_in(deferred);
+    assert_int_equal(deferred->month, 0);
+    arv_world_begin(whole, rep);
+    arv__pop_compact(whole, keep_whole, m);
+    const char *field = arv__pop_differs(pw, pd);
+    if (field)
+        fail_msg("rep %u: %s differs", rep, field);
+    /* and the deferral changed what the burn-in months computed: the
+     * households' inclusion is not left at its start value */
+    bool moved = false;
+    for (size_t i = 0; i < m * ARV_MAX_CHILDREN && !moved; i++)
+        moved = pd->child_age[i] >= 0 && pd->inclusion[i] != pd->inclusion_trait[i];
+    assert_true(moved);
+    free(keep), free(keep_whole);
+    arv_world_free(whole), arv_world_free(deferred);
+    arv_params_free(pp);
+    omp_set_num_threads(threads_before);
+}
+
+static void test_deferred_burn_in_equals_burn_in(void **state)
+{
+    (void)state;
+    const char *plain[] = {"population.households=1500", "run.burn_in=24", NULL};
+    const char *longer[] = {"population.households=1500", "run.burn_in=36", NULL};
+    check_deferred_burn_in(plain, 1, true, -5, 1);
+    check_deferred_burn_in(plain, 2, false, -23, 1);
+    check_deferred_burn_in(longer, 3, true, -1, 2);
 }
 
 /* The trial starts further only the households that can be eligible at
@@ -629,6 +686,7 @@ int main(void)
         cmocka_unit_test(test_swap_from_snapshot_equals_fresh_swap),
         cmocka_unit_test(test_compacted_follow_equals_whole_pool),
         cmocka_unit_test(test_started_in_parts_equals_whole_pool),
+        cmocka_unit_test(test_deferred_burn_in_equals_burn_in),
         cmocka_unit_test(test_screen_keeps_every_eligible),
         cmocka_unit_test(test_draws_in_batches),
         cmocka_unit_test(test_compact_trial_equals_whole_trial),
