@@ -29,11 +29,18 @@
 #define POP_KEPT_FIELDS(X, keeps)                                                                 \
     POP_HOUSEHOLD_FIELDS(X) if (keeps) { X(income_ring, ARV_INCOME_MONTHS) }
 
+/* A run of a merge's plan (arv__pop_merge): positions [to, to + len) take
+ * households [from, from + len) of the world or of the snapshot. */
+struct arv__merge_run {
+    uint32_t to, from, len;
+    bool from_snapshot;
+};
+
 struct arv__snapshot {
     struct arv_pop copy; /* copy.n households of copy.id (NULL: 0..n-1) */
     size_t capacity;     /* the whole pool */
     uint32_t *ids;       /* copy.id's storage */
-    uint32_t *plan;      /* a merge's sources (arv__pop_merge) */
+    struct arv__merge_run *plan; /* a merge's runs of households (arv__pop_merge) */
 };
 
 #define ALLOC_FIELD(f, k) s->copy.f = arv_xcalloc(p->n * (k), sizeof *s->copy.f);
@@ -105,22 +112,20 @@ void arv__pop_select(struct arv_world *w, const uint32_t *ids, size_t m)
 }
 
 /* The world's n households (identities wid) and the snapshot's m (sid),
- * merged by identity: position q of the merged population takes the
- * world's household i or the snapshot's household j, whichever comes next
- * in identity (plan[q]: i, or j with the bit FROM_SNAPSHOT). Filled from
- * the last position down, q >= i always, so a household of the world is
- * read before anything overwrites it (as in compaction, reversed). The
- * income ring's rows widen from n to n + m households; the same argument
- * holds over the whole array, processed from its end. The source array is
- * chosen by a select, not a branch: the two parts interleave at random. */
-#define FROM_SNAPSHOT 0x80000000u
+ * merged by identity: each run of the plan gives consecutive positions of
+ * the merged population to consecutive households of the world or of the
+ * snapshot, whichever come next in identity. The runs are listed and
+ * copied from the last position down; a world household only moves up
+ * (to >= from), so every run is read before anything overwrites it (as in
+ * compaction, reversed), and memmove handles a run that overlaps itself. The income ring's rows widen from n
+ * to n + m households; the same argument holds over the whole array,
+ * processed from its end. */
 #define MERGE_ROW(dst, src_w, src_s, k)                                                          \
-    for (size_t q = n + m; q-- > 0;) {                                                           \
-        uint32_t from = plan[q];                                                                 \
-        const __typeof__(*(dst)) *src = from & FROM_SNAPSHOT ? (src_s) : (src_w);                \
-        size_t at = (k) * (size_t)(from & ~FROM_SNAPSHOT);                                       \
-        for (size_t e = (k); e-- > 0;)                                                           \
-            (dst)[(k) * q + e] = src[at + e];                                                    \
+    for (size_t r = 0; r < runs; r++) {                                                          \
+        const struct arv__merge_run *run = &plan[r];                                             \
+        const __typeof__(*(dst)) *src = run->from_snapshot ? (src_s) : (src_w);                  \
+        memmove((dst) + (k) * (size_t)run->to, src + (k) * (size_t)run->from,                    \
+                (k) * (size_t)run->len * sizeof *(dst));                                         \
     }
 #define MERGE_FIELD(f, k) MERGE_ROW(p->f, p->f, s->copy.f, k)
 
@@ -130,13 +135,16 @@ void arv__pop_merge(struct arv_world *w, struct arv__snapshot *s, uint32_t *ids)
     const uint32_t *wid = p->id, *sid = s->copy.id;
     size_t n = p->n, m = s->copy.n;
     assert(wid != NULL && sid != NULL && n + m <= w->max_households && n + m <= s->capacity);
-    assert(m < FROM_SNAPSHOT && n < FROM_SNAPSHOT);
-    uint32_t *plan = s->plan;
+    struct arv__merge_run *plan = s->plan;
+    size_t runs = 0;
     for (size_t i = n, j = m, q = n + m; q-- > 0;) {
-        if (j > 0 && (i == 0 || sid[j - 1] > wid[i - 1]))
-            plan[q] = (uint32_t)--j | FROM_SNAPSHOT;
-        else
-            plan[q] = (uint32_t)--i;
+        bool snap = j > 0 && (i == 0 || sid[j - 1] > wid[i - 1]);
+        uint32_t src = (uint32_t)(snap ? --j : --i);
+        if (runs > 0 && plan[runs - 1].from_snapshot == snap) {
+            plan[runs - 1].to--, plan[runs - 1].from--, plan[runs - 1].len++;
+        } else {
+            plan[runs++] = (struct arv__merge_run){(uint32_t)q, src, 1, snap};
+        }
     }
     assert(p->keeps_history == s->copy.keeps_history && arv__burn_log_rows(w) == 0);
     POP_HOUSEHOLD_FIELDS(MERGE_FIELD)
