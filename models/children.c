@@ -361,6 +361,7 @@ static void record(struct arv_world *w, size_t begin, size_t end)
 {
     const struct kids *k = arv_world_state(w, &arv_model_children);
     struct arv_pop *p = arv__pop(w);
+    assert(p->burn_log != NULL); /* (allocated at the draw, population.c) */
     uint16_t *row = p->burn_log + (size_t)(w->month + w->burn_in) * p->n;
     for (size_t h = begin; h < end; h++) {
         next_stress(k, p, h);
