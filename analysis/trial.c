@@ -314,27 +314,47 @@ static void keep_may_enroll(struct arv_world *w, void *keep)
     arv__pop_compact(w, ids, kept);
 }
 
+/* Keeps the households w holds for which keep(w, h) (identities in ids,
+ * which they keep). */
+static void keep_only(struct worker *k, uint32_t *ids,
+                      bool (*keep)(const struct arv_world *, size_t, int), int arg)
+{
+    struct arv_world *w = k->w;
+    const struct arv_pop *p = arv__pop(w);
+    size_t kept = 0;
+    for (size_t h = 0; h < p->n; h++)
+        if (keep(w, h, arg))
+            k->next[kept++] = (uint32_t)h;
+    arv__pop_compact(w, k->next, kept); /* (next: free once drawn) */
+    memcpy(ids, k->next, kept * sizeof *ids);
+    arv__pop_select(w, ids, kept);
+}
+
+static bool eligible_now(const struct arv_world *w, size_t h, int unused)
+{
+    (void)unused;
+    return arv__followup_eligible(w, h);
+}
+
 /* The burn-in of the households w holds (identities in ids, which they
  * keep). A household that has had too few months on SA to be eligible even
  * with SA in every month left is dropped, once, at the first month where
  * that can happen: followup.eligibility_sa_months - 1 months before the
- * enrolment, those with no SA yet in the last 12. */
+ * enrolment, those with no SA yet in the last 12. At month 0 only the
+ * eligible are kept (the others can only be left out of the enrolment),
+ * before the children's deferred months are replayed. */
 static void burn_in(struct worker *k, uint32_t *ids)
 {
     struct arv_world *w = k->w;
-    struct arv_pop *p = arv__pop(w);
     int left = arv__followup_sa_months(w) - 1;
     if (left > 0 && -w->month > left) {
         while (w->month < -left)
             arv_world_step(w);
-        size_t kept = 0;
-        for (size_t h = 0; h < p->n; h++)
-            if (arv__followup_may_still_enroll(w, h, left))
-                k->next[kept++] = (uint32_t)h;
-        arv__pop_compact(w, k->next, kept); /* (next: free once drawn) */
-        memcpy(ids, k->next, kept * sizeof *ids);
-        arv__pop_select(w, ids, kept);
+        keep_only(k, ids, arv__followup_may_still_enroll, left);
     }
+    while (w->month < 0)
+        arv_world_step(w);
+    keep_only(k, ids, eligible_now, 0);
     arv_world_burn_in(w);
 }
 
@@ -347,8 +367,9 @@ static void burn_in(struct worker *k, uint32_t *ids)
  * The households never started would only have been ineligible or the
  * third group, which the trial does not follow. Of those drawn, only the
  * ones that can be eligible at month 0 (arv__followup_may_enroll: those
- * that would take SA up) are started further and burnt in, and dropped
- * late in the burn-in if they can no longer be (burn_in). Each round is
+ * that would take SA up) are started further and burnt in, dropped late
+ * in the burn-in if they can no longer be, and at month 0 unless they are
+ * (burn_in). Each round is
  * sized from the eligible share seen so far, which changes the work but
  * never the result. Ends enrolled at month 0. */
 static void start_part(struct worker *k, uint32_t t)

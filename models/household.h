@@ -163,10 +163,12 @@ static inline struct arv_pop *arv__pop(const struct arv_world *w)
 }
 
 /* The rows of p->burn_log that hold months still to be replayed: those
- * of the burn-in months already run, until the burn-in ends (its replay). */
+ * of the burn-in months already run, until their replay. */
 static inline size_t arv__burn_log_rows(const struct arv_world *w)
 {
-    return w->defer_burn_in && w->month < 0 ? (size_t)(w->month + w->burn_in) : 0;
+    if (!w->replay_pending)
+        return 0;
+    return (size_t)(w->month < 0 ? w->month + w->burn_in : w->burn_in);
 }
 
 /* Household h's identity (see struct arv_pop): the entity of its keyed

@@ -399,6 +399,7 @@ void arv_world_draw_with(struct arv_world *w, uint32_t rep,
     }
     w->rep = rep;
     w->month = -w->burn_in;
+    w->replay_pending = false;
     run_phases(w, true, after_first, ctx);
 }
 
@@ -409,13 +410,13 @@ void arv_world_draw(struct arv_world *w, uint32_t rep)
 
 void arv_world_burn_in(struct arv_world *w)
 {
-    bool months_left = w->month < 0;
     while (w->month < 0)
         arv_world_step(w);
     /* the deferred months, models in any order: each replays only state
      * that no other model reads */
-    if (w->defer_burn_in && months_left)
+    if (w->replay_pending)
         run_chunks(w, 0, w->reg->n_models, PHASE_REPLAY);
+    w->replay_pending = false;
 }
 
 void arv_world_begin(struct arv_world *w, uint32_t rep)
@@ -439,6 +440,7 @@ void arv_world_start(struct arv_world *w, uint32_t rep)
 
 void arv_world_step(struct arv_world *w)
 {
+    w->replay_pending |= w->defer_burn_in && w->month < 0;
     run_phases(w, false, NULL, NULL);
     w->month++;
     for (size_t k = 0; k < w->reg->n_models; k++)

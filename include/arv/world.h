@@ -217,6 +217,7 @@ struct arv_world {
      * (arv_world_burn_in), only for the households still held: worth it
      * when the burn-in drops households (arv trial's compacted start) */
     bool defer_burn_in;
+    bool replay_pending; /* deferred months run and not yet replayed */
 };
 
 /* The parameter table of a registry (engine groups, then each model's), all
@@ -246,8 +247,9 @@ void arv_world_enroll(struct arv_world *w);
 /* The two halves of arv_world_begin: the draw of the start state (every
  * model prepared and started; month = -burn_in) and the burn-in months.
  * Between them the population may be compacted (snapshot.h) to the
- * households worth a burn-in, and arv_world_step may run some of the
- * months; with defer_burn_in, arv_world_burn_in must run the last. */
+ * households worth a burn-in, and arv_world_step may run some or all of
+ * the months; with defer_burn_in, arv_world_burn_in ends with the replay
+ * (so the population may also be compacted at month 0 before it). */
 void arv_world_draw(struct arv_world *w, uint32_t rep);
 void arv_world_burn_in(struct arv_world *w);
 /* arv_world_draw with a hook, run once the registry's first model (the

@@ -312,9 +312,9 @@ static void test_started_in_parts_equals_whole_pool(void **state)
 
 /* A world that defers its burn-in (defer_burn_in: children's participation
  * and inclusion recorded, then replayed at month 0), compacted part way
- * through the burn-in, ends it with the households, every array, of the
- * whole pool's ordinary burn-in: with and without the accounting models,
- * and with a compaction where replicate and thread count differ. */
+ * through the burn-in or at its end before the replay, ends it with the
+ * households, every array, of the whole pool's ordinary burn-in: with and
+ * without the accounting models, on one thread and two. */
 static void check_deferred_burn_in(const char *const *sets, uint32_t rep, bool skip_accounting,
                                    int compact_month, int threads)
 {
@@ -338,6 +338,7 @@ static void check_deferred_burn_in(const char *const *sets, uint32_t rep, bool s
     arv__pop_compact(deferred, keep, m);
     arv_world_burn_in(deferred);
     assert_int_equal(deferred->month, 0);
+    assert_false(deferred->replay_pending);
     arv_world_begin(whole, rep);
     arv__pop_compact(whole, keep_whole, m);
     const char *field = arv__pop_differs(pw, pd);
@@ -363,6 +364,7 @@ static void test_deferred_burn_in_equals_burn_in(void **state)
     check_deferred_burn_in(plain, 1, true, -5, 1);
     check_deferred_burn_in(plain, 2, false, -23, 1);
     check_deferred_burn_in(longer, 3, true, -1, 2);
+    check_deferred_burn_in(longer, 4, true, 0, 2); /* at month 0, before the replay */
 }
 
 /* The trial starts further only the households that can be eligible at
