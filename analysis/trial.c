@@ -369,9 +369,8 @@ static void burn_in(struct worker *k, uint32_t *ids)
  * ones that can be eligible at month 0 (arv__followup_may_enroll: those
  * that would take SA up) are started further and burnt in, dropped late
  * in the burn-in if they can no longer be, and at month 0 unless they are
- * (burn_in). Each round is
- * sized from the eligible share seen so far, which changes the work but
- * never the result. Ends enrolled at month 0. */
+ * (burn_in). Each round is sized from the eligible share seen so far,
+ * which changes the work but never the result. Ends enrolled at month 0. */
 static void start_part(struct worker *k, uint32_t t)
 {
     struct arv_world *w = k->w;
