@@ -179,21 +179,15 @@ void arv__income_rules_read(const struct arv_params *p, struct arv_income_rules 
     k->programme_benefit[1] = k->programme;
 }
 
-struct vector_passes;
-
 struct income {
     struct arv_income_rules rules;
     double *settle; /* per office: the settlement probability without follow-up */
-    const struct vector_passes *passes; /* step()'s vector passes, by instruction set */
 };
-
-static const struct vector_passes *vector_passes(void);
 
 static int setup(struct arv_world *w, struct arv_error *err)
 {
     struct income *k = arv_xcalloc(1, sizeof *k);
     arv__income_rules_read(w->params, &k->rules);
-    k->passes = vector_passes();
     k->settle = arv_xcalloc((size_t)arv_params_int(w->params, "offices.count"), sizeof(double));
     arv_world_set_state(w, &arv_model_income, k);
     return ARV_OK;
@@ -222,42 +216,25 @@ static void prepare(struct arv_world *w)
         k->settle[o] = settle_probability(&k->rules, p->offices[o].effect[DOMAIN_ECONOMY]);
 }
 
-/* Minimum and maximum as arv__min and arv__max compute them (minsd and
- * maxsd: the first operand unless the second is smaller, or larger), in a
- * form the compiler vectorises. */
-static inline double vmin(double a, double b)
-{
-    return a < b ? a : b;
-}
-
-static inline double vmax(double a, double b)
-{
-    return a > b ? a : b;
-}
-
 /* The budget rules; inline in the monthly step, written without branches
- * or table lookups on the household's state (selections), so that the
- * budgets of a chunk run as one vector loop. */
+ * on the household's state (selections from two-entry tables). */
 static inline void budget(const struct arv_income_rules *k, const struct arv_budget_case *c,
                           struct arv_budget *b)
 {
+    static const double housing_costs_per_person[N_HOUSING] = {0, 1, 1, 1, 1};
+    static const double housing_allowance[N_HOUSING] = {0, 1, 1, 1, 0};
     int children = c->children[0] + c->children[1] + c->children[2];
     int hs = c->housing;
-    double rent = k->rent[0];
-    for (int s = 1; s < N_HOUSING; s++)
-        rent = hs == s ? k->rent[s] : rent;
-    /* temporary housing costs nothing per person; temporary housing and
-     * owners get no housing allowance (factors 0 or 1) */
-    double per_person = hs != HOUSING_TEMPORARY;
-    double with_allowance = hs != HOUSING_TEMPORARY && hs != HOUSING_OWNER;
-    b->cost = rent + per_person * (k->rent_person * (c->adults + children));
-    b->allowance = with_allowance *
-                   vmax(0, k->ha_rate * (b->cost - k->ha_own * (c->gross + c->insurance +
-                                                               c->programme)));
+    b->cost = k->rent[hs] +
+              housing_costs_per_person[hs] * (k->rent_person * (c->adults + children));
+    b->allowance = housing_allowance[hs] *
+                   arv__max(0, k->ha_rate * (b->cost - k->ha_own * (c->gross + c->insurance +
+                                                                   c->programme)));
     b->net = c->gross * (1 - k->tax);
     b->benefits = c->programme + c->insurance * (1 - k->tax) + k->child_benefit * children +
                   b->allowance;
-    double norm = c->adults >= 2 ? k->sa_couple : k->sa_single;
+    const double adult_norm[2] = {k->sa_single, k->sa_couple};
+    double norm = adult_norm[c->adults >= 2];
     for (int band = 0; band < 3; band++)
         norm += k->sa_child[band] * c->children[band];
     b->needs = norm + b->cost;
@@ -285,290 +262,6 @@ void arv__budget(const struct arv_income_rules *k, const struct arv_budget_case 
     budget(k, c, b);
 }
 
-/* What step() carries between its passes for each household of the chunk,
- * at [h - begin]. The step runs in passes: the arithmetic that is the same
- * for every household in loops the compiler vectorises (passes 2, 4 and 6),
- * the draws, the calls of exp, log and log1p and the rare branches in
- * scalar passes of their own (1, 3 and 5). Each household's arithmetic is
- * the same, operation for operation, as in one loop. */
-struct passes {
-    /* pass 1: the draws, the adults' incomes, the children by guideline band */
-    double u_shock[ARV_CHUNK], u_emergency[ARV_CHUNK], u_size[ARV_CHUNK], z_strain[ARV_CHUNK];
-    double gross[ARV_CHUNK], insurance[ARV_CHUNK], programme[ARV_CHUNK];
-    int32_t children[3][ARV_CHUNK];
-    /* pass 2: the budget */
-    double fu[ARV_CHUNK], economy[ARV_CHUNK], net[ARV_CHUNK], benefits[ARV_CHUNK];
-    double cost[ARV_CHUNK], needs[ARV_CHUNK], sa[ARV_CHUNK], disposable[ARV_CHUNK];
-    double slack[ARV_CHUNK], equivalence[ARV_CHUNK];
-    int32_t takes_up[ARV_CHUNK];
-    /* pass 3: expense shocks and the settlement probability */
-    double shock[ARV_CHUNK], covered[ARV_CHUNK], settle[ARV_CHUNK];
-    /* pass 4: arrears; pass 5: their log */
-    double arrears[ARV_CHUNK], debt[ARV_CHUNK];
-};
-
-/* Pass 1: the household's draws, always all of them and in this order, so
- * that each keeps its place in the stream whatever the family's state
- * (common random numbers): expense shock, strain, earnings variation of
- * both adult slots. Usually they are the six words of blocks 0 and 1 read
- * directly; a normal that needs more words continues on the generator.
- * Then each adult's earnings and benefits, the children by band and the
- * economy effect. */
-static void draw_and_earn(const struct arv_income_rules *k, struct arv_pop *p, struct arv_rng *r,
-                          uint32_t month, size_t begin, size_t end,
-                          const uint32_t (*block0)[4], const uint32_t (*block1)[4],
-                          struct passes *s)
-{
-    for (size_t h = begin; h < end; h++) {
-        size_t j = h - begin;
-        const uint32_t *b0 = block0[j], *b1 = block1[j];
-        double u_shock = arv_rng_word_uniform(b0[3]), u_emergency = arv_rng_word_uniform(b0[2]);
-        double u_size, z_strain, z_hours[ARV_MAX_ADULTS];
-        if (b0[1] != 0 && arv_rng_word_normal(b0[0], &z_strain)) {
-            u_size = arv_rng_word_uniform(b0[1]);
-            if (!arv_rng_word_normal(b1[3], &z_hours[0])) {
-                arv_rng_seek_block_after(r, ARV_STREAM_INCOME, arv__id(p, h), month, 1, b1, 1);
-                z_hours[0] = arv__rng_normal_slow(r, b1[3]);
-                z_hours[1] = arv_rng_normal(r);
-            } else if (!arv_rng_word_normal(b1[2], &z_hours[1])) {
-                arv_rng_seek_block_after(r, ARV_STREAM_INCOME, arv__id(p, h), month, 1, b1, 2);
-                z_hours[1] = arv__rng_normal_slow(r, b1[2]);
-            }
-        } else {
-            arv_rng_seek_block(r, ARV_STREAM_INCOME, arv__id(p, h), month, b0);
-            u_shock = arv_rng_uniform(r);
-            u_emergency = arv_rng_uniform(r);
-            u_size = arv_rng_uniform_pos(r);
-            z_strain = arv_rng_normal(r);
-            arv_rng_supply(r, 1, b1);
-            for (int a = 0; a < ARV_MAX_ADULTS; a++)
-                z_hours[a] = arv_rng_normal(r);
-        }
-        s->u_shock[j] = u_shock;
-        s->u_emergency[j] = u_emergency;
-        s->u_size[j] = u_size;
-        s->z_strain[j] = z_strain;
-        int adults = p->n_adults[h];
-        double gross = 0, programme = 0, insurance = 0;
-        for (int a = 0; a < ARV_MAX_ADULTS; a++) {
-            size_t i = (size_t)ARV_MAX_ADULTS * h + a;
-            int st = p->work[i], present = a < adults;
-            _Static_assert(WORK_FULL_TIME == WORK_PART_TIME + 1, "employed states adjacent");
-            /* employed and present, as one comparison */
-            if ((unsigned)(st - WORK_PART_TIME) < 2u * (unsigned)present) {
-                /* hours and overtime vary from month to month */
-                double sd = k->hours_sd[st == WORK_FULL_TIME];
-                double wobble = exp(sd * z_hours[a] - sd * sd / 2);
-                gross += p->wage[i] * k->hours_share[st == WORK_PART_TIME] * wobble;
-            }
-            programme += k->programme_benefit[present & (st == WORK_PROGRAMME)];
-            /* unemployment benefit: none in the month of the job loss (the
-             * grant is one month longer than paid), none in a programme */
-            if (present * p->ui_months[i] > 0) { /* present and months left */
-                if (p->ui_months[i] <= k->ui_max_months &&
-                    (st == WORK_SEEKING || st == WORK_INACTIVE))
-                    insurance += p->ui_amount[i];
-                p->ui_months[i]--;
-            }
-        }
-        s->gross[j] = gross;
-        s->programme[j] = programme;
-        s->insurance[j] = insurance;
-        /* children by guideline band (arv__sa_child_band) from the counts
-         * of ages >= 0, >= 72 and >= 132 months */
-        int at_least[3];
-        arv__count_children(p, h, 72, 132, at_least);
-        s->children[0][j] = at_least[0] - at_least[1];
-        s->children[1][j] = at_least[1] - at_least[2];
-        s->children[2][j] = at_least[2];
-        /* the economy effect: the office's and the follow-up's */
-        double fu = arv__followup_effect(p, h, DOMAIN_ECONOMY);
-        s->fu[j] = fu;
-        s->economy[j] = p->offices[p->office[h]].effect[DOMAIN_ECONOMY] + fu;
-    }
-}
-
-/* Pass 2: take-up and the budget. */
-static inline __attribute__((always_inline)) void budgets(const struct arv_income_rules *rules, const struct arv_pop *p,
-                    size_t begin, size_t n, struct passes *restrict s)
-{
-    /* a copy, whose values the vector loop may read whatever the selections */
-    const struct arv_income_rules copy = *rules, *k = &copy;
-#pragma omp simd
-    for (size_t j = 0; j < n; j++) {
-        size_t h = begin + j;
-        struct arv_budget_case c = {
-            .adults = p->n_adults[h],
-            .children = {s->children[0][j], s->children[1][j], s->children[2][j]},
-            .housing = p->housing[h],
-            .gross = s->gross[j],
-            .insurance = s->insurance[j],
-            .programme = s->programme[j],
-        };
-        c.takes_up = p->takeup[h] < k->takeup_logit + s->economy[j];
-        struct arv_budget b;
-        budget(k, &c, &b);
-        s->takes_up[j] = c.takes_up;
-        s->net[j] = b.net;
-        s->benefits[j] = b.benefits;
-        s->cost[j] = b.cost;
-        s->needs[j] = b.needs;
-        s->sa[j] = b.sa;
-        s->disposable[j] = b.disposable;
-        s->slack[j] = b.disposable - b.needs;
-        s->equivalence[j] = b.equivalence;
-    }
-}
-
-/* Pass 3: expense shocks (one-off SA covers what the family cannot pay
- * itself) and the settlement probability. */
-static void shocks(const struct income *model, struct arv_pop *p, size_t begin, size_t n,
-                   struct passes *s)
-{
-    const struct arv_income_rules *k = &model->rules;
-    double last_economy = NAN, last_settle = 0;
-    for (size_t j = 0; j < n; j++) {
-        size_t h = begin + j;
-        double shock = 0, covered = 0;
-        if (s->u_shock[j] < k->shock_rate * p->shock_proneness[h]) {
-            shock = -k->shock_mean * log(s->u_size[j]); /* exponential */
-            p->events[h] |= EVENT_SHOCK;
-            if (s->takes_up[j] && s->u_emergency[j] < k->emergency)
-                covered = arv__max(0, shock - arv__max(0, s->slack[j]));
-        }
-        s->shock[j] = shock;
-        s->covered[j] = covered;
-        /* (a probability; without arrears it multiplies 0) */
-        double settle = model->settle[p->office[h]];
-        if (s->fu[j] != 0) {
-            /* followed families of an office share the effect in a month */
-            if (s->economy[j] != last_economy) {
-                last_economy = s->economy[j];
-                last_settle = settle_probability(k, last_economy);
-            }
-            settle = last_settle;
-        }
-        s->settle[j] = settle;
-    }
-}
-
-/* Pass 4: arrears (shortfall and shocks in, repayment and settlement out)
- * and the month's budget into the population. (The population's arrays
- * are read into restrict pointers first: a store through one of its byte
- * arrays could otherwise, for the compiler, change the others' pointers.) */
-static inline __attribute__((always_inline)) void settle_accounts(const struct arv_income_rules *restrict k, struct arv_pop *p,
-                            float *restrict ring, size_t begin, size_t n,
-                            struct passes *restrict s)
-{
-    float *restrict earnings = p->earnings + begin, *restrict benefits = p->benefits + begin;
-    float *restrict sa_amount = p->sa_amount + begin, *restrict disposable = p->disposable + begin;
-    float *restrict needs = p->needs + begin, *restrict housing_cost = p->housing_cost + begin;
-    float *restrict arrears = p->arrears + begin;
-    uint8_t *restrict on_sa = p->sa + begin, *restrict low_income = p->low_income + begin;
-    uint16_t *restrict sa_history = p->sa_history + begin;
-#pragma omp simd
-    for (size_t j = 0; j < n; j++) {
-        double sa = s->sa[j] + s->covered[j], income = s->disposable[j] + s->covered[j];
-        double slack = s->slack[j];
-        double owed = arrears[j];
-        double repaid = vmin(owed, k->repay * vmax(0, slack) + s->settle[j] * owed);
-        owed += k->shortfall * vmax(0, -slack) + s->shock[j] - s->covered[j] - repaid;
-        owed = vmax(0, owed);
-        s->sa[j] = sa;
-        s->disposable[j] = income;
-        s->arrears[j] = owed;
-        earnings[j] = (float)s->net[j];
-        benefits[j] = (float)s->benefits[j];
-        sa_amount[j] = (float)sa;
-        on_sa[j] = sa > 0;
-        sa_history[j] = (uint16_t)(((sa_history[j] << 1) | (sa > 0)) & 0xFFF);
-        disposable[j] = (float)income;
-        needs[j] = (float)s->needs[j];
-        housing_cost[j] = (float)s->cost[j];
-        low_income[j] = income / s->equivalence[j] < k->threshold_month;
-        arrears[j] = (float)owed;
-    }
-    if (ring != NULL) {
-        ring += begin;
-#pragma omp simd
-        for (size_t j = 0; j < n; j++)
-            ring[j] = (float)(s->disposable[j] / s->equivalence[j]);
-    }
-}
-
-/* Pass 6: strain, an AR(1) towards the level income, arrears and SA imply. */
-static inline __attribute__((always_inline)) void strains(const struct arv_income_rules *restrict k, struct arv_pop *p, size_t begin,
-                    size_t n, const struct passes *restrict s)
-{
-#pragma omp simd
-    for (size_t j = 0; j < n; j++) {
-        size_t h = begin + j;
-        double gap = vmin(1, vmax(-1, -s->slack[j] / s->needs[j]));
-        double target = k->s_base + k->s_gap * gap + k->s_arrears * s->debt[j] +
-                        k->s_sa * (s->sa[j] > 0) + k->s_stress * p->stress[h] -
-                        k->s_econ * s->economy[j];
-        double strain = k->s_rho * p->strain[h] + (1 - k->s_rho) * target +
-                        k->s_sd * s->z_strain[j];
-        p->strain[h] = (float)vmin(10, vmax(0, strain));
-    }
-}
-
-/* The vector passes compiled for each instruction set: the same IEEE
- * arithmetic, with neither fused multiply-adds (-ffp-contract=off) nor
- * reassociation, so the same results whichever runs. */
-struct vector_passes {
-    void (*budgets)(const struct arv_income_rules *, const struct arv_pop *, size_t, size_t,
-                    struct passes *);
-    void (*settle_accounts)(const struct arv_income_rules *, struct arv_pop *, float *, size_t,
-                            size_t, struct passes *);
-    void (*strains)(const struct arv_income_rules *, struct arv_pop *, size_t, size_t,
-                    const struct passes *);
-};
-
-#define VECTOR_PASSES(isa, attributes)                                                          \
-    attributes static void budgets_##isa(const struct arv_income_rules *k,                      \
-                                         const struct arv_pop *p, size_t begin, size_t n,      \
-                                         struct passes *s)                                     \
-    {                                                                                          \
-        budgets(k, p, begin, n, s);                                                            \
-    }                                                                                          \
-    attributes static void settle_accounts_##isa(const struct arv_income_rules *k,              \
-                                                 struct arv_pop *p, float *ring, size_t begin, \
-                                                 size_t n, struct passes *s)                   \
-    {                                                                                          \
-        settle_accounts(k, p, ring, begin, n, s);                                              \
-    }                                                                                          \
-    attributes static void strains_##isa(const struct arv_income_rules *k, struct arv_pop *p,   \
-                                         size_t begin, size_t n, const struct passes *s)       \
-    {                                                                                          \
-        strains(k, p, begin, n, s);                                                            \
-    }                                                                                          \
-    static const struct vector_passes passes_##isa = {budgets_##isa, settle_accounts_##isa,    \
-                                                      strains_##isa};
-
-VECTOR_PASSES(scalar, )
-#if defined(__x86_64__) && defined(__GNUC__)
-VECTOR_PASSES(avx2, __attribute__((target("avx2"))))
-VECTOR_PASSES(avx512, __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))))
-#endif
-
-int arv__income_widest = ARV_ISA_AVX512;
-
-/* The widest of the passes that arv__income_widest allows and the
- * processor has. */
-static const struct vector_passes *vector_passes(void)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (arv__income_widest >= ARV_ISA_AVX512 && __builtin_cpu_supports("avx512f") &&
-        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
-        __builtin_cpu_supports("avx512vl"))
-        return &passes_avx512;
-    if (arv__income_widest >= ARV_ISA_AVX2 && __builtin_cpu_supports("avx2"))
-        return &passes_avx2;
-#endif
-    return &passes_scalar;
-}
-
 static void step(struct arv_world *w, size_t begin, size_t end)
 {
     const struct income *model = arv_world_state(w, &arv_model_income);
@@ -585,17 +278,122 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     assert(n <= ARV_CHUNK);
     arv__household_blocks(&r, p, ARV_STREAM_INCOME, month, 0, begin, n, block0);
     arv__household_blocks(&r, p, ARV_STREAM_INCOME, month, 1, begin, n, block1);
-    const struct vector_passes *v = model->passes;
-    struct passes s;
-    draw_and_earn(k, p, &r, month, begin, end, (const uint32_t(*)[4])block0,
-                  (const uint32_t(*)[4])block1, &s);
-    v->budgets(k, p, begin, n, &s);
-    shocks(model, p, begin, n, &s);
-    v->settle_accounts(k, p, ring, begin, n, &s);
-    /* pass 5 */
-    for (size_t j = 0; j < n; j++)
-        s.debt[j] = s.arrears[j] > 0 ? log1p(s.arrears[j] / 10000.0) : 0.0;
-    v->strains(k, p, begin, n, &s);
+    double last_economy = NAN, last_settle = 0;
+    for (size_t h = begin; h < end; h++) {
+        struct arv_budget_case c = {.adults = p->n_adults[h], .housing = p->housing[h]};
+        /* the household's draws, always all of them and in this order, so
+         * that each keeps its place in the stream whatever the family's
+         * state (common random numbers): expense shock, strain, earnings
+         * variation of both adult slots. Usually they are the six words of
+         * blocks 0 and 1 read directly; a normal that needs more words
+         * continues on the generator. */
+        const uint32_t *b0 = block0[h - begin], *b1 = block1[h - begin];
+        double u_shock = arv_rng_word_uniform(b0[3]), u_emergency = arv_rng_word_uniform(b0[2]);
+        double u_size, z_strain, z_hours[ARV_MAX_ADULTS];
+        if (b0[1] != 0 && arv_rng_word_normal(b0[0], &z_strain)) {
+            u_size = arv_rng_word_uniform(b0[1]);
+            if (!arv_rng_word_normal(b1[3], &z_hours[0])) {
+                arv_rng_seek_block_after(&r, ARV_STREAM_INCOME, arv__id(p, h), month, 1, b1, 1);
+                z_hours[0] = arv__rng_normal_slow(&r, b1[3]);
+                z_hours[1] = arv_rng_normal(&r);
+            } else if (!arv_rng_word_normal(b1[2], &z_hours[1])) {
+                arv_rng_seek_block_after(&r, ARV_STREAM_INCOME, arv__id(p, h), month, 1, b1, 2);
+                z_hours[1] = arv__rng_normal_slow(&r, b1[2]);
+            }
+        } else {
+            arv_rng_seek_block(&r, ARV_STREAM_INCOME, arv__id(p, h), month, b0);
+            u_shock = arv_rng_uniform(&r);
+            u_emergency = arv_rng_uniform(&r);
+            u_size = arv_rng_uniform_pos(&r);
+            z_strain = arv_rng_normal(&r);
+            arv_rng_supply(&r, 1, b1);
+            for (int a = 0; a < ARV_MAX_ADULTS; a++)
+                z_hours[a] = arv_rng_normal(&r);
+        }
+        for (int a = 0; a < ARV_MAX_ADULTS; a++) {
+            size_t i = (size_t)ARV_MAX_ADULTS * h + a;
+            int s = p->work[i], present = a < c.adults;
+            _Static_assert(WORK_FULL_TIME == WORK_PART_TIME + 1, "employed states adjacent");
+            /* employed and present, as one comparison */
+            if ((unsigned)(s - WORK_PART_TIME) < 2u * (unsigned)present) {
+                /* hours and overtime vary from month to month */
+                double sd = k->hours_sd[s == WORK_FULL_TIME];
+                double wobble = exp(sd * z_hours[a] - sd * sd / 2);
+                c.gross += p->wage[i] * k->hours_share[s == WORK_PART_TIME] * wobble;
+            }
+            c.programme += k->programme_benefit[present & (s == WORK_PROGRAMME)];
+            /* unemployment benefit: none in the month of the job loss (the
+             * grant is one month longer than paid), none in a programme */
+            if (present * p->ui_months[i] > 0) { /* present and months left */
+                if (p->ui_months[i] <= k->ui_max_months && (s == WORK_SEEKING || s == WORK_INACTIVE))
+                    c.insurance += p->ui_amount[i];
+                p->ui_months[i]--;
+            }
+        }
+        /* children by guideline band (arv__sa_child_band) from the counts
+         * of ages >= 0, >= 72 and >= 132 months */
+        int at_least[3];
+        arv__count_children(p, h, 72, 132, at_least);
+        c.children[0] = at_least[0] - at_least[1];
+        c.children[1] = at_least[1] - at_least[2];
+        c.children[2] = at_least[2];
+        double fu = arv__followup_effect(p, h, DOMAIN_ECONOMY);
+        double economy = p->offices[p->office[h]].effect[DOMAIN_ECONOMY] + fu;
+        c.takes_up = p->takeup[h] < k->takeup_logit + economy;
+        struct arv_budget b;
+        budget(k, &c, &b);
+        double needs = b.needs, sa = b.sa, disposable = b.disposable;
+
+        /* arrears: shortfall and shocks in, repayment and settlement out */
+        double slack = disposable - needs;
+        double shock = 0, covered = 0;
+        if (u_shock < k->shock_rate * p->shock_proneness[h]) {
+            shock = -k->shock_mean * log(u_size); /* exponential */
+            p->events[h] |= EVENT_SHOCK;
+            /* one-off SA for what the family cannot pay itself */
+            if (c.takes_up && u_emergency < k->emergency)
+                covered = arv__max(0, shock - arv__max(0, slack));
+        }
+        sa += covered;
+        disposable += covered;
+        int low_income = disposable / b.equivalence < k->threshold_month;
+        double arrears = p->arrears[h];
+        /* (a probability; without arrears it multiplies 0) */
+        double settle = model->settle[p->office[h]];
+        if (fu != 0) {
+            /* followed families of an office share the effect in a month */
+            if (economy != last_economy) {
+                last_economy = economy;
+                last_settle = settle_probability(k, economy);
+            }
+            settle = last_settle;
+        }
+        double repaid = arv__min(arrears, k->repay * arv__max(0, slack) + settle * arrears);
+        arrears += k->shortfall * arv__max(0, -slack) + shock - covered - repaid;
+        arrears = arv__max(0, arrears);
+
+        /* strain: AR(1) towards the level income, arrears and SA imply */
+        double gap = arv__min(1, arv__max(-1, -slack / needs));
+        double debt = arrears > 0 ? log1p(arrears / 10000.0) : 0.0;
+        double target = k->s_base + k->s_gap * gap + k->s_arrears * debt +
+                        k->s_sa * (sa > 0) + k->s_stress * p->stress[h] - k->s_econ * economy;
+        double strain = k->s_rho * p->strain[h] + (1 - k->s_rho) * target +
+                        k->s_sd * z_strain;
+
+        p->earnings[h] = (float)b.net;
+        p->benefits[h] = (float)b.benefits;
+        p->sa_amount[h] = (float)sa;
+        p->sa[h] = sa > 0;
+        p->sa_history[h] = (uint16_t)(((p->sa_history[h] << 1) | p->sa[h]) & 0xFFF);
+        p->disposable[h] = (float)disposable;
+        p->needs[h] = (float)needs;
+        p->housing_cost[h] = (float)b.cost;
+        p->low_income[h] = (uint8_t)low_income;
+        if (ring)
+            ring[h] = (float)(disposable / b.equivalence);
+        p->arrears[h] = (float)arrears;
+        p->strain[h] = (float)arv__min(10, arv__max(0, strain));
+    }
 }
 
 static void observe(const struct arv_world *w, size_t begin, size_t end, struct arv_tally *t,

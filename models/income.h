@@ -54,12 +54,6 @@ static inline int arv__sa_child_band(int age_months)
     return age_months < 72 ? 0 : age_months < 132 ? 1 : 2;
 }
 
-/* The widest instruction set (ARV_ISA_*, rng.h) whose vector passes a
- * world's income step may use, read when the world is set up; the
- * processor's widest unless lowered. For the tests, which compare the
- * paths: every path gives the same results. */
-extern int arv__income_widest;
-
 void arv__income_rules_read(const struct arv_params *p, struct arv_income_rules *k);
 void arv__budget(const struct arv_income_rules *k, const struct arv_budget_case *c,
                  struct arv_budget *b);

@@ -14,7 +14,6 @@
 #include "household.h"
 #include "household_testing.h"
 #include "income.h"
-#include "snapshot.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -117,47 +116,6 @@ static void test_children_at_home_paths(void **state)
                     assert_int_equal(scalar[expect++], i);
             assert_int_equal(b, expect);
         }
-}
-
-/* The income step's vector passes give the same population whichever
- * instruction set they use: the national scenario with the three paths
- * (a path the processor lacks falls back to the next narrower one), every
- * array compared after each month, burn-in included. */
-static void test_income_paths_agree(void **state)
-{
-    (void)state;
-    const char *const sets[] = {"population.households=2500", "run.months=18", NULL};
-    struct arv_params *p = params_with(FIXTURE("../../scenarios/national.cfg"), sets);
-    enum { PATHS = ARV_ISA_AVX512 + 1 };
-    struct arv_world *w[PATHS];
-    int widest = arv__income_widest;
-    for (int isa = ARV_ISA_SCALAR; isa < PATHS; isa++) {
-        arv__income_widest = isa; /* read when the world is set up */
-        w[isa] = world_of(p);
-    }
-    arv__income_widest = widest;
-    for (int isa = 0; isa < PATHS; isa++)
-        arv_world_start(w[isa], 0);
-    for (int isa = 1; isa < PATHS; isa++)
-        assert_null(arv__pop_differs(arv__pop(w[0]), arv__pop(w[isa])));
-    for (int month = 0; month < 18; month++) {
-        for (int isa = 0; isa < PATHS; isa++)
-            arv_world_step(w[isa]);
-        for (int isa = 1; isa < PATHS; isa++) {
-            const char *field = arv__pop_differs(arv__pop(w[0]), arv__pop(w[isa]));
-            if (field)
-                fail_msg("month %d, path %d: %s differs from the scalar path", month, isa, field);
-        }
-    }
-    /* the arrears arithmetic ran both ways: some households owe, some not */
-    const struct arv_pop *pop = arv__pop(w[0]);
-    size_t in_arrears = 0;
-    for (size_t h = 0; h < pop->n; h++)
-        in_arrears += pop->arrears[h] > 0;
-    assert_true(in_arrears > 0 && in_arrears < pop->n);
-    for (int isa = 0; isa < PATHS; isa++)
-        arv_world_free(w[isa]);
-    arv_params_free(p);
 }
 
 static void test_zero_income_topped_up_to_norm(void **state)
@@ -628,7 +586,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_children_at_home_paths),
-        cmocka_unit_test(test_income_paths_agree),
         cmocka_unit_test(test_zero_income_topped_up_to_norm),
         cmocka_unit_test(test_family_above_norm_gets_none),
         cmocka_unit_test(test_partial_need_and_takeup),
