@@ -1038,6 +1038,21 @@ static long peak_rss_kib(void)
     return ru.ru_maxrss;
 }
 
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of v[0..n) (sorts v). */
+static double median_of(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, by_value);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+enum { MAX_REPEATS = 50 };
+
 static int cmd_bench(struct opts *o, const struct arv_registry *reg, int argc, char **argv)
 {
     struct arv_error err;
@@ -1048,7 +1063,7 @@ static int cmd_bench(struct opts *o, const struct arv_registry *reg, int argc, c
     /* bench sizes come from the options, everything else from the scenario */
     int n_extra = 0;
     char extra[2][64];
-    long long v = 0;
+    long long v = 0, repeats = 1;
     if (o->households) {
         if (arv__cli_option_int("--households", o->households, 1, 2000000, &v))
             return 1;
@@ -1059,6 +1074,8 @@ static int cmd_bench(struct opts *o, const struct arv_registry *reg, int argc, c
             return 1;
         snprintf(extra[n_extra++], sizeof extra[0], "run.months=%lld", v);
     }
+    if (o->repeat && arv__cli_option_int("--repeat", o->repeat, 1, MAX_REPEATS, &repeats))
+        return 1;
     for (int k = 0; k < n_extra && o->n_sets < MAX_SETS; k++)
         o->sets[o->n_sets++] = extra[k];
     o->reps = "1";
@@ -1067,39 +1084,62 @@ static int cmd_bench(struct opts *o, const struct arv_registry *reg, int argc, c
     struct arv_world *w = open_world(reg, o, o->files[0], true, &p);
     if (w == NULL)
         return 1;
-    double t0 = arv__cli_now_seconds();
-    arv_world_start(w, 0);
-    /* the step loop's time per model: the clock is read twice per chunk and
-     * model (about 0.1 ns per household-month, below the noise) */
-    double seconds[ARV_MAX_MODELS] = {0};
-    w->model_seconds = seconds;
-    double t1 = arv__cli_now_seconds();
-    for (int m = 0; m < w->months; m++)
-        arv_world_step(w);
-    double t2 = arv__cli_now_seconds();
-    w->model_seconds = NULL;
-    double hm = (double)w->n_households * w->months;
+    /* each repeat starts replicate 0 again and steps it: the same work */
+    int n = (int)repeats;
+    double start[MAX_REPEATS], loop[MAX_REPEATS], rate[MAX_REPEATS];
+    double seconds[MAX_REPEATS][ARV_MAX_MODELS] = {{0}};
+    double hm = 0;
+    for (int k = 0; k < n; k++) {
+        double t0 = arv__cli_now_seconds();
+        arv_world_start(w, 0);
+        /* the step loop's time per model: the clock is read twice per chunk
+         * and model (about 0.1 ns per household-month, below the noise) */
+        w->model_seconds = seconds[k];
+        double t1 = arv__cli_now_seconds();
+        for (int m = 0; m < w->months; m++)
+            arv_world_step(w);
+        double t2 = arv__cli_now_seconds();
+        w->model_seconds = NULL;
+        hm = (double)w->n_households * w->months;
+        start[k] = t1 - t0;
+        loop[k] = t2 - t1;
+        rate[k] = hm / loop[k];
+    }
     long rss = peak_rss_kib();
+    double model_ns[ARV_MAX_MODELS], column[MAX_REPEATS];
+    for (size_t m = 0; m < w->reg->n_models; m++) {
+        for (int k = 0; k < n; k++)
+            column[k] = seconds[k][m];
+        model_ns[m] = 1e9 * median_of(column, n) / hm;
+    }
+    double median_rate = median_of(rate, n), median_loop = median_of(loop, n);
     printf("households          %zu\n", w->n_households);
     printf("months              %d\n", w->months);
     printf("threads             %d\n", threads);
-    printf("set-up (start)      %.3f s\n", t1 - t0);
-    printf("step loop           %.3f s\n", t2 - t1);
-    printf("household-months/s  %.4g\n", hm / (t2 - t1));
-    printf("per thread          %.4g\n", hm / (t2 - t1) / threads);
+    if (n > 1)
+        printf("repeats             %d (each starts replicate 0 again; medians, with the "
+               "range)\n", n);
+    printf("set-up (start)      %.3f s\n", median_of(start, n));
+    printf("step loop           %.3f s", median_loop);
+    if (n > 1)
+        printf(" (%.3f to %.3f)", loop[0], loop[n - 1]);
+    printf("\nhousehold-months/s  %.4g", median_rate);
+    if (n > 1)
+        printf(" (%.4g to %.4g)", rate[0], rate[n - 1]);
+    printf("\nper thread          %.4g\n", median_rate / threads);
     printf("peak RSS            %.1f MiB (%.0f bytes per household above the %.1f MiB "
            "before set-up)\n",
            rss / 1024.0, (rss - rss_before) * 1024.0 / (double)w->n_households,
            rss_before / 1024.0);
-    printf("per model           CPU-ns per household-month\n");
+    printf("per model           CPU-ns per household-month%s\n", n > 1 ? " (medians)" : "");
     double sum = 0;
     for (size_t k = 0; k < w->reg->n_models; k++)
-        if (seconds[k] > 0) {
-            printf("  %-17s %8.1f\n", w->reg->models[k]->name, 1e9 * seconds[k] / hm);
-            sum += seconds[k];
+        if (model_ns[k] > 0) {
+            printf("  %-17s %8.1f\n", w->reg->models[k]->name, model_ns[k]);
+            sum += model_ns[k];
         }
     printf("  %-17s %8.1f of %.1f in the step loop (the rest: scheduling, waiting)\n",
-           "all models", 1e9 * sum / hm, 1e9 * (t2 - t1) * threads / hm);
+           "all models", sum, 1e9 * median_loop * threads / hm);
     arv_world_free(w);
     arv_params_free(p);
     return 0;
@@ -1169,9 +1209,9 @@ static const struct command commands[] = {
     {"params", "arv params [--markdown]",
      "list every parameter: default, range, unit, source", "markdown", 0, 0, cmd_params},
     {"bench", "arv bench SCENARIO.cfg [--households N] [--months N] [--threads N]\n"
-              "        [--set PATH=VALUE]...",
+              "        [--repeat N] [--set PATH=VALUE]...",
      "measure household-months per second of the monthly step and peak memory",
-     "households months threads set seed", 1, 1, cmd_bench},
+     "households months threads repeat set seed", 1, 1, cmd_bench},
     {"synth", "arv synth SCENARIO.cfg --out FILE [--seed N] [--set PATH=VALUE]...",
      "write the scenario's households at month 0 as a CSV that population.file reads",
      "out seed set quiet threads", 1, 1, cmd_synth},
@@ -1193,6 +1233,7 @@ static const char *const option_help[][3] = {
     {"trials", "N", "virtual trials (default 1000; 1 prints the trial's results table)"},
     {"sweep", "PATH=V1,V2", "design grid: run the trials at each value (design.csv)"},
     {"months", "N", "months to simulate (bench)"},
+    {"repeat", "N", "time the step loop N times, 1 to 50, and report medians (bench)"},
     {"targets", "FILE", "calibration targets (id,kind,metric,group,time,value,se,source)"},
     {"draws", "K", "also write K posterior draws as parameter_draws (calibrated-draws.cfg)"},
     {"resume", "", "continue from the checkpoint beside the output directory (calibrate)"},
@@ -1300,6 +1341,7 @@ static int parse_options(const struct command *c, int argc, char **argv, int fir
         OPT("threads", threads)
         OPT("households", households)
         OPT("months", months)
+        OPT("repeat", repeat)
         OPT("targets", targets)
         OPT("draws", draws)
         OPT("trials", trials)

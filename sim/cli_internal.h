@@ -25,7 +25,7 @@ struct opts {
     const char *cmd;
     const char *files[MAX_FILES];
     int n_files;
-    const char *out, *seed, *reps, *threads, *households, *months;
+    const char *out, *seed, *reps, *threads, *households, *months, *repeat;
     const char *targets, *draws; /* calibrate */
     const char *sets[MAX_SETS];
     int n_sets;

@@ -56,6 +56,12 @@ expect_fail "--reps 0" "--reps" "$ARV_TEST" run "$ENGINE" --reps 0 --out out
 new_case
 expect_fail "--reps 100000" "--reps" "$ARV_TEST" run "$ENGINE" --reps 100000 --out out
 new_case
+expect_fail "bench --repeat 0" "--repeat 0: out of range [1, 50]" "$ARV_TEST" bench "$ENGINE" --repeat 0
+new_case
+expect_fail "bench --repeat not a number" "--repeat x: expects an integer" "$ARV_TEST" bench "$ENGINE" --repeat x
+new_case
+expect_fail "bench --households 0" "--households 0: out of range" "$ARV_TEST" bench "$ENGINE" --households 0
+new_case
 expect_fail "results too large to keep" "GiB of results" "$ARV" run "$SRC/scenarios/holf_trial.cfg" --reps 10000 --set run.months=1200 --out out
 new_case
 expect_fail "--threads 0" "--threads" "$ARV_TEST" run "$ENGINE" --threads 0 --out out
