@@ -219,7 +219,7 @@ static size_t children_at_home_scalar(const int16_t *age, size_t i0, size_t i1, 
 /* Sixteen slots at a time: a mask of the ages >= 0 compresses their
  * indices (in a register, then one store: fast on every AVX-512 core). The
  * store's sixteen entries stay within the room: n <= i - i0 before it. */
-__attribute__((target("avx512f,avx512bw,avx512vl"))) static size_t
+__attribute__((target("avx512f,avx512bw,avx512vl,popcnt"))) static size_t
 children_at_home_avx512(const int16_t *age, size_t i0, size_t i1, uint32_t *slot)
 {
     size_t n = 0, i = i0;
@@ -238,7 +238,8 @@ size_t arv__children_at_home(const int16_t *age, size_t i0, size_t i1, uint32_t 
 {
     /* (a load and a test of what the processor was found to have at start) */
     if (widest >= ARV_ISA_AVX512 && __builtin_cpu_supports("avx512f") &&
-        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("popcnt"))
         return children_at_home_avx512(age, i0, i1, slot);
     return children_at_home_scalar(age, i0, i1, slot);
 }
@@ -279,6 +280,14 @@ static void advance(struct arv_world *w, size_t begin, size_t end, int month)
      * (followed families of an office share it in a month) */
     double last_fu[2][2][2] = {{{NAN, NAN}, {NAN, NAN}}, {{NAN, NAN}, {NAN, NAN}}};
     double last_switch[2][2][2][2][2];
+    /* the arrays and constants of the loop over children, read once: its
+     * stores of bytes could otherwise, for the compiler, change them */
+    const int16_t *restrict child_age = p->child_age;
+    const uint8_t *restrict moved_of = p->moved;
+    uint8_t *restrict participation = p->participation;
+    float *restrict inclusion = p->inclusion;
+    const float *restrict trait = p->inclusion_trait;
+    const double drop_on_move = k->drop_on_move, c_part = k->c_part, rho = k->rho, sd = k->sd;
     for (size_t h0 = begin; h0 < end; h0 += SPAN) {
         size_t h1 = h0 + SPAN < end ? h0 + SPAN : end;
         size_t n = arv__children_at_home(p->child_age, ARV_MAX_CHILDREN * h0,
@@ -318,7 +327,7 @@ static void advance(struct arv_world *w, size_t begin, size_t end, int month)
         }
         for (size_t j = 0; j < n; j++) {
             size_t i = slot[j], h = i / ARV_MAX_CHILDREN;
-            int age = p->child_age[i], moved = p->moved[h];
+            int age = child_age[i], moved = moved_of[h];
             /* the child's three draws, straight from its block */
             const uint32_t *b = block[j];
             double u = arv_rng_word_uniform(b[3]), u_move = arv_rng_word_uniform(b[2]), z;
@@ -327,14 +336,13 @@ static void advance(struct arv_world *w, size_t begin, size_t end, int month)
                 z = arv__rng_normal_slow(&r, b[1]);
             }
             /* from age 1: switch, then a move may make the child drop out */
-            int part = p->participation[i];
+            int part = participation[i];
             part ^= u < p_switch[h - h0][age >= 72][part];
-            part &= !(moved && u_move < k->drop_on_move);
+            part &= !(moved && u_move < drop_on_move);
             part &= age >= 12;
-            p->participation[i] = (uint8_t)part;
-            double level = p->inclusion_trait[i] + k->c_part * part + level_household[h - h0];
-            p->inclusion[i] = (float)(k->rho * p->inclusion[i] + (1 - k->rho) * level +
-                                      k->sd * z);
+            participation[i] = (uint8_t)part;
+            double level = trait[i] + c_part * part + level_household[h - h0];
+            inclusion[i] = (float)(rho * inclusion[i] + (1 - rho) * level + sd * z);
         }
         /* exposures of the children at home, per household over its slots */
         for (size_t h = h0; h < h1; h++) {

@@ -66,7 +66,10 @@ static int age_children(int16_t *age, int leave, int *free_slot)
     _mm_storeu_si128((__m128i *)age, _mm_or_si128(_mm_andnot_si128(leaving, aged), leaving));
     unsigned empty = ~(unsigned)_mm_movemask_epi8(home) & 0xFFFFu; /* two bits per slot */
     *free_slot = empty ? __builtin_ctz(empty) / 2 : -1;
-    return __builtin_popcount((unsigned)_mm_movemask_epi8(leaving)) / 2;
+    /* (rarely anyone leaves: no bit count then, which without the popcnt
+     * instruction is a call) */
+    unsigned left = (unsigned)_mm_movemask_epi8(leaving);
+    return left ? __builtin_popcount(left) / 2 : 0;
 #else
     int left = 0;
     *free_slot = -1;
