@@ -290,7 +290,7 @@ static void advance(struct arv_world *w, size_t begin, size_t end, int month)
     const double drop_on_move = k->drop_on_move, c_part = k->c_part, rho = k->rho, sd = k->sd;
     for (size_t h0 = begin; h0 < end; h0 += SPAN) {
         size_t h1 = h0 + SPAN < end ? h0 + SPAN : end;
-        size_t n = arv__children_at_home(p->child_age, ARV_MAX_CHILDREN * h0,
+        size_t n = arv__children_at_home(child_age, ARV_MAX_CHILDREN * h0,
                                          ARV_MAX_CHILDREN * h1, slot, ARV_ISA_AVX512);
         if (p->id)
             for (size_t j = 0; j < n; j++)

@@ -117,9 +117,9 @@ void arv__pop_select(struct arv_world *w, const uint32_t *ids, size_t m)
  * snapshot, whichever come next in identity. The runs are listed and
  * copied from the last position down; a world household only moves up
  * (to >= from), so every run is read before anything overwrites it (as in
- * compaction, reversed), and memmove handles a run that overlaps itself. The income ring's rows widen from n
- * to n + m households; the same argument holds over the whole array,
- * processed from its end. */
+ * compaction, reversed), and memmove handles a run that overlaps itself.
+ * The income ring's rows widen from n to n + m households; the same
+ * argument holds over the whole array, processed from its end. */
 #define MERGE_ROW(dst, src_w, src_s, k)                                                          \
     for (size_t r = 0; r < runs; r++) {                                                          \
         const struct arv__merge_run *run = &plan[r];                                             \

@@ -1084,7 +1084,7 @@ static int cmd_bench(struct opts *o, const struct arv_registry *reg, int argc, c
     int n = (int)repeats;
     double start[MAX_REPEATS], loop[MAX_REPEATS], rate[MAX_REPEATS];
     double seconds[MAX_REPEATS][ARV_MAX_MODELS] = {{0}};
-    double hm = 0;
+    double hm = (double)w->n_households * w->months;
     for (int k = 0; k < n; k++) {
         double t0 = arv__cli_now_seconds();
         arv_world_start(w, 0);
@@ -1096,7 +1096,6 @@ static int cmd_bench(struct opts *o, const struct arv_registry *reg, int argc, c
             arv_world_step(w);
         double t2 = arv__cli_now_seconds();
         w->model_seconds = NULL;
-        hm = (double)w->n_households * w->months;
         start[k] = t1 - t0;
         loop[k] = t2 - t1;
         rate[k] = hm / loop[k];
