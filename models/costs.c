@@ -25,6 +25,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const struct arv_param_def defs[] = {
     {"costs.programme.basis", ARV_PARAM_ENUM, 0, 0, 0, "-",
@@ -161,33 +162,55 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     double d = arv__discount_factor(&k->discount, (w->month + 0.5) / 12.0);
     double month[ARV_MAX_GROUPS][N_LEDGER] = {{0}};
     long months_employed[ARV_MAX_GROUPS] = {0}, months_poor[ARV_MAX_GROUPS] = {0};
+    /* The sums of the current run of households of one group are kept in
+     * locals and written back when the group changes: the same additions in
+     * the same order as adding to month[g] directly, without a store and a
+     * reload of each sum for every household. */
+    const double office = k->per_coordinator ? k->coordinators * k->coordinator_month
+                                             : k->office_month;
+    const double temporary_month[2] = {0, k->temporary_month};
+    int g_run = GROUP_NONE;
+    double run[L_EMPLOYMENT] = {0};
+    long run_employed = 0, run_poor = 0;
     for (size_t h = begin; h < end; h++) {
         int g = p->group[h];
         if (g == GROUP_NONE)
             continue;
+        if (g != g_run) {
+            if (g_run != GROUP_NONE) {
+                memcpy(month[g_run], run, sizeof run);
+                months_employed[g_run] = run_employed;
+                months_poor[g_run] = run_poor;
+            }
+            g_run = g;
+            memcpy(run, month[g], sizeof run);
+            run_employed = months_employed[g];
+            run_poor = months_poor[g];
+        }
         const struct arv_office *of = &p->offices[p->office[h]];
-        double flow[N_LEDGER] = {0};
+        double flow[L_EMPLOYMENT];
         /* followed actively this month (followup.c has counted the month) */
         int t = p->followup_month[h];
-        if (t >= 1 && t <= k->duration && of->active > 0) {
-            double office = k->per_coordinator ? k->coordinators * k->coordinator_month
-                                               : k->office_month;
-            flow[L_PROGRAMME] = office / of->active;
-        }
+        flow[L_PROGRAMME] = t >= 1 && t <= k->duration && of->active > 0 ? office / of->active : 0;
         flow[L_SA] = p->sa_amount[h];
         flow[L_TRANSFERS] = p->benefits[h];
-        flow[L_TEMPORARY] = p->housing[h] == HOUSING_TEMPORARY ? k->temporary_month : 0;
+        flow[L_TEMPORARY] = temporary_month[p->housing[h] == HOUSING_TEMPORARY];
         flow[L_TAX] = k->tax_share * p->earnings[h];
         flow[L_NET] = flow[L_PROGRAMME] + flow[L_SA] + flow[L_TRANSFERS] + flow[L_TEMPORARY] -
                       flow[L_TAX];
-        int employed = 0;
-        for (int a = 0; a < p->n_adults[h]; a++)
-            employed += arv__employed(p->work[(size_t)ARV_MAX_ADULTS * h + a]);
-        /* adult- and child-months, in years once per group below */
-        months_employed[g] += employed;
-        months_poor[g] += p->low_income[h] * p->n_children[h];
+        /* adult- and child-months, in years once per group below; the
+         * second adult slot counts only if present */
+        const uint8_t *work = p->work + (size_t)ARV_MAX_ADULTS * h;
+        _Static_assert(ARV_MAX_ADULTS == 2, "two adult slots");
+        run_employed += arv__employed(work[0]) + (arv__employed(work[1]) & (p->n_adults[h] >= 2));
+        run_poor += p->low_income[h] * p->n_children[h];
         for (int e = 0; e < L_EMPLOYMENT; e++)
-            month[g][e] += flow[e];
+            run[e] += flow[e];
+    }
+    if (g_run != GROUP_NONE) {
+        memcpy(month[g_run], run, sizeof run);
+        months_employed[g_run] = run_employed;
+        months_poor[g_run] = run_poor;
     }
     double *chunk = k->ledger + begin / ARV_CHUNK * (size_t)k->n_groups * 2 * N_LEDGER;
     for (int g = 0; g < k->n_groups; g++) {
