@@ -133,15 +133,22 @@ static void step(struct arv_world *w, size_t begin, size_t end)
             p->n_children[h]++;
         }
         size_t a1 = (size_t)ARV_MAX_ADULTS * h + 1;
-        if (p->n_adults[h] == 1 && u_partner < d->partner) {
-            /* the partner's traits and work state were drawn at the start
-             * with the household's (population.c, work.c) */
-            p->n_adults[h] = 2;
-            p->work_months[a1] = 0;
-        } else if (p->n_adults[h] == 2 && u_partner < d->separate) {
-            p->n_adults[h] = 1;
-            p->ui_months[a1] = 0;
-            p->events[h] |= EVENT_SEPARATION;
+        /* a single parent may find a partner, a couple may separate: one
+         * comparison with the rate of the household's case first (rare),
+         * then which case it is */
+        int adults = p->n_adults[h]; /* 1 or 2 */
+        const double change[3] = {0, d->partner, d->separate};
+        if (u_partner < change[adults]) {
+            if (adults == 1) {
+                /* the partner's traits and work state were drawn at the
+                 * start with the household's (population.c, work.c) */
+                p->n_adults[h] = 2;
+                p->work_months[a1] = 0;
+            } else {
+                p->n_adults[h] = 1;
+                p->ui_months[a1] = 0;
+                p->events[h] |= EVENT_SEPARATION;
+            }
         }
     }
 }
