@@ -1111,6 +1111,8 @@ static int cmd_bench(struct opts *o, const struct arv_registry *reg, int argc, c
     printf("households          %zu\n", w->n_households);
     printf("months              %d\n", w->months);
     printf("threads             %d\n", threads);
+    printf("instruction set     %s\n", ARV_BUILD_ARCH[0] ? "-march=" ARV_BUILD_ARCH
+                                                        : "the compiler's default");
     if (n > 1)
         printf("repeats             %d (each starts replicate 0 again; medians, with the "
                "range)\n", n);
