@@ -109,6 +109,8 @@ static void step(struct arv_world *w, size_t begin, size_t end)
                 arv_rng_word_uniform(block[h - begin][3]) < d->crisis ? EVENT_CRISIS : 0;
         return;
     }
+    /* the monthly rate of a change of adults, by their number */
+    const double change[3] = {0, d->partner, d->separate};
     for (size_t h = begin; h < end; h++) {
         const uint32_t *b = block[h - begin];
         /* the month's events start here */
@@ -137,7 +139,6 @@ static void step(struct arv_world *w, size_t begin, size_t end)
          * comparison with the rate of the household's case first (rare),
          * then which case it is */
         int adults = p->n_adults[h]; /* 1 or 2 */
-        const double change[3] = {0, d->partner, d->separate};
         if (u_partner < change[adults]) {
             if (adults == 1) {
                 /* the partner's traits and work state were drawn at the
