@@ -67,7 +67,7 @@ static double number(struct checker *c, int col, const char *v, double lo, doubl
     }
     if (x < lo || x > hi) {
         char msg[96];
-        snprintf(msg, sizeof msg, "%%s is outside [%g, %g]", lo, hi);
+        snprintf(msg, sizeof msg, "%%s is outside [%.15g, %.15g]", lo, hi);
         bad_cell(c, col, msg, v);
         return lo;
     }
@@ -144,20 +144,29 @@ int arv__households_read(const char *file, int n_offices, struct arv_household_r
         for (int k = 0; k < N_COLUMNS; k++)
             v[k] = arv_csv_cell(&t, r, (size_t)col[k]);
         struct arv_household_row *h = &out[r];
+        /* the checks across cells read only cells that parsed (no new bad
+         * cell since), so that a bad cell gets one message, its own */
         integer(&c, COL_HOUSEHOLD, v[COL_HOUSEHOLD], 0, 2147483647);
+        int bad_before = c.bad;
         h->office = integer(&c, COL_OFFICE, v[COL_OFFICE], 0, n_offices - 1);
-        if (h->office < previous_office)
-            bad_cell(&c, COL_OFFICE, "%s: rows must be grouped by office in increasing order",
-                     v[COL_OFFICE]);
-        previous_office = h->office;
+        if (c.bad == bad_before) {
+            if (h->office < previous_office)
+                bad_cell(&c, COL_OFFICE, "%s: rows must be grouped by office in increasing order",
+                         v[COL_OFFICE]);
+            previous_office = h->office;
+        }
         h->origin = category(&c, COL_ORIGIN, v[COL_ORIGIN], arv__origin_names, N_ORIGINS);
+        bad_before = c.bad;
         h->adults = integer(&c, COL_ADULTS, v[COL_ADULTS], 1, ARV_MAX_ADULTS);
+        int adults_known = c.bad == bad_before;
         for (int a = 0; a < ARV_MAX_ADULTS; a++) {
             int ce = COL_EDU1 + a, cy = COL_YEARS1 + a, cw = COL_WORK1 + a;
             if (a >= h->adults) {
-                if (v[ce][0] || v[cy][0] || v[cw][0])
-                    bad_cell(&c, ce, "'%.40s': no second adult, leave the _2 columns empty",
-                             v[ce]);
+                /* the first of the adult's cells that is not empty */
+                int first = v[ce][0] ? ce : v[cy][0] ? cy : v[cw][0] ? cw : -1;
+                if (adults_known && first >= 0)
+                    bad_cell(&c, first, "'%.40s': no second adult, leave the _2 columns empty",
+                             v[first]);
                 continue;
             }
             h->education[a] = category(&c, ce, v[ce], arv__education_names, N_EDUCATION);
@@ -165,9 +174,10 @@ int arv__households_read(const char *file, int n_offices, struct arv_household_r
             h->work[a] = category(&c, cw, v[cw], arv__work_names, N_WORK);
         }
         h->housing = category(&c, COL_HOUSING, v[COL_HOUSING], arv__housing_names, N_HOUSING);
+        bad_before = c.bad;
         h->on_sa = integer(&c, COL_ON_SA, v[COL_ON_SA], 0, 1);
         h->sa_months = integer(&c, COL_SA_MONTHS, v[COL_SA_MONTHS], 0, 12);
-        if (h->on_sa && h->sa_months == 0)
+        if (c.bad == bad_before && h->on_sa && h->sa_months == 0)
             bad_cell(&c, COL_SA_MONTHS, "%s: on_sa is 1, so at least 1", v[COL_SA_MONTHS]);
         h->arrears = (float)number(&c, COL_ARREARS, v[COL_ARREARS], 0, 1e8);
         child_ages(&c, v[COL_CHILD_AGES], h);
