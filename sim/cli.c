@@ -996,10 +996,17 @@ release:
 static int cmd_check(struct opts *o, const struct arv_registry *reg, int argc, char **argv)
 {
     int bad = 0;
+    char said[sizeof ((struct arv_error *)0)->msg] = "";
     for (int k = 0; k < o->n_files; k++) {
-        struct arv_params *p;
-        struct arv_world *w = open_world(reg, o, o->files[k], true, &p);
+        struct arv_error err;
+        arv_error_init(&err);
+        struct arv_params *p = arv__cli_load_params(reg, o, o->files[k], &err);
+        struct arv_world *w = p ? arv_world_alloc(reg, p, &err) : NULL;
         if (w == NULL) {
+            /* a bad option fails every scenario alike: said once */
+            if (strcmp(err.msg, said) != 0)
+                arv__cli_fail("%s", err.msg);
+            snprintf(said, sizeof said, "%s", err.msg);
             bad = 1;
         } else if (!o->quiet) {
             size_t set = 0;

@@ -80,6 +80,12 @@ expect_fail "--set unknown path (arv)" "did you mean 'run.months'?" "$ARV" run "
 new_case
 expect_fail "--set unknown path names --set" "--set run.monts" "$ARV_TEST" check "$ENGINE" --set run.monts=3
 new_case
+expect_fail "a bad --set checking two scenarios is said once" "--set : expected PATH=VALUE" \
+    "$ARV_TEST" check "$ENGINE" "$SCEN/valid.cfg" --set=
+new_case
+expect_fail "an unknown --set path checking two scenarios is said once" "--set run.monts" \
+    "$ARV" check "$tmp/in/plain.cfg" "$SRC/scenarios/holf_trial.cfg" --set run.monts=3
+new_case
 expect_fail "--set wrong type" "--set run.months expects an integer" "$ARV_TEST" run "$ENGINE" --set run.months=abc --out out
 new_case
 expect_fail "--set bool wrong type" "--set test.draw expects true or false" "$ARV_TEST" run "$ENGINE" --set test.draw=2 --out out
