@@ -80,6 +80,17 @@ static void on_record(int c, void *priv)
     r->record++;
 }
 
+/* libcsv's reason, in the terms of the file's text where it is a parse
+ * error (strict mode: a quote where a field may not have one) */
+static const char *parse_error(const struct csv_parser *parser)
+{
+    int code = csv_error((struct csv_parser *)parser);
+    if (code == CSV_EPARSE)
+        return "bad quoting: a quote inside an unquoted field, text after a closing quote, "
+               "or a quoted field that is never closed";
+    return csv_strerror(code);
+}
+
 int arv_csv_read(const char *file, struct arv_csv *t, struct arv_error *err)
 {
     memset(t, 0, sizeof *t);
@@ -102,19 +113,20 @@ int arv_csv_read(const char *file, struct arv_csv *t, struct arv_error *err)
     char buf[65536];
     size_t n;
     while (err->status == ARV_OK && (n = fread(buf, 1, sizeof buf, f)) > 0) {
-        if (memchr(buf, '\0', n)) {
-            arv_error_set(err, ARV_EINVAL, "%s: row %zu: NUL byte (binary data?)", file, r.record);
-            break;
-        }
-        if (csv_parse(&parser, buf, n, on_field, on_record, &r) != n)
+        /* the text before a NUL byte is parsed first, so that the row
+         * named is the NUL's own */
+        const char *nul = memchr(buf, '\0', n);
+        size_t text = nul ? (size_t)(nul - buf) : n;
+        if (csv_parse(&parser, buf, text, on_field, on_record, &r) != text)
             arv_error_set(err, ARV_EINVAL, "%s: row %zu: %s", file, r.record,
-                          csv_strerror(csv_error(&parser)));
+                          parse_error(&parser));
+        else if (nul && err->status == ARV_OK)
+            arv_error_set(err, ARV_EINVAL, "%s: row %zu: NUL byte (binary data?)", file, r.record);
     }
     if (err->status == ARV_OK && ferror(f))
         arv_error_set(err, ARV_EIO, "%s: read error", file);
     if (err->status == ARV_OK && csv_fini(&parser, on_field, on_record, &r) != 0)
-        arv_error_set(err, ARV_EINVAL, "%s: row %zu: %s", file, r.record,
-                      csv_strerror(csv_error(&parser)));
+        arv_error_set(err, ARV_EINVAL, "%s: row %zu: %s", file, r.record, parse_error(&parser));
     csv_free(&parser);
     fclose(f);
     drop_row(&r);

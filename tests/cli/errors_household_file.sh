@@ -197,7 +197,16 @@ expect_fail "an empty file" "pop.csv" "$ARV" run from_file.cfg --out out
 new_case
 { head -n 2 "$POP"; printf '%s\000\n' "$(sed -n 3p "$POP")"; tail -n +4 "$POP"; } >"$dir/pop.csv"
 scenario
-expect_fail "a NUL byte" "NUL byte" "$ARV" run from_file.cfg --out out
+expect_fail "a NUL byte, in the row it is in" "pop.csv: row 3: NUL byte" "$ARV" run from_file.cfg --out out
+new_case
+awk 'NR == 5 { $0 = $0 "\"x" } { print }' "$POP" >"$dir/pop.csv"
+scenario
+expect_fail "a stray quote" "pop.csv: row 5: bad quoting: a quote inside an unquoted field" \
+    "$ARV" run from_file.cfg --out out
+new_case
+{ head -n 6 "$POP"; printf '%s,"abc\n' "$(sed -n 7p "$POP" | cut -d, -f1-14)"; } >"$dir/pop.csv"
+scenario
+expect_fail "a quoted field never closed" "pop.csv: row 7: bad quoting" "$ARV" run from_file.cfg --out out
 new_case
 scenario
 expect_fail "no such file" "pop.csv" "$ARV" run from_file.cfg --out out

@@ -86,7 +86,7 @@ static void test_bad_lines(void **state)
     expect_error("missing_value.csv", ": line 3, column 6 (value): missing value");
     expect_error("duplicate_id.csv", ": line 4, column 1 (id): duplicate id 'E1' (first on line 2)");
     expect_error("bad_fields.csv", ": line 3, column 8: 7 fields, the header has 8");
-    expect_error("bad_quote.csv", ": line 3: error parsing data");
+    expect_error("bad_quote.csv", ": line 3: bad quoting: a quote inside an unquoted field");
     expect_error("bad_se.csv", ": line 2, column 7 (se): not a number >= 0: '-0.02'");
 }
 
