@@ -1256,8 +1256,8 @@ static void print_usage(FILE *f)
     fprintf(f, "arv %s: microsimulation of low-income families under family follow-up\n\n"
                "usage:\n", ARV_VERSION);
     for (int k = 0; k < N_COMMANDS; k++)
-        fprintf(f, "  %-8s %s\n", commands[k].name, commands[k].summary);
-    fprintf(f, "\n  arv --version\n  arv help COMMAND   options of one command\n");
+        fprintf(f, "  %-9s %s\n", commands[k].name, commands[k].summary);
+    fprintf(f, "\n  arv --version\n  arv help COMMAND   options of one command (or: arv COMMAND --help)\n");
 }
 
 static int cmd_help(struct opts *o, const struct arv_registry *reg, int argc, char **argv)
@@ -1404,6 +1404,14 @@ static int cli_main(int argc, char **argv, const struct arv_registry *reg)
         c->run != arv__cli_trial && c->run != cmd_calibrate)
         return 0;
     struct opts o = {.cmd = c->name};
+    /* `arv COMMAND --help` (or -h), anywhere after the command: its help */
+    for (int k = 2; k < argc; k++)
+        if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0) {
+            if (arv_mpi_rank() != 0)
+                return 0; /* said once, by rank 0 */
+            o.files[o.n_files++] = c->name;
+            return cmd_help(&o, reg, argc, argv);
+        }
     if (parse_options(c, argc, argv, 2, &o))
         return 2;
     return c->run(&o, reg, argc, argv);

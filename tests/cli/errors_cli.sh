@@ -196,6 +196,15 @@ for exe in "$ARV" "$ARV_TEST"; do
     if expect_ok "help run" "$exe" help run; then
         if grep -qE -- '--seed' "$tmp/stdout"; then pass; else fail "help run does not list --seed"; fi
     fi
+    # COMMAND --help (or -h) anywhere after the command is `help COMMAND`, even
+    # beside options that would be errors
+    cp "$tmp/stdout" "$tmp/help_run"
+    for args in "run --help" "run -h" "run nosuch.cfg --sed 1 --help"; do
+        # shellcheck disable=SC2086
+        if expect_ok "$args" "$exe" $args; then
+            if cmp -s "$tmp/stdout" "$tmp/help_run"; then pass; else fail "'$args' is not 'help run'"; fi
+        fi
+    done
     if expect_ok "params" "$exe" params; then
         if grep -qE '^run\.months ' "$tmp/stdout"; then pass; else fail "params does not list run.months"; fi
     fi
