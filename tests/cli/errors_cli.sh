@@ -114,6 +114,11 @@ expect_fail "NUL byte on line 3" "$tmp/in/nul.cfg:3: NUL byte" "$ARV_TEST" run "
 new_case
 expect_fail "binary garbage" "$tmp/in/garbage.cfg:1:" "$ARV_TEST" run "$tmp/in/garbage.cfg" --out out
 new_case
+# (libconfig 1.5 leaks the discarded string here: tests/lsan.supp)
+printf 'run: { months = 3; };\nx = [ 1.0, 2.0"x"3 ];\n' >"$dir/string_then_error.cfg"
+expect_fail "a syntax error after a string literal" "string_then_error.cfg:2: syntax error" \
+    "$ARV" run string_then_error.cfg --out out
+new_case
 expect_fail "/dev/null" "/dev/null: not a regular file" "$ARV_TEST" run /dev/null --out out
 new_case
 expect_fail "include loop" "$SCEN/errors/loop_a.cfg:2: in @include" "$ARV_TEST" run "$SCEN/errors/loop_a.cfg" --out out
