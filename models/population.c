@@ -145,15 +145,20 @@ static int read_shares(const struct arv_params *p, const char *prefix,
                        const char *const *names, int n, double *out, struct arv_error *err)
 {
     double sum = 0;
-    char path[128];
+    char path[128], blame[128] = "";
     for (int k = 0; k < n; k++) {
         snprintf(path, sizeof path, "%s.%s", prefix, names[k]);
         out[k] = arv_params_double(p, path);
         sum += out[k];
+        /* the error names a share set on the command line (--set) if there
+         * is one, the user's latest word; otherwise the last share */
+        struct arv_param_origin o = arv_params_origin(p, path);
+        if (o.file != NULL && o.line == 0)
+            snprintf(blame, sizeof blame, "%s", path);
     }
     if (fabs(sum - 1.0) > 1e-6) {
         char where[512];
-        arv_params_where(p, path, where, sizeof where);
+        arv_params_where(p, blame[0] ? blame : path, where, sizeof where);
         return arv_error_set(err, ARV_EINVAL, "%s: the %s.* shares sum to %.6g, not 1", where,
                              prefix, sum);
     }

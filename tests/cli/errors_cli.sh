@@ -83,6 +83,10 @@ new_case
 expect_fail "a bad --set checking two scenarios is said once" "--set : expected PATH=VALUE" \
     "$ARV_TEST" check "$ENGINE" "$SCEN/valid.cfg" --set=
 new_case
+expect_fail "shares not summing to 1 name the share set by --set" \
+    "--set population.origin.norway: the population.origin.* shares sum to" \
+    "$ARV" check "$SRC/scenarios/holf_trial.cfg" --set population.origin.norway=0
+new_case
 expect_fail "an unknown --set path checking two scenarios is said once" "--set run.monts" \
     "$ARV" check "$tmp/in/plain.cfg" "$SRC/scenarios/holf_trial.cfg" --set run.monts=3
 new_case
