@@ -109,21 +109,30 @@ fail_params:
     return NULL;
 }
 
-/* Loads a scenario and builds its world; on failure reports (if `speak`)
- * and returns NULL having freed both. *params must outlive the world. */
+/* Loads a scenario and builds its world; on failure sets err and returns
+ * NULL having freed both. *params must outlive the world. */
+static struct arv_world *load_world(const struct arv_registry *reg, const struct opts *o,
+                                    const char *file, struct arv_params **params,
+                                    struct arv_error *err)
+{
+    *params = arv__cli_load_params(reg, o, file, err);
+    struct arv_world *w = *params ? arv_world_alloc(reg, *params, err) : NULL;
+    if (w == NULL) {
+        arv_params_free(*params);
+        *params = NULL;
+    }
+    return w;
+}
+
+/* load_world, reporting a failure (if `speak`). */
 static struct arv_world *open_world(const struct arv_registry *reg, const struct opts *o,
                                     const char *file, bool speak, struct arv_params **params)
 {
     struct arv_error err;
     arv_error_init(&err);
-    *params = arv__cli_load_params(reg, o, file, &err);
-    struct arv_world *w = *params ? arv_world_alloc(reg, *params, &err) : NULL;
-    if (w == NULL) {
-        arv_params_free(*params);
-        *params = NULL;
-        if (speak)
-            arv__cli_fail("%s", err.msg);
-    }
+    struct arv_world *w = load_world(reg, o, file, params, &err);
+    if (w == NULL && speak)
+        arv__cli_fail("%s", err.msg);
     return w;
 }
 
@@ -1000,8 +1009,8 @@ static int cmd_check(struct opts *o, const struct arv_registry *reg, int argc, c
     for (int k = 0; k < o->n_files; k++) {
         struct arv_error err;
         arv_error_init(&err);
-        struct arv_params *p = arv__cli_load_params(reg, o, o->files[k], &err);
-        struct arv_world *w = p ? arv_world_alloc(reg, p, &err) : NULL;
+        struct arv_params *p;
+        struct arv_world *w = load_world(reg, o, o->files[k], &p, &err);
         if (w == NULL) {
             /* a bad option fails every scenario alike: said once */
             if (strcmp(err.msg, said) != 0)
