@@ -274,7 +274,7 @@ int arv__cli_manifest_write(const struct arv_outdir *od, json_t *root, struct ar
     json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     fputc('\n', f);
     json_decref(root);
-    return arv_outdir_close(f, "manifest.json", err);
+    return arv_outdir_close(od, f, "manifest.json", err);
 }
 
 static int write_manifest(const struct arv_outdir *od, const struct arv_params *p,
@@ -315,7 +315,7 @@ static int write_outputs(const struct arv_outdir *od, const struct arv_params *p
         if (f == NULL)
             return err->status;
         tables[k].fn(w, name, f);
-        if (arv_outdir_close(f, tables[k].file, err) != ARV_OK)
+        if (arv_outdir_close(od, f, tables[k].file, err) != ARV_OK)
             return err->status;
     }
     FILE *f = arv_outdir_open(od, "resolved.cfg", err);
@@ -325,7 +325,7 @@ static int write_outputs(const struct arv_outdir *od, const struct arv_params *p
                "# `arv run resolved.cfg` reproduces the run exactly.\n",
             ARV_VERSION);
     arv_params_write_cfg(p, f);
-    return arv_outdir_close(f, "resolved.cfg", err);
+    return arv_outdir_close(od, f, "resolved.cfg", err);
 }
 
 int arv__cli_set_threads(const struct opts *o, int *threads)
@@ -518,7 +518,7 @@ static int cmd_run(struct opts *o, const struct arv_registry *reg, int argc, cha
     if (rc.panel) {
         FILE *f = rc.panel;
         rc.panel = NULL;
-        arv_outdir_close(f, "panel.csv", &err);
+        arv_outdir_close(size == 1 ? &od : NULL, f, "panel.csv", &err);
     }
     if (!arv_mpi_all(err.status == ARV_OK))
         goto abort_out;
@@ -528,7 +528,7 @@ static int cmd_run(struct opts *o, const struct arv_registry *reg, int argc, cha
         if (f) {
             panel_header(reg, f);
             join_panel(&od, w, &rc, f, &err);
-            arv_outdir_close(f, "panel.csv", &err);
+            arv_outdir_close(&od, f, "panel.csv", &err);
         }
     }
     if (lead && err.status == ARV_OK &&
@@ -584,7 +584,7 @@ static int write_compare_outputs(const struct arv_outdir *od, struct arv_world *
         if (t == ARV_TABLE_TOTALS)
             for (int k = 1; k < n; k++)
                 arv_write_economics(f, w[0], w[k], names[k]);
-        if (arv_outdir_close(f, files[t], err) != ARV_OK)
+        if (arv_outdir_close(od, f, files[t], err) != ARV_OK)
             return err->status;
     }
     static const char *const diffs[2] = {"diff.csv", "diff_young_adults.csv"};
@@ -601,7 +601,7 @@ static int write_compare_outputs(const struct arv_outdir *od, struct arv_world *
                 arv_write_diff(f, ARV_TABLE_YOUNG_ADULTS, w[0], names[0], w[k], names[k]);
             }
         }
-        if (arv_outdir_close(f, diffs[d], err) != ARV_OK)
+        if (arv_outdir_close(od, f, diffs[d], err) != ARV_OK)
             return err->status;
     }
     /* resolved.cfg is the baseline's (as for run); every scenario also has its own */
@@ -618,7 +618,7 @@ static int write_compare_outputs(const struct arv_outdir *od, struct arv_world *
         fprintf(f, "# Every parameter of scenario %s as used by this comparison (arv %s).\n",
                 k == n ? names[0] : names[k], ARV_VERSION);
         arv_params_write_cfg(wk->params, f);
-        if (arv_outdir_close(f, file, err) != ARV_OK)
+        if (arv_outdir_close(od, f, file, err) != ARV_OK)
             return err->status;
     }
     return ARV_OK;
@@ -902,7 +902,7 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
             fprintf(f, "# Every parameter of the scenario before calibration (arv %s).\n",
                     ARV_VERSION);
             arv_params_write_cfg(p, f);
-            arv_outdir_close(f, "resolved.cfg", &err);
+            arv_outdir_close(&od, f, "resolved.cfg", &err);
         }
     }
     if (!arv_mpi_all(err.status == ARV_OK) || (!lead && s.method == ARV_CALIB_SMM)) {
@@ -937,12 +937,12 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
         FILE *rf = rc == ARV_OK ? arv_outdir_open(&od, "smm.txt", &err) : NULL;
         if (rf) {
             arv_smm_write_report(rf, &pb, &smm);
-            rc = arv_outdir_close(rf, "smm.txt", &err);
+            rc = arv_outdir_close(&od, rf, "smm.txt", &err);
         }
         FILE *cf = rc == ARV_OK ? arv_outdir_open(&od, "calibrated.cfg", &err) : NULL;
         if (cf) {
             arv_calib_write_snippet(cf, scenario_abs, pb.priors, pb.n_params, smm.theta);
-            rc = arv_outdir_close(cf, "calibrated.cfg", &err);
+            rc = arv_outdir_close(&od, cf, "calibrated.cfg", &err);
         }
         simulations = smm.simulations;
     } else if (rc == ARV_OK) {
@@ -1185,7 +1185,7 @@ static int cmd_synth(struct opts *o, const struct arv_registry *reg, int argc, c
     } else {
         arv_world_start(w, 0);
         reg->write_population(w, f);
-        if (arv_outdir_close(f, o->out, &err) != ARV_OK || rename(tmp, o->out) != 0) {
+        if (arv_outdir_close(NULL, f, o->out, &err) != ARV_OK || rename(tmp, o->out) != 0) {
             unlink(tmp);
             status = arv__cli_fail("%s", err.status ? err.msg : "cannot move the file into place");
         } else if (!o->quiet) {

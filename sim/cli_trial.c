@@ -279,7 +279,7 @@ int arv__cli_trial(struct opts *o, const struct arv_registry *reg, int argc, cha
     if (design) {
         FILE *f = design;
         design = NULL;
-        if (arv_outdir_close(f, "design.csv", &err) != ARV_OK)
+        if (arv_outdir_close(&od, f, "design.csv", &err) != ARV_OK)
             goto write_failed;
     }
     static const struct {
@@ -295,7 +295,7 @@ int arv__cli_trial(struct opts *o, const struct arv_registry *reg, int argc, cha
         if (f == NULL)
             goto write_failed;
         files[j].fn(r, f);
-        if (arv_outdir_close(f, files[j].file, &err) != ARV_OK)
+        if (arv_outdir_close(&od, f, files[j].file, &err) != ARV_OK)
             goto write_failed;
     }
     FILE *f = arv_outdir_open(&od, "resolved.cfg", &err);
@@ -305,7 +305,7 @@ int arv__cli_trial(struct opts *o, const struct arv_registry *reg, int argc, cha
                "# `arv trial resolved.cfg` with the same --trials reproduces it exactly.\n",
             ARV_VERSION);
     arv_params_write_cfg(p, f);
-    if (arv_outdir_close(f, "resolved.cfg", &err) != ARV_OK ||
+    if (arv_outdir_close(&od, f, "resolved.cfg", &err) != ARV_OK ||
         write_trial_manifest(&od, p, argc, argv, (int)trials, points, threads, size, wall,
                              &err) !=
             ARV_OK ||

@@ -104,11 +104,13 @@ FILE *arv_outdir_open(const struct arv_outdir *o, const char *name, struct arv_e
     return f;
 }
 
-int arv_outdir_close(FILE *f, const char *name, struct arv_error *err)
+int arv_outdir_close(const struct arv_outdir *o, FILE *f, const char *name,
+                     struct arv_error *err)
 {
     int bad = ferror(f);
     if (fclose(f) != 0 || bad)
-        return arv_error_set(err, ARV_EIO, "%s: write failed (disk full?)", name);
+        return arv_error_set(err, ARV_EIO, "%s%s%s: write failed (disk full?)", o ? o->final : "",
+                             o ? "/" : "", name);
     return ARV_OK;
 }
 

@@ -30,8 +30,10 @@ struct arv_outdir {
 int arv_outdir_begin(struct arv_outdir *o, const char *final, struct arv_error *err);
 /* Opens name inside the temporary directory for writing. */
 FILE *arv_outdir_open(const struct arv_outdir *o, const char *name, struct arv_error *err);
-/* Closes f, reporting write errors (disk full) as an error on name. */
-int arv_outdir_close(FILE *f, const char *name, struct arv_error *err);
+/* Closes f, reporting write errors (disk full) as an error on name: the
+ * file in o's final directory, or (o NULL) name itself. */
+int arv_outdir_close(const struct arv_outdir *o, FILE *f, const char *name,
+                     struct arv_error *err);
 /* Moves the finished directory into place. */
 int arv_outdir_commit(struct arv_outdir *o, struct arv_error *err);
 /* Removes the temporary directory and everything in it, and the parent
