@@ -178,6 +178,20 @@ mkdir "$dir/mine"
 echo "my notes" >"$dir/mine/notes.txt"
 expect_fail "--out is someone else's directory (slash)" "refusing" "$ARV_TEST" run "$ENGINE" --out mine/
 
+# ---- failed writes ------------------------------------------------------------
+
+# A file size limit makes writes fail as a full disk does (SIGXFSZ ignored:
+# write() returns EFBIG): one line naming the file in the output directory
+# asked for, and nothing left behind.
+limited() { (trap '' XFSZ; ulimit -f 4; exec "$@"); }
+new_case
+expect_fail "a failed write (run --microdata)" "res/panel.csv: write failed" limited "$ARV" run \
+    "$SRC/scenarios/workshop/no_coordinators.cfg" --out res --quiet --microdata \
+    --set population.households=2000 --set run.months=13 --set run.burn_in=6
+new_case
+expect_fail "a failed write (synth)" "pop.csv: write failed" limited "$ARV" synth \
+    "$SRC/scenarios/holf_trial.cfg" --out pop.csv --set run.burn_in=6
+
 # ---- positive checks ---------------------------------------------------------
 
 # expect_ok WHAT COMMAND...: exit 0, nothing on stderr; stdout in $tmp/stdout.
