@@ -748,7 +748,13 @@ static struct arv_trial_results *run_ranks(const struct arv_registry *reg,
         s.want.icc = s.want.truth = true;
     }
     if (!is_survey_month(p, s.survey_month)) {
-        arv_params_where(p, "trial.survey_month", where, sizeof where);
+        /* blame the one of the pair the user set (trial.survey_month if both) */
+        bool month_set = arv_params_origin(p, "trial.survey_month").file != NULL;
+        bool months_set = arv_params_origin(p, "measurement.survey_months").file != NULL;
+        arv_params_where(p,
+                         !month_set && months_set ? "measurement.survey_months"
+                                                  : "trial.survey_month",
+                         where, sizeof where);
         arv_error_set(err, ARV_EINVAL,
                       "%s: trial.survey_month %d is not one of measurement.survey_months (%s)",
                       where, s.survey_month, arv_params_str(p, "measurement.survey_months"));

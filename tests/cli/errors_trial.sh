@@ -26,6 +26,12 @@ new_case
 expect_fail "survey outcome month without a survey" "trial.survey_month 6 is not one of measurement.survey_months" \
     "$ARV" trial "$TRIAL" "${small[@]}" --set trial.survey_month=6 --out out
 new_case
+# trial.survey_month left at its default (12): the survey months the user set are blamed
+expect_fail "survey months without the outcome month" \
+    "--set measurement.survey_months: trial.survey_month 12 is not one of measurement.survey_months (0)" \
+    "$ARV" trial "$TRIAL" --set population.households=900 --set run.burn_in=12 --set trial.month=3 \
+    --trials 2 --quiet --set measurement.survey_months=0 --out out
+new_case
 expect_fail "unknown --set path" "did you mean" "$ARV" trial "$TRIAL" "${small[@]}" --set trial.month2=3 --out out
 new_case
 expect_fail "--sweep without values" "--sweep trial.offices: expects PATH=V1,V2" "$ARV" trial "$TRIAL" "${small[@]}" --sweep trial.offices --out out
