@@ -14,6 +14,7 @@
  * and accepted strictly in index order.
  */
 #include "arv/calibrate.h"
+#include "arv/output.h"
 #include "calibrate_internal.h"
 
 #include <errno.h>
@@ -1211,20 +1212,18 @@ static bool valid_path(const char *p)
     return !start;
 }
 
-static int write_snippet_file(const char *file, const char *scenario,
-                              const struct arv_calib_problem *pb, const double *values,
-                              struct arv_error *err)
+static int write_snippet_file(const struct arv_outdir *o, const char *name,
+                              const char *scenario, const struct arv_calib_problem *pb,
+                              const double *values, struct arv_error *err)
 {
-    FILE *f = fopen(file, "w");
+    FILE *f = arv_outdir_open(o, name, err);
     if (f == NULL)
-        return arv_error_set(err, ARV_EIO, "%s: cannot write: %s", file, strerror(errno));
-    int rc = arv_calib_write_snippet(f, scenario, pb->priors, pb->n_params, values);
-    if (fclose(f) != 0 || rc != ARV_OK)
-        return arv_error_set(err, ARV_EIO, "%s: write error", file);
-    return ARV_OK;
+        return ARV_EIO;
+    arv_calib_write_snippet(f, scenario, pb->priors, pb->n_params, values);
+    return arv_outdir_close(o, f, name, err);
 }
 
-int arv_calib_write_snippets(const char *dir, const char *scenario,
+int arv_calib_write_snippets(const struct arv_outdir *o, const char *scenario,
                              const struct arv_calib_problem *pb,
                              const struct arv_calib_settings *s,
                              const struct arv_calib_result *r, int draws, struct arv_error *err)
@@ -1245,14 +1244,12 @@ int arv_calib_write_snippets(const char *dir, const char *scenario,
                                      "calibration: %s is both a parameter and a group (%s)",
                                      pb->priors[k].path, pb->priors[j].path);
         }
-    char file[4200];
     double *v = arv_xmalloc(P * sizeof *v);
     for (size_t j = 0; j < P; j++) {
         double var;
         arv_calib_moments(r, j, &v[j], &var);
     }
-    snprintf(file, sizeof file, "%s/calibrated.cfg", dir);
-    int rc = write_snippet_file(file, scenario, pb, v, err);
+    int rc = write_snippet_file(o, "calibrated.cfg", scenario, pb, v, err);
     double *cumw = arv_xmalloc(N * sizeof *cumw);
     double c = 0;
     for (size_t i = 0; i < N; i++)
@@ -1272,18 +1269,16 @@ int arv_calib_write_snippets(const char *dir, const char *scenario,
             size_t i = pick(cumw, N, arv_rng_uniform(&rng));
             memcpy(d.values + (size_t)k * P, r->theta + i * P, P * sizeof(double));
         }
-        snprintf(file, sizeof file, "%s/calibrated-draws.cfg", dir);
-        FILE *f = fopen(file, "w");
+        FILE *f = arv_outdir_open(o, "calibrated-draws.cfg", err);
         if (f == NULL) {
-            rc = arv_error_set(err, ARV_EIO, "%s: cannot write: %s", file, strerror(errno));
+            rc = ARV_EIO;
         } else {
             fprintf(f, "# %d draws from the posterior (by weight) over %s: replicate r of a run\n"
                        "# uses draw r mod %d, so the replicates carry the parameter uncertainty.\n"
                        "@include \"%s\"\n\n",
                     draws, scenario, draws, scenario);
-            int wr = arv_param_draws_write(&d, f);
-            if (fclose(f) != 0 || wr != ARV_OK)
-                rc = arv_error_set(err, ARV_EIO, "%s: write error", file);
+            arv_param_draws_write(&d, f);
+            rc = arv_outdir_close(o, f, "calibrated-draws.cfg", err);
         }
         free(d.paths);
         free(d.values);
@@ -1293,24 +1288,25 @@ int arv_calib_write_snippets(const char *dir, const char *scenario,
     return rc;
 }
 
-int arv_calib_write_all(const char *dir, const char *scenario, const struct arv_calib_problem *pb,
-                        const struct arv_calib_settings *s, const struct arv_calib_result *r,
-                        const struct arv_calib_predictive *pred, int draws,
-                        struct arv_error *err)
+int arv_calib_write_all(const struct arv_outdir *o, const char *scenario,
+                        const struct arv_calib_problem *pb, const struct arv_calib_settings *s,
+                        const struct arv_calib_result *r, const struct arv_calib_predictive *pred,
+                        int draws, struct arv_error *err)
 {
     static const char *const names[] = {"posterior.csv", "generations.csv", "fit.csv"};
     for (int k = 0; k < 3; k++) {
-        char file[4200];
-        if (snprintf(file, sizeof file, "%s/%s", dir, names[k]) >= (int)sizeof file)
-            return arv_error_set(err, ARV_EINVAL, "%s: directory name too long", dir);
-        FILE *f = fopen(file, "w");
+        FILE *f = arv_outdir_open(o, names[k], err);
         if (f == NULL)
-            return arv_error_set(err, ARV_EIO, "%s: cannot write: %s", file, strerror(errno));
-        int rc = k == 0   ? arv_calib_write_posterior(f, pb, r)
-                 : k == 1 ? arv_calib_write_generations(f, r)
-                          : arv_calib_write_fit(f, pb, s, r, pred);
-        if (fclose(f) != 0 || rc != ARV_OK)
-            return arv_error_set(err, ARV_EIO, "%s: write error", file);
+            return ARV_EIO;
+        if (k == 0)
+            arv_calib_write_posterior(f, pb, r);
+        else if (k == 1)
+            arv_calib_write_generations(f, r);
+        else
+            arv_calib_write_fit(f, pb, s, r, pred);
+        int rc = arv_outdir_close(o, f, names[k], err);
+        if (rc != ARV_OK)
+            return rc;
     }
-    return arv_calib_write_snippets(dir, scenario, pb, s, r, draws, err);
+    return arv_calib_write_snippets(o, scenario, pb, s, r, draws, err);
 }

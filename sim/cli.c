@@ -950,7 +950,7 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
         if (rc == ARV_OK)
             rc = arv_calib_predict(&pb, &s, &res, &pred, &err);
         if (rc == ARV_OK && lead)
-            rc = arv_calib_write_all(od.tmp, scenario_abs, &pb, &s, &res, &pred, (int)draws,
+            rc = arv_calib_write_all(&od, scenario_abs, &pb, &s, &res, &pred, (int)draws,
                                      &err);
         /* every rank's simulations, in the manifest (whole numbers: the sum is exact) */
         double sims = 0;

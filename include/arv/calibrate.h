@@ -32,6 +32,8 @@
 #include "arv/error.h"
 #include "arv/rng.h"
 
+struct arv_outdir; /* arv/output.h */
+
 /* ---- priors ------------------------------------------------------------ */
 
 enum arv_prior_family {
@@ -299,22 +301,23 @@ int arv_calib_write_fit(FILE *f, const struct arv_calib_problem *pb,
  * to values[j] as nested groups. */
 int arv_calib_write_snippet(FILE *f, const char *scenario, const struct arv_prior *priors,
                             size_t n_params, const double *values);
-/* The posterior-mean snippet at DIR/calibrated.cfg and, with draws = K > 0,
- * DIR/calibrated-draws.cfg: K particles resampled by weight (key (seed,
- * 0xfffffffe)) as the scenario's parameter_draws group, so that replicate
- * r of a run uses draw r mod K. */
-int arv_calib_write_snippets(const char *dir, const char *scenario,
+/* The posterior-mean snippet calibrated.cfg in the output directory o and,
+ * with draws = K > 0, calibrated-draws.cfg: K particles resampled by weight
+ * (key (seed, 0xfffffffe)) as the scenario's parameter_draws group, so that
+ * replicate r of a run uses draw r mod K. A failed write names the file in
+ * o's final directory. */
+int arv_calib_write_snippets(const struct arv_outdir *o, const char *scenario,
                              const struct arv_calib_problem *pb,
                              const struct arv_calib_settings *s,
                              const struct arv_calib_result *r, int draws, struct arv_error *err);
 
-/* Everything an ABC run writes, into the existing directory dir:
+/* Everything an ABC run writes, into the output directory o (begun):
  * posterior.csv, generations.csv, fit.csv (from pred), calibrated.cfg and
  * with draws > 0 calibrated-draws.cfg (arv_calib_write_snippets). */
-int arv_calib_write_all(const char *dir, const char *scenario, const struct arv_calib_problem *pb,
-                        const struct arv_calib_settings *s, const struct arv_calib_result *r,
-                        const struct arv_calib_predictive *pred, int draws,
-                        struct arv_error *err);
+int arv_calib_write_all(const struct arv_outdir *o, const char *scenario,
+                        const struct arv_calib_problem *pb, const struct arv_calib_settings *s,
+                        const struct arv_calib_result *r, const struct arv_calib_predictive *pred,
+                        int draws, struct arv_error *err);
 
 /* ---- simulated method of moments -------------------------------------- */
 

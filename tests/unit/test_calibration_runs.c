@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "arv/cli.h"
+#include "arv/output.h"
 #include "arv/params.h"
 #include "arv/world.h"
 #include "calibration_toys.h"
@@ -316,8 +318,12 @@ static void test_writers(void **state)
                              "};\n");
     free(buf);
 
-    /* files: the tables, the posterior mean and K draws */
-    assert_int_equal(arv_calib_write_all(tmpdir, "scenario.cfg", &f.pb, &f.s, &r, &pred, 2, &err),
+    /* files: the tables, the posterior mean and K draws (written in place:
+     * the output directory's temporary and final names are both tmpdir) */
+    struct arv_outdir od = {0};
+    snprintf(od.tmp, sizeof od.tmp, "%s", tmpdir);
+    snprintf(od.final, sizeof od.final, "%s", tmpdir);
+    assert_int_equal(arv_calib_write_all(&od, "scenario.cfg", &f.pb, &f.s, &r, &pred, 2, &err),
                      ARV_OK);
     char file[160];
     snprintf(file, sizeof file, "%s/posterior.csv", tmpdir);
@@ -343,15 +349,36 @@ static void test_writers(void **state)
     struct fixture g = f;
     g.pb.priors = g.priors;
     strcpy(g.priors[1].path, "work..poland");
-    assert_int_equal(arv_calib_write_snippets(tmpdir, "s.cfg", &g.pb, &g.s, &r, 0, &err),
+    assert_int_equal(arv_calib_write_snippets(&od, "s.cfg", &g.pb, &g.s, &r, 0, &err),
                      ARV_EINVAL);
     assert_non_null(strstr(err.msg, "'work..poland' is not a parameter path"));
     strcpy(g.priors[1].path, "work.beta.somalia.x");
     arv_error_init(&err);
-    assert_int_equal(arv_calib_write_snippets(tmpdir, "s.cfg", &g.pb, &g.s, &r, 0, &err),
+    assert_int_equal(arv_calib_write_snippets(&od, "s.cfg", &g.pb, &g.s, &r, 0, &err),
                      ARV_EINVAL);
     assert_string_equal(err.msg, "calibration: work.beta.somalia is both a parameter and a "
                                  "group (work.beta.somalia.x)");
+    /* a full disk (each file a link to /dev/full): the failed write names
+     * the file in the directory the user asked for, not the temporary one */
+    char full[96];
+    snprintf(full, sizeof full, "%s/full", tmpdir);
+    assert_int_equal(mkdir(full, 0700), 0);
+    const char *const names[] = {"posterior.csv", "calibrated.cfg"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(file, sizeof file, "%s/%s", full, names[k]);
+        assert_int_equal(symlink("/dev/full", file), 0);
+    }
+    struct arv_outdir od_full = {0};
+    snprintf(od_full.tmp, sizeof od_full.tmp, "%s", full);
+    snprintf(od_full.final, sizeof od_full.final, "res");
+    arv_error_init(&err);
+    assert_int_equal(arv_calib_write_all(&od_full, "scenario.cfg", &f.pb, &f.s, &r, &pred, 0, &err),
+                     ARV_EIO);
+    assert_string_equal(err.msg, "res/posterior.csv: write failed (disk full?)");
+    arv_error_init(&err);
+    assert_int_equal(arv_calib_write_snippets(&od_full, "s.cfg", &f.pb, &f.s, &r, 0, &err),
+                     ARV_EIO);
+    assert_string_equal(err.msg, "res/calibrated.cfg: write failed (disk full?)");
     arv_calib_predictive_free(&pred);
     arv_calib_result_free(&r);
 }
