@@ -23,8 +23,9 @@ static const struct arv_param_def defs[] = {
     {"demography.crisis_rate", ARV_PARAM_DOUBLE, 0.01, 0, 0.5, "per month",
      "Monthly probability of an illness or another family crisis (a stress event).",
      "assumption", NULL, NULL},
-    {"demography.leave_home_age", ARV_PARAM_INT, 18, 16, 25, "years",
-     "Age at which a child leaves the household and is followed as a young adult.",
+    {"demography.leave_home_age", ARV_PARAM_INT, 18, 16, 18, "years",
+     "Age at which a child leaves the household and is followed as a young adult (at most "
+     "18: the budget rules know no adult children at home).",
      "MODEL.md section 2", NULL, NULL},
 };
 

@@ -262,6 +262,36 @@ void arv__budget(const struct arv_income_rules *k, const struct arv_budget_case 
     budget(k, c, b);
 }
 
+/* What step() would compute for household h from its state alone: hours
+ * at their mean (the month's variation has mean 1), no expense shock and
+ * no follow-up effect. */
+double arv__income_equivalised_at_start(const struct arv_world *w, size_t h)
+{
+    const struct income *model = arv_world_state(w, &arv_model_income);
+    const struct arv_income_rules *k = &model->rules;
+    const struct arv_pop *p = arv__pop(w);
+    struct arv_budget_case c = {.adults = p->n_adults[h], .housing = p->housing[h]};
+    for (int a = 0; a < c.adults; a++) {
+        size_t i = (size_t)ARV_MAX_ADULTS * h + a;
+        int s = p->work[i];
+        if (arv__employed(s))
+            c.gross += p->wage[i] * k->hours_share[s == WORK_PART_TIME];
+        c.programme += k->programme_benefit[s == WORK_PROGRAMME];
+        if (p->ui_months[i] > 0 && p->ui_months[i] <= k->ui_max_months &&
+            (s == WORK_SEEKING || s == WORK_INACTIVE))
+            c.insurance += p->ui_amount[i];
+    }
+    int at_least[3];
+    arv__count_children(p, h, 72, 132, at_least);
+    c.children[0] = at_least[0] - at_least[1];
+    c.children[1] = at_least[1] - at_least[2];
+    c.children[2] = at_least[2];
+    c.takes_up = arv__income_takes_up_unfollowed(w, h);
+    struct arv_budget b;
+    budget(k, &c, &b);
+    return b.equivalised;
+}
+
 static void step(struct arv_world *w, size_t begin, size_t end)
 {
     const struct income *model = arv_world_state(w, &arv_model_income);
@@ -373,7 +403,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         arrears = arv__max(0, arrears);
 
         /* strain: AR(1) towards the level income, arrears and SA imply */
-        double gap = arv__min(1, arv__max(-1, -slack / needs));
+        double gap = needs > 0 ? arv__min(1, arv__max(-1, -slack / needs)) : 0.0;
         double debt = arrears > 0 ? log1p(arrears / 10000.0) : 0.0;
         double target = k->s_base + k->s_gap * gap + k->s_arrears * debt +
                         k->s_sa * (sa > 0) + k->s_stress * p->stress[h] - k->s_econ * economy;

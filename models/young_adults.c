@@ -48,10 +48,12 @@
 
 #define A_(name, v, lo, hi, unit, desc, src)                                                     \
     {"young_adults." name, ARV_PARAM_DOUBLE, v, lo, hi, unit, desc, src, NULL, NULL}
+/* coefficients on the logit scale of an outcome, or on the prospects index */
 #define ASSUME(name, v, desc) A_(name, v, -50, 50, "logit", desc, "assumption")
+#define INDEX(name, v, desc) A_(name, v, -50, 50, "index", desc, "assumption")
 /* fitted by hand on the national scenario (horizon adulthood) to the targets named */
-#define FITTED(name, v, desc, targets) \
-    A_(name, v, -50, 50, "logit", desc, "calibrated to " targets " (docs/model.md)")
+#define FITTED(name, v, unit, desc, targets) \
+    A_(name, v, -50, 50, unit, desc, "calibrated to " targets " (docs/model.md)")
 
 
 
@@ -70,38 +72,39 @@ static const struct arv_param_def defs[] = {
     A_("income_log_sd", 0.45, 0.05, 3, "log NOK",
        "Spread (sd of log) of equivalised household income, for the parents' income rank.",
        "assumption"),
-    ASSUME("index.parent_rank", 1.2, "Prospects index per unit of the parents' income rank."),
-    ASSUME("index.upper_secondary", 0.25, "Prospects index, parents' highest education upper "
+    INDEX("index.parent_rank", 1.2, "Prospects index per unit of the parents' income rank."),
+    INDEX("index.upper_secondary", 0.25, "Prospects index, parents' highest education upper "
                                           "secondary vs primary."),
-    ASSUME("index.tertiary", 0.5, "Prospects index, parents' highest education tertiary vs "
+    INDEX("index.tertiary", 0.5, "Prospects index, parents' highest education tertiary vs "
                                   "primary."),
-    ASSUME("index.immigrant", -0.1, "Prospects index, immigrant background."),
-    ASSUME("index.low_income", -0.4, "Prospects index per share of childhood months in low "
+    INDEX("index.immigrant", -0.1, "Prospects index, immigrant background."),
+    INDEX("index.low_income", -0.4, "Prospects index per share of childhood months in low "
                                      "income."),
-    ASSUME("index.sa", -1.4, "Prospects index per share of childhood months on SA."),
-    ASSUME("index.temporary", -0.5, "Prospects index per share of childhood months in "
+    INDEX("index.sa", -1.4, "Prospects index per share of childhood months on SA."),
+    INDEX("index.temporary", -0.5, "Prospects index per share of childhood months in "
                                     "temporary housing."),
-    ASSUME("index.moves", -0.05, "Prospects index per move in childhood (up to 10)."),
-    ASSUME("index.inclusion", 0.15, "Prospects index per unit of social inclusion at leaving."),
-    ASSUME("index.participation", 0.1, "Prospects index, in an organised activity at leaving."),
+    INDEX("index.moves", -0.05, "Prospects index per move in childhood (up to 10)."),
+    INDEX("index.inclusion", 0.15, "Prospects index per unit of social inclusion at leaving."),
+    INDEX("index.participation", 0.1, "Prospects index, in an organised activity at leaving."),
     A_("index.sd", 0.8, 0, 10, "index", "Sd of the person's own component u of the index.",
        "assumption"),
     ASSUME("upper_secondary.on_time", 1.2, "Logit of completing upper secondary by 19 at I = 0."),
     ASSUME("upper_secondary.late", -0.6, "Logit of completing by 24 for those not done at 19, "
                                          "at I = 0."),
     ASSUME("upper_secondary.index", 1.0, "Completion logit per unit of I."),
-    FITTED("sa.age18", -4.9, "SA-receipt logit at 18 and I = 0.", "G35"),
-    FITTED("sa.age20", -3.45, "SA-receipt logit at 20 and I = 0.", "G35, G36"),
-    FITTED("sa.age27", -4.5, "SA-receipt logit at 27 and I = 0.", "G35"),
+    FITTED("sa.age18", -4.9, "logit", "SA-receipt logit at 18 and I = 0.", "G35"),
+    FITTED("sa.age20", -3.45, "logit", "SA-receipt logit at 20 and I = 0.", "G35, G36"),
+    FITTED("sa.age27", -4.5, "logit", "SA-receipt logit at 27 and I = 0.", "G35"),
     ASSUME("sa.age35", -4.9, "SA-receipt logit at 35 and I = 0 (G38 suggests a slow decline)."),
-    FITTED("sa.index", 2.0, "SA-receipt logit decrease per unit of I.", "G36, G37"),
+    FITTED("sa.index", 2.0, "logit", "SA-receipt logit decrease per unit of I.", "G36, G37"),
     ASSUME("employment.age18", -0.4, "Employment logit at 18 and I = 0 (many in school)."),
     ASSUME("employment.age25", 1.0, "Employment logit at 25 and I = 0."),
     ASSUME("employment.age35", 1.4, "Employment logit at 35 and I = 0."),
     ASSUME("employment.index", 0.8, "Employment logit per unit of I."),
     ASSUME("employment.upper_secondary", 0.6, "Employment logit, upper secondary completed."),
-    ASSUME("rank.intercept", 0.0, "Earnings-rank latent intercept (probit scale)."),
-    FITTED("rank.index", 0.25, "Earnings-rank latent per unit of I.", "G40"),
+    A_("rank.intercept", 0.0, -50, 50, "probit", "Earnings-rank latent intercept (probit scale).",
+       "assumption"),
+    FITTED("rank.index", 0.25, "probit", "Earnings-rank latent per unit of I.", "G40"),
     A_("rank.sd", 0.8, 0, 10, "probit", "Sd of the person's persistent earnings component.",
        "assumption"),
     A_("rank.year_sd", 0.3, 0, 10, "probit", "Sd of the yearly earnings component.",
@@ -193,13 +196,16 @@ static double interp(const double *x, const double *y, int n, double age)
     return y[n - 1];
 }
 
-/* The discount factors of a young adult leaving home in month m, at the
- * ages AGE0 + a (years from month 0 to that age). */
+/* The discount factors of the years of age AGE0 + a of a young adult who
+ * leaves home in month m: it reaches the leaving age at the end of that
+ * month, (m + 1) / 12 years after month 0, and each year's flows count at
+ * the middle of the year (as the household ledger's at the middle of the
+ * month, costs.c). */
 static void discount_factors(const struct ya *k, int m, double *d)
 {
-    double years = m / 12.0 - k->leave_months / 12.0;
+    double years = (m + 1 - k->leave_months) / 12.0;
     for (int a = 0; a < N_AGES; a++)
-        d[a] = arv__discount_factor(&k->discount, arv__max(0.0, years + (AGE0 + a)));
+        d[a] = arv__discount_factor(&k->discount, arv__max(0.0, years + (AGE0 + a) + 0.5));
 }
 
 static int setup(struct arv_world *w, struct arv_error *err)
@@ -325,16 +331,18 @@ static void enroll(struct arv_world *w)
         double sum = 0;
         for (size_t m = 0; m < ARV_INCOME_MONTHS; m++)
             sum += p->income_ring[m * p->n + h]; /* month-major (household.h) */
-        /* with a short burn-in the ring is partly empty: the mean of what there is, or
-         * this month's income without any */
-        double month = history > 0 ? sum / history : p->disposable[h];
+        /* with a short burn-in the ring is partly empty: the mean of what
+         * there is; with none (run.burn_in = 0), the income the household's
+         * state implies */
+        double month = history > 0 ? sum / history : arv__income_equivalised_at_start(w, h);
         double yearly = arv__max(1.0, 12 * month);
         k->parent_rank[id] = (float)gsl_cdf_ugaussian_P((log(yearly) - log(k->median)) / k->log_sd);
         k->sa_family[id] = p->sa_history[h] != 0;
         for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
             size_t i = (size_t)ARV_MAX_CHILDREN * h + c;
+            /* NaN marks a slot empty at month 0 (project) */
             k->x_pre[(size_t)ARV_MAX_CHILDREN * id + c] =
-                p->child_age[i] >= 0 ? (float)exposure_term(k, p, i, observed) : 0.0f;
+                p->child_age[i] >= 0 ? (float)exposure_term(k, p, i, observed) : NAN;
         }
     }
 }
@@ -359,14 +367,17 @@ static void project(const struct ya *k, const struct arv_world *w, const struct 
     double eta = gsl_ran_gaussian_ziggurat(g, 1.0);
     double u_us = arv_rng_uniform(r), u_late = arv_rng_uniform(r);
 
-    /* children present at month 0 were observed through the burn-in too */
+    /* children present at month 0 were observed through the burn-in too.
+     * A child aged 0 then and one born in month 0 both have born = 0; only
+     * the first had a slot at the enrolment (x_pre not NaN). */
     int born = w->month - p->child_age[i]; /* month of birth (children age from month 0) */
-    double observed = born <= 0 ? w->burn_in + w->month : p->child_age[i];
+    int at_start = born < 0 || (born == 0 && !isnan(k->x_pre[child]));
+    double observed = at_start ? w->burn_in + w->month : p->child_age[i];
     observed = arv__max(1.0, observed);
     int edu = p->education[(size_t)ARV_MAX_ADULTS * h];
     if (p->n_adults[h] == 2 && p->education[(size_t)ARV_MAX_ADULTS * h + 1] > edu)
         edu = p->education[(size_t)ARV_MAX_ADULTS * h + 1];
-    double x_pre = born <= 0 ? k->x_pre[child] : 0.0;
+    double x_pre = at_start ? k->x_pre[child] : 0.0;
     double x = exposure_term(k, p, i, observed);
     double index = k->b_rank * (k->parent_rank[id] - 0.5) + k->b_edu[edu] +
                    k->b_imm * (p->origin[h] != ORIGIN_NORWAY) + x_pre + k->kappa * (x - x_pre) +

@@ -321,6 +321,107 @@ static void test_probability_zero_no_transitions(void **state)
     arv_params_free(p);
 }
 
+/* Unemployment benefit after a job loss needs income.ui.min_tenure months
+ * in work, the month of entry included: an adult 11 months past entry
+ * (work_months = 11) has worked 12 and is granted income.ui.months + 1
+ * months, of which the job-loss month's pays nothing; one with 10 is not. */
+static void test_benefit_tenure_counts_the_entry_month(void **state)
+{
+    static const char *const sets[] = {
+        "population.households=4000", "run.burn_in=0", "run.months=1",
+        "demography.birth_rate=0", "demography.partnership_rate=0",
+        "demography.separation_rate=0", "followup.eligibility=none",
+        "income.ui.min_tenure=12", "income.ui.months=12", NULL};
+    struct arv_params *p = params_with(FIXTURE("../../scenarios/holf_trial.cfg"), sets);
+    struct arv_error err;
+    arv_error_init(&err);
+    const char *states[] = {"inactive", "seeking", "programme", "part_time", "full_time"};
+    char buf[160];
+    for (int i = 0; i < 5; i++)
+        for (int j = 0; j < 5; j++)
+            if (i != j) {
+                snprintf(buf, sizeof buf, "work.alpha.%s_to_%s=%d", states[i], states[j],
+                         i == WORK_FULL_TIME && j == WORK_SEEKING ? 5 : -50);
+                assert_int_equal(arv_params_set(p, buf, &err), ARV_OK);
+            }
+    struct arv_world *w = world_of(p);
+    arv_world_start(w, 0);
+    struct arv_pop *pop = arv__pop(w);
+    size_t n = w->n_households;
+    for (size_t h = 0; h < n; h++) {
+        size_t i = ARV_MAX_ADULTS * h;
+        pop->work[i] = WORK_FULL_TIME;
+        pop->work_months[i] = (uint16_t)(h % 2 ? 11 : 10);
+        pop->ui_months[i] = 0;
+    }
+    arv_world_step(w);
+    size_t movers[2] = {0, 0};
+    for (size_t h = 0; h < n; h++) {
+        size_t i = ARV_MAX_ADULTS * h;
+        if (pop->work[i] != WORK_SEEKING)
+            continue;
+        movers[h % 2]++;
+        /* granted 13, one used up unpaid in the month of the job loss */
+        assert_int_equal(pop->ui_months[i], h % 2 ? 12 : 0);
+    }
+    assert_true(movers[0] > 100 && movers[1] > 100);
+    arv_world_free(w);
+    arv_params_free(p);
+}
+
+/* With no guideline rates and no housing costs the family's needs are 0,
+ * and with no benefits a family out of work has no income either:
+ * financial strain's income gap is then 0, not 0 / 0, and strain stays a
+ * number. */
+static void test_strain_without_needs(void **state)
+{
+    static const char *const sets[] = {
+        "population.households=500", "run.burn_in=12", "run.months=6",
+        "income.sa.single=0", "income.sa.couple=0", "income.sa.child_0_5=0",
+        "income.sa.child_6_10=0", "income.sa.child_11_17=0", "income.rent.temporary=0",
+        "income.rent.municipal=0", "income.rent.private_insecure=0",
+        "income.rent.private_stable=0", "income.rent.owner=0", "income.rent_per_person=0",
+        "income.child_benefit=0", "income.programme_benefit=0", NULL};
+    struct arv_params *p = params_with(FIXTURE("../../scenarios/national.cfg"), sets);
+    struct arv_world *w = world_of(p);
+    arv_world_run(w);
+    const struct arv_pop *pop = arv__pop(w);
+    for (size_t h = 0; h < w->n_households; h++) {
+        assert_true(pop->needs[h] == 0);
+        assert_true(pop->strain[h] >= 0 && pop->strain[h] <= 10);
+    }
+    double strain = summary(w, "financial_strain_mean", GROUP_ALL, 6);
+    assert_true(strain >= 0 && strain <= 10);
+    arv_world_free(w);
+    arv_params_free(p);
+}
+
+/* With run.burn_in = 0 there is no income history at month 0: the parents'
+ * income rank comes from the income their state implies, so every replicate
+ * has a rank-rank slope, and similar ones. */
+static void test_parent_rank_without_burn_in(void **state)
+{
+    static const char *const sets[] = {"population.households=8000", "run.burn_in=0",
+                                       "run.reps=2", "young_adults.horizon=adulthood", NULL};
+    struct arv_params *p = params_with(FIXTURE("../../scenarios/national.cfg"), sets);
+    struct arv_world *w = world_of(p);
+    arv_world_run(w);
+    int m = arv_world_metric_in(w, ARV_TABLE_TOTALS, "rank_rank_slope");
+    assert_true(m >= 0);
+    const struct arv_results *r = &w->results[ARV_TABLE_TOTALS];
+    double slope[2];
+    for (int rep = 0; rep < 2; rep++) {
+        slope[rep] = r->value[(((size_t)rep * r->n_times) * r->n_groups + GROUP_ALL) *
+                                  r->n_metrics + w->metric_table_index[m]];
+        if (!(slope[rep] > 0.05 && slope[rep] < 0.3))
+            fail_msg("replicate %d: rank-rank slope %g", rep, slope[rep]);
+    }
+    /* sd of one replicate's slope on about 16,000 young adults: about 0.01 */
+    assert_near(slope[0], slope[1], 0.04);
+    arv_world_free(w);
+    arv_params_free(p);
+}
+
 /* ---- statistical checks ------------------------------------------------- */
 
 /* With every covariate, office and duration effect at zero, the monthly
@@ -593,6 +694,9 @@ int main(void)
         cmocka_unit_test(test_stationary_distribution),
         cmocka_unit_test(test_parameter_draws_per_replicate),
         cmocka_unit_test(test_probability_zero_no_transitions),
+        cmocka_unit_test(test_benefit_tenure_counts_the_entry_month),
+        cmocka_unit_test(test_strain_without_needs),
+        cmocka_unit_test(test_parent_rank_without_burn_in),
         cmocka_unit_test(test_work_transition_frequency),
         cmocka_unit_test(test_trial_sample),
         cmocka_unit_test(test_icc_follows_office_effects),
