@@ -246,8 +246,9 @@ bool arv__followup_may_enroll(const struct arv_world *w, size_t h);
 bool arv__income_takes_up_unfollowed(const struct arv_world *w, size_t h);
 /* The equivalised disposable income, NOK/month, that household h's state
  * implies before any month has run: the budget rules with hours at their
- * mean, no expense shock and no follow-up (income.c). For readers at month
- * 0 when run.burn_in = 0 leaves no income history. */
+ * mean, no expense shock and no follow-up, SA only for the families on SA
+ * now (income.c). For readers at month 0 when run.burn_in = 0 leaves no
+ * income history; with it, income's enrolment sets the month's flows. */
 double arv__income_equivalised_at_start(const struct arv_world *w, size_t h);
 /* Whether household h, `left` months before the enrolment (0 <= left <=
  * 12), can still have SA in enough months of the last 12 at month 0: its

@@ -262,15 +262,17 @@ void arv__budget(const struct arv_income_rules *k, const struct arv_budget_case 
     budget(k, c, b);
 }
 
-/* What step() would compute for household h from its state alone: hours
- * at their mean (the month's variation has mean 1), no expense shock and
- * no follow-up effect. */
-double arv__income_equivalised_at_start(const struct arv_world *w, size_t h)
+/* Household h's budget from its state alone, before any month has run:
+ * hours at their mean (the month's variation has mean 1), no expense shock,
+ * no follow-up; SA, by the rules, only for the families the population has
+ * on SA now (synthesis has none before the burn-in; a household file says). */
+static void budget_at_start(const struct arv_world *w, size_t h, struct arv_budget *b)
 {
     const struct income *model = arv_world_state(w, &arv_model_income);
     const struct arv_income_rules *k = &model->rules;
     const struct arv_pop *p = arv__pop(w);
-    struct arv_budget_case c = {.adults = p->n_adults[h], .housing = p->housing[h]};
+    struct arv_budget_case c = {.adults = p->n_adults[h], .housing = p->housing[h],
+                                .takes_up = p->sa[h]};
     for (int a = 0; a < c.adults; a++) {
         size_t i = (size_t)ARV_MAX_ADULTS * h + a;
         int s = p->work[i];
@@ -286,10 +288,35 @@ double arv__income_equivalised_at_start(const struct arv_world *w, size_t h)
     c.children[0] = at_least[0] - at_least[1];
     c.children[1] = at_least[1] - at_least[2];
     c.children[2] = at_least[2];
-    c.takes_up = arv__income_takes_up_unfollowed(w, h);
+    budget(k, &c, b);
+}
+
+double arv__income_equivalised_at_start(const struct arv_world *w, size_t h)
+{
     struct arv_budget b;
-    budget(k, &c, &b);
+    budget_at_start(w, h, &b);
     return b.equivalised;
+}
+
+/* With no burn-in (run.burn_in = 0) no month has set the month's flows
+ * before month 0 is reported: they come from the state (budget_at_start),
+ * not from calloc or the previous replicate. */
+static void enroll(struct arv_world *w)
+{
+    if (w->burn_in > 0)
+        return;
+    struct arv_pop *p = arv__pop(w);
+    for (size_t h = 0; h < p->n; h++) {
+        struct arv_budget b;
+        budget_at_start(w, h, &b);
+        p->earnings[h] = (float)b.net;
+        p->benefits[h] = (float)b.benefits;
+        p->sa_amount[h] = (float)b.sa;
+        p->disposable[h] = (float)b.disposable;
+        p->needs[h] = (float)b.needs;
+        p->housing_cost[h] = (float)b.cost;
+        p->low_income[h] = (uint8_t)b.low_income;
+    }
 }
 
 static void step(struct arv_world *w, size_t begin, size_t end)
@@ -477,6 +504,7 @@ const struct arv_model_ops arv_model_income = {
     .setup = setup,
     .release = release,
     .prepare = prepare,
+    .enroll = enroll,
     .step = step,
     .observe = observe,
 };

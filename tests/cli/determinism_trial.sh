@@ -41,6 +41,20 @@ done
 awk -F, 'NR > 1 { k = $1 "," $2; if (k in t && t[k] != $4) bad = 1; t[k] = $4 } END { exit bad }' \
     "$tmp/t1/trials.csv"
 check "one true effect per trial and outcome" $?
+# from a household file with no burn-in: month 0's income comes from the
+# file's state, not from what the thread's previous trial left
+"$arv" synth "$scen" --set population.households=1500 --set run.burn_in=24 --out "$tmp/pop.csv" \
+    --quiet
+check "synth" $?
+printf '@include "%s"\npopulation: { file = "pop.csv"; households = 1500; };\nrun: { burn_in = 0; };\n' \
+    "$scen" >"$tmp/from_file.cfg"
+for t in 1 2; do
+    "$arv" trial "$tmp/from_file.cfg" --trials 4 --threads $t --out "$tmp/f$t" --quiet \
+        --set trial.month=12 --set trial.boot_reps=49 --set trial.perm_reps=49
+    check "trial from a household file at $t threads" $?
+done
+cmp -s "$tmp/f1/trials.csv" "$tmp/f2/trials.csv"
+check "household file, no burn-in: trials.csv identical at 1 and 2 threads" $?
 # resolved.cfg reproduces the trials
 "$arv" trial "$tmp/t1/resolved.cfg" --trials 6 --out "$tmp/again" --quiet
 check "trial from resolved.cfg" $?
