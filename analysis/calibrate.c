@@ -14,6 +14,7 @@
  * and accepted strictly in index order.
  */
 #include "arv/calibrate.h"
+#include "arv/estimators.h"
 #include "arv/output.h"
 #include "calibrate_internal.h"
 
@@ -56,7 +57,7 @@ double arv_calib__z(const struct arv_target *t, double discrepancy, double stat,
                     double p)
 {
     if (t->kind == ARV_TARGET_TRIAL_NULL) {
-        if (!(p < 0.05))
+        if (!(p <= ARV_EST_ALPHA))
             return 0.0;
         double zp = gsl_cdf_ugaussian_Qinv(p / 2);
         if (!isfinite(zp))
@@ -279,6 +280,8 @@ static void evaluate(const struct arv_calib_problem *pb, const struct arv_calib_
     arv_rng_seek(&r, ARV_STREAM_CALIBRATION, k, PURPOSE_SEED);
     uint32_t sim_seed = arv_rng_u32(&r);
     b->status[slot] = arv_calib__simulate(pb, theta, sim_seed, stat, var, p, err);
+    if (b->status[slot] == ARV_ENOSTAT)
+        b->dist[slot] = INFINITY; /* rejected (candidate_failed) */
     if (b->status[slot] != ARV_OK)
         return;
     if (s->observation_noise) {
@@ -332,13 +335,33 @@ struct accepted {
     size_t n;
 };
 
+/* Whether candidate i of the batch failed: true, with err set, on an
+ * error; a candidate that could not compute every target (ARV_ENOSTAT) is
+ * not an error but a rejection (its distance is infinite), counted in r
+ * with the first reason. */
+static bool candidate_failed(const struct batch *b, size_t i, struct arv_calib_result *r,
+                             struct arv_error *err)
+{
+    if (b->status[i] == ARV_ENOSTAT) {
+        if (r->simulations_nostat++ == 0)
+            snprintf(r->nostat_reason, sizeof r->nostat_reason, "%s", b->errs[i].msg);
+        return false;
+    }
+    if (b->status[i] != ARV_OK) {
+        arv_error_set(err, b->status[i], "%s", b->errs[i].msg);
+        return true;
+    }
+    return false;
+}
+
 /* Accepts candidates with distance <= tol, in index order, until N are
  * accepted or the budget is spent. *used counts candidates up to the N-th
  * acceptance (all simulated); returns ARV_OK with acc->n < N when the
  * budget ran out. */
 static int run_generation(const struct arv_calib_problem *pb, const struct arv_calib_settings *s,
                           const struct proposal *pr, uint32_t g, double tol, long remaining,
-                          struct accepted *acc, long *used, long *run, struct arv_error *err)
+                          struct accepted *acc, long *used, struct arv_calib_result *r,
+                          struct arv_error *err)
 {
     size_t N = s->particles, P = pb->n_params;
     size_t bsize = s->batch ? s->batch : N;
@@ -359,19 +382,29 @@ static int run_generation(const struct arv_calib_problem *pb, const struct arv_c
                                  "candidates", g);
         }
         run_batch(pb, s, pr, g, next, n, &b);
-        *run += (long)n;
+        r->simulations_run += (long)n;
+        long nostat = r->simulations_nostat;
         for (size_t i = 0; i < n && acc->n < N; i++) {
-            if (b.status[i] != ARV_OK) {
-                arv_error_set(err, b.status[i], "%s", b.errs[i].msg);
+            if (candidate_failed(&b, i, r, err)) {
                 batch_free(&b);
                 return err->status;
             }
             *used = next + (long)i + 1;
-            if (b.dist[i] <= tol) {
+            /* (a rejected candidate's distance is infinite: never accepted,
+             * not even by generation 0's infinite tolerance) */
+            if (isfinite(b.dist[i]) && b.dist[i] <= tol) {
                 memcpy(acc->theta + acc->n * P, b.theta + i * P, P * sizeof(double));
                 acc->dist[acc->n] = b.dist[i];
                 acc->n++;
             }
+        }
+        /* a whole batch without the targets is the set-up, not bad luck */
+        if (r->simulations_nostat - nostat == (long)n) {
+            batch_free(&b);
+            return arv_error_set(err, ARV_EINVAL,
+                                 "calibration: generation %u: none of %zu candidates could "
+                                 "compute every target (%s)",
+                                 g, n, r->nostat_reason);
         }
         next += (long)n;
     }
@@ -737,10 +770,8 @@ static int rejection_closest(const struct arv_calib_problem *pb,
         run_batch(pb, s, &pr, 0, (long)first, n, &b);
         r->simulations_run += (long)n;
         for (size_t i = 0; i < n; i++) {
-            if (b.status[i] != ARV_OK) {
-                arv_error_set(err, b.status[i], "%s", b.errs[i].msg);
+            if (candidate_failed(&b, i, r, err))
                 goto done;
-            }
             memcpy(theta + (first + i) * P, b.theta + i * P, P * sizeof(double));
             o[first + i].d = b.dist[i];
             o[first + i].i = first + i;
@@ -748,6 +779,13 @@ static int rejection_closest(const struct arv_calib_problem *pb,
     }
     qsort(o, M, sizeof *o, cmp_order);
     double tol = o[N - 1].d;
+    if (!isfinite(tol)) {
+        arv_error_set(err, ARV_EINVAL,
+                      "calibration: only %ld of %zu candidates could compute every target, "
+                      "fewer than %zu particles (%s)",
+                      (long)M - r->simulations_nostat, M, N, r->nostat_reason);
+        goto done;
+    }
     qsort(o, N, sizeof *o, cmp_index);
     for (size_t k = 0; k < N; k++) {
         memcpy(r->theta + k * P, theta + o[k].i * P, P * sizeof(double));
@@ -791,8 +829,8 @@ int arv_calib_run(const struct arv_calib_problem *pb, const struct arv_calib_set
             struct proposal pr = {pb->priors, P, NULL, NULL, 0, NULL};
             struct accepted acc = {r->theta, r->distance, 0};
             long used = 0;
-            if (run_generation(pb, s, &pr, 0, s->tolerance, s->budget, &acc, &used,
-                               &r->simulations_run, err) != ARV_OK)
+            if (run_generation(pb, s, &pr, 0, s->tolerance, s->budget, &acc, &used, r,
+                               err) != ARV_OK)
                 goto fail;
             if (acc.n < N) {
                 arv_error_set(err, ARV_EINVAL,
@@ -819,8 +857,7 @@ int arv_calib_run(const struct arv_calib_problem *pb, const struct arv_calib_set
         struct accepted acc = {r->theta, r->distance, 0};
         long used = 0;
         long remaining = s->budget;
-        if (run_generation(pb, s, &pr, 0, INFINITY, remaining, &acc, &used, &r->simulations_run,
-                           err) != ARV_OK)
+        if (run_generation(pb, s, &pr, 0, INFINITY, remaining, &acc, &used, r, err) != ARV_OK)
             goto fail_smc;
         if (acc.n < N) {
             arv_error_set(err, ARV_EINVAL, "calibration: the budget (%ld) is smaller than one "
@@ -858,8 +895,7 @@ int arv_calib_run(const struct arv_calib_problem *pb, const struct arv_calib_set
                 break;
             }
         }
-        if (run_generation(pb, s, &pr, g, tol, remaining, &acc, &used, &r->simulations_run,
-                           err) != ARV_OK)
+        if (run_generation(pb, s, &pr, g, tol, remaining, &acc, &used, r, err) != ARV_OK)
             goto fail_smc;
         if (acc.n < N) {
             r->budget_exhausted = true;
@@ -919,16 +955,23 @@ static int cmp_wv(const void *a, const void *b)
 /* Weighted quantile: the smallest x whose cumulative weight reaches q. */
 double arv_calib__wquantile(const double *x, size_t stride, const double *w, size_t n, double q)
 {
+    /* (entries of weight 0 left out: they may be NaN) */
     struct wv *v = arv_xmalloc(n * sizeof *v);
     double tot = 0;
-    for (size_t i = 0; i < n; i++) {
-        v[i].x = x[i * stride];
-        v[i].w = w[i];
-        tot += w[i];
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (w[i] > 0) {
+            v[m].x = x[i * stride];
+            v[m++].w = w[i];
+            tot += w[i];
+        }
+    if (m == 0) {
+        free(v);
+        return NAN;
     }
-    qsort(v, n, sizeof *v, cmp_wv);
-    double c = 0, out = v[n - 1].x;
-    for (size_t i = 0; i < n; i++) {
+    qsort(v, m, sizeof *v, cmp_wv);
+    double c = 0, out = v[m - 1].x;
+    for (size_t i = 0; i < m; i++) {
         c += v[i].w;
         if (c >= q * tot) {
             out = v[i].x;
@@ -978,11 +1021,19 @@ int arv_calib_predict(const struct arv_calib_problem *pb, const struct arv_calib
         arv_mpi_allgather_blocks(status, sizeof *status, N);
         arv_mpi_allgather_blocks(errs, sizeof *errs, N);
     }
-    for (size_t k = 0; k < N; k++)
-        if (status[k] != ARV_OK) {
+    out->n_nostat = 0;
+    for (size_t k = 0; k < N; k++) {
+        if (status[k] == ARV_ENOSTAT) {
+            /* left out of the predictive summaries (arv_calib_write_fit) */
+            if (out->n_nostat++ == 0)
+                snprintf(out->nostat_reason, sizeof out->nostat_reason, "%s", errs[k].msg);
+            for (size_t i = 0; i < T; i++)
+                out->stat[k * T + i] = out->var[k * T + i] = out->p[k * T + i] = NAN;
+        } else if (status[k] != ARV_OK) {
             arv_error_set(err, status[k], "%s", errs[k].msg);
             break;
         }
+    }
     free(status);
     free(errs);
     if (err->status != ARV_OK)
@@ -1069,31 +1120,46 @@ int arv_calib_write_fit(FILE *f, const struct arv_calib_problem *pb,
                         const struct arv_calib_predictive *pred)
 {
     size_t N = r->n_particles, T = pb->targets->n;
-    const double *w = r->weight;
+    /* the particles whose simulation computed the targets, weights
+     * renormalised; the others (a row of NaN: ARV_ENOSTAT,
+     * arv_calib_predict) get weight 0 and are skipped */
+    double *w = arv_xmalloc(N * sizeof *w), total = 0;
+    for (size_t k = 0; k < N; k++)
+        total += w[k] = isnan(pred->var[k * T]) ? 0.0 : r->weight[k];
+    for (size_t k = 0; k < N; k++)
+        w[k] = total > 0 ? w[k] / total : 0.0;
     fputs("id,metric,group,time,observed,se,simulated_mean,lo,hi,z,ppp\n", f);
     for (size_t i = 0; i < T; i++) {
         const struct arv_target *t = &pb->targets->t[i];
         double mean = 0, vbetween = 0, vwithin = 0;
         for (size_t k = 0; k < N; k++) {
+            if (w[k] == 0)
+                continue;
             mean += w[k] * pred->stat[k * T + i];
             vwithin += w[k] * pred->var[k * T + i];
         }
         for (size_t k = 0; k < N; k++) {
+            if (w[k] == 0)
+                continue;
             double d = pred->stat[k * T + i] - mean;
             vbetween += w[k] * d * d;
         }
         double lo = arv_calib__wquantile(pred->stat + i, T, w, N, 0.025);
         double hi = arv_calib__wquantile(pred->stat + i, T, w, N, 0.975);
         double z = NAN, ppp = 0;
-        if (t->kind == ARV_TARGET_TRIAL_NULL) {
+        if (total == 0) { /* no particle computed the targets */
+            mean = ppp = NAN;
+        } else if (t->kind == ARV_TARGET_TRIAL_NULL) {
             for (size_t k = 0; k < N; k++)
-                if (pred->p[k * T + i] >= 0.05)
+                if (w[k] > 0 && pred->p[k * T + i] > ARV_EST_ALPHA)
                     ppp += w[k];
         } else {
             double sc = arv_calib__scale(t, s->discrepancy, 0);
             z = (t->value - mean) / sqrt(sc * sc + vbetween + vwithin);
             double up = 0; /* P(replicate >= observed) */
             for (size_t k = 0; k < N; k++) {
+                if (w[k] == 0)
+                    continue;
                 double sk = sqrt(sc * sc + pred->var[k * T + i]);
                 double d = pred->stat[k * T + i] - t->value;
                 up += w[k] * (sk > 0 ? gsl_cdf_ugaussian_P(d / sk) : d > 0 ? 1.0 : d < 0 ? 0 : 0.5);
@@ -1129,6 +1195,7 @@ int arv_calib_write_fit(FILE *f, const struct arv_calib_problem *pb,
         put_double(f, ppp);
         fputc('\n', f);
     }
+    free(w);
     return finish(f);
 }
 

@@ -231,7 +231,9 @@ static int simulate_trial(struct arv_calib_model *m, struct arv_calib_sim *out,
             continue;
         const struct arv_est_result *e = &r->cell[trial_outcome(t->metric)].est[m->trial_estimator];
         if (!e->ok || !isfinite(e->estimate)) {
-            arv_error_set(err, ARV_EINVAL,
+            /* a property of these parameter values, not a mistake in the
+             * input: the candidate is rejected (ARV_ENOSTAT) */
+            arv_error_set(err, ARV_ENOSTAT,
                           "%s: line %d: the virtual trial could not estimate %s with %s (%s)",
                           m->targets_file, t->line, t->metric,
                           arv_est_name((enum arv_est_method)m->trial_estimator),

@@ -867,7 +867,7 @@ void arv_trial_power(const struct arv_trial_results *r, int outcome, enum arv_es
             continue;
         n++;
         truth += c->truth;
-        reject += e->p < 0.05;
+        reject += e->p <= ARV_EST_ALPHA;
         cover += e->lo <= c->truth && c->truth <= e->hi;
         est += e->estimate;
         se += e->se;

@@ -719,8 +719,9 @@ release:
 
 static int write_calibration_manifest(const struct arv_outdir *od, const struct arv_params *p,
                                       const char *sha, const struct arv_calib_settings *s,
-                                      long simulations, int argc, char **argv, int threads,
-                                      int ranks, double wall, struct arv_error *err)
+                                      long simulations, long without_targets, int argc,
+                                      char **argv, int threads, int ranks, double wall,
+                                      struct arv_error *err)
 {
     static const char *const methods[] = {"abc-smc", "rejection", "smm"};
     json_t *root = arv__cli_manifest_begin(p, argc, argv);
@@ -729,6 +730,9 @@ static int write_calibration_manifest(const struct arv_outdir *od, const struct 
     json_object_set_new(root, "method", json_string(methods[s->method]));
     json_object_set_new(root, "particles", json_integer((json_int_t)s->particles));
     json_object_set_new(root, "simulations", json_integer(simulations));
+    /* candidates and predictive draws that could not compute every target
+     * (ARV_ENOSTAT): rejected, or left out of fit.csv */
+    json_object_set_new(root, "simulations_without_targets", json_integer(without_targets));
     json_object_set_new(root, "threads", json_integer(threads));
     json_object_set_new(root, "mpi_ranks", json_integer(ranks));
     json_object_set_new(root, "wall_seconds", json_real(wall));
@@ -736,7 +740,7 @@ static int write_calibration_manifest(const struct arv_outdir *od, const struct 
 }
 
 static void print_calibration(const struct arv_calib_problem *pb, const struct arv_calib_result *r,
-                              const char *dir)
+                              const struct arv_calib_predictive *pred, const char *dir)
 {
     printf("calibrated %zu parameter%s to %zu target%s: %ld simulations, %d generation%s, "
            "final tolerance %.4g, ESS %.0f -> %s/\n",
@@ -751,6 +755,15 @@ static void print_calibration(const struct arv_calib_problem *pb, const struct a
         printf("  %-40s %12.5g %12.5g %12.5g %12.5g\n", pb->priors[j].path, mean, sqrt(var),
                arv_calib_quantile(r, j, 0.05), arv_calib_quantile(r, j, 0.95));
     }
+    if (r->simulations_nostat > 0)
+        printf("  %ld candidate%s could not compute every target and %s rejected; the first: "
+               "%s\n",
+               r->simulations_nostat, r->simulations_nostat == 1 ? "" : "s",
+               r->simulations_nostat == 1 ? "was" : "were", r->nostat_reason);
+    if (pred->n_nostat > 0)
+        printf("  %zu of %zu posterior predictive simulations could not compute every target "
+               "and are left out of fit.csv; the first: %s\n",
+               pred->n_nostat, pred->n_particles, pred->nostat_reason);
 }
 
 /* One model (and parameter set) per thread: candidates are simulated in
@@ -972,8 +985,9 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
         goto release;
     }
     if (rc != ARV_OK || err.status != ARV_OK ||
-        write_calibration_manifest(&od, p, sha, &s, simulations, argc, argv, threads, ranks, wall,
-                                   &err) != ARV_OK ||
+        write_calibration_manifest(&od, p, sha, &s, simulations,
+                                   res.simulations_nostat + (long)pred.n_nostat, argc, argv,
+                                   threads, ranks, wall, &err) != ARV_OK ||
         arv_outdir_commit(&od, &err) != ARV_OK) {
         arv__cli_fail("%s", err.msg);
         goto release;
@@ -983,7 +997,7 @@ static int cmd_calibrate(struct opts *o, const struct arv_registry *reg, int arg
         if (s.method == ARV_CALIB_SMM)
             arv_smm_write_report(stdout, &pb, &smm);
         else
-            print_calibration(&pb, &res, od.final);
+            print_calibration(&pb, &res, &pred, od.final);
     }
     status = 0;
 release:

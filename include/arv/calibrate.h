@@ -252,6 +252,9 @@ struct arv_calib_result {
     long simulations;      /* total simulations used (all generations) */
     long simulations_run;  /* simulations actually run this call: can exceed
                               the used ones by up to batch - 1 per generation */
+    long simulations_nostat; /* of those, the ones that could not compute every
+                                target (ARV_ENOSTAT): rejected, distance infinite */
+    char nostat_reason[512]; /* the first one's reason */
     bool budget_exhausted; /* the last generation did not complete */
 };
 
@@ -274,7 +277,10 @@ uint64_t arv_calib_fingerprint(const struct arv_calib_problem *pb,
  * n_targets (owned). */
 struct arv_calib_predictive {
     size_t n_particles, n_targets;
-    double *stat, *var, *p;
+    double *stat, *var, *p; /* NaN rows: particles whose simulation could not
+                               compute every target (ARV_ENOSTAT) */
+    size_t n_nostat;        /* how many */
+    char nostat_reason[512]; /* the first one's reason */
 };
 int arv_calib_predict(const struct arv_calib_problem *pb, const struct arv_calib_settings *s,
                       const struct arv_calib_result *r, struct arv_calib_predictive *out,

@@ -14,6 +14,9 @@ enum arv_status {
     ARV_EINVAL = 1, /* bad input: scenario, option, CSV */
     ARV_EIO = 2,    /* reading or writing a file failed */
     ARV_ENOMEM = 3, /* an allocation the caller can recover from failed */
+    ARV_ENOSTAT = 4, /* the model could not compute a statistic for these inputs
+                        (a virtual trial with too few offices with families in an
+                        arm): a calibration rejects the candidate */
 };
 
 /* A message buffer filled by the first failure; later failures do not

@@ -69,6 +69,11 @@ struct arv_est_result {
     const char *reason;
 };
 
+/* The test's level: a test rejects when p <= ARV_EST_ALPHA, as the 95%
+ * intervals exclude the null (arv trial's rejection counts; a calibration's
+ * trial_null targets: "not significant" is p > ARV_EST_ALPHA). */
+#define ARV_EST_ALPHA 0.05
+
 /* Settings of the resampling estimators and the key of their draws. */
 struct arv_est_options {
     int boot_reps;   /* wild bootstrap replications B (default 999) */

@@ -255,6 +255,89 @@ static void test_predictive(void **state)
     arv_calib_result_free(&r);
 }
 
+/* A model that cannot compute its statistic for some candidates
+ * (ARV_ENOSTAT, as a virtual trial with too few offices): below 0 when
+ * `below` is set, and for odd simulation seeds when `odd` is set. */
+struct partial {
+    struct toy_normal toy;
+    bool below, odd, always;
+};
+
+static int partial_simulate(void *ctx, const double *theta, uint32_t sim_seed,
+                            struct arv_calib_sim *out, struct arv_error *err)
+{
+    const struct partial *m = ctx;
+    if (m->always || (m->below && theta[0] < 0) || (m->odd && sim_seed % 2))
+        return arv_error_set(err, ARV_ENOSTAT, "no statistic at theta %g", theta[0]);
+    return toy_normal_simulate((void *)&m->toy, theta, sim_seed, out, err);
+}
+
+/* Candidates without a statistic are rejected, not errors: with the model
+ * undefined below 0, where the posterior N(0.99, 0.0099) has no mass, SMC
+ * gives the known posterior; predictive draws without a statistic are left
+ * out of fit.csv; a model that never computes it stops the run. */
+static void test_candidates_without_statistic(void **state)
+{
+    struct fixture f;
+    setup_problem(&f, S, S);
+    struct partial m = {{S}, true, false, false};
+    f.pb.simulate = partial_simulate;
+    f.pb.ctx = &m;
+    struct arv_calib_settings s;
+    arv_calib_settings_default(&s);
+    s.threads = 1;
+    s.particles = N;
+    s.generations = 8;
+    s.seed = 31;
+    struct arv_calib_result r;
+    struct arv_calib_predictive pred;
+    struct arv_error err;
+    arv_error_init(&err);
+    assert_int_equal(arv_calib_run(&f.pb, &s, &r, &err), ARV_OK);
+    /* about half of generation 0's prior draws are below 0 */
+    printf("without a statistic: %ld of %ld simulations (%s)\n", r.simulations_nostat,
+           r.simulations, r.nostat_reason);
+    assert_true(r.simulations_nostat > N / 3);
+    assert_non_null(strstr(r.nostat_reason, "no statistic at theta -"));
+    for (size_t k = 0; k < N; k++)
+        assert_true(r.theta[k] >= 0 && isfinite(r.distance[k]));
+    check_posterior(&r, POST_MEAN, POST_VAR, "model undefined below 0");
+    /* predictive draws: about half without a statistic */
+    m.below = false;
+    m.odd = true;
+    assert_int_equal(arv_calib_predict(&f.pb, &s, &r, &pred, &err), ARV_OK);
+    assert_true(pred.n_nostat > N / 3 && pred.n_nostat < 2 * N / 3);
+    double mw = 0, wsum = 0;
+    for (size_t k = 0; k < N; k++)
+        if (!isnan(pred.stat[k])) {
+            mw += r.weight[k] * pred.stat[k];
+            wsum += r.weight[k];
+        }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mf = open_memstream(&buf, &len);
+    arv_calib_write_fit(mf, &f.pb, &s, &r, &pred);
+    fclose(mf);
+    double obs, se, mean, lo, hi, z, ppp;
+    const char *row = strchr(buf, '\n') + 1;
+    assert_int_equal(sscanf(row, "ybar,m,all,,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &obs, &se, &mean,
+                            &lo, &hi, &z, &ppp),
+                     7);
+    assert_near(mean, mw / wsum, 1e-12);
+    assert_true(lo < mean && mean < hi && isfinite(z) && ppp > 0.5);
+    free(buf);
+    arv_calib_predictive_free(&pred);
+    arv_calib_result_free(&r);
+    /* never a statistic: the first batch stops the run */
+    m.odd = false;
+    m.always = true;
+    arv_error_init(&err);
+    assert_int_equal(arv_calib_run(&f.pb, &s, &r, &err), ARV_EINVAL);
+    assert_string_equal(err.msg, "calibration: generation 0: none of 1000 candidates could "
+                                 "compute every target (no statistic at theta -0.970582)");
+    arv_calib_result_free(&r);
+}
+
 /* trial_null: theta ~ U(-1, 1), the virtual trial estimates theta with se
  * 0.1 and must not be significant. The distance is 0 exactly for a
  * non-significant trial, so once most candidates are non-significant the
@@ -310,6 +393,7 @@ int main(void)
         cmocka_unit_test(test_flat_target),
         cmocka_unit_test(test_stopping),
         cmocka_unit_test(test_predictive),
+        cmocka_unit_test(test_candidates_without_statistic),
         cmocka_unit_test(test_trial_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

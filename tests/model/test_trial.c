@@ -682,9 +682,30 @@ static void test_default_trial_mostly_null(void **state)
     arv_trial_results_free(r);
 }
 
+/* A rejection is p <= 0.05, as the interval excludes 0 at p = 0.05 (a
+ * re-randomisation p of 10 / 200 is exactly 0.05). */
+static void test_rejection_at_the_level(void **state)
+{
+    struct arv_trial_cell cells[3 * ARV_TRIAL_N_OUTCOMES];
+    memset(cells, 0, sizeof cells);
+    const double p[3] = {0.05, 10.0 / 200.0, 0.0500001};
+    for (int t = 0; t < 3; t++) {
+        struct arv_trial_cell *c = &cells[t * ARV_TRIAL_N_OUTCOMES];
+        c->icc = NAN;
+        c->est[ARV_EST_RANDOMISATION] = (struct arv_est_result){
+            .ok = 1, .estimate = 1, .se = 0.5, .lo = 0.01, .hi = 2, .p = p[t], .icc = NAN};
+    }
+    struct arv_trial_results r = {.trials = 3, .cell = cells};
+    struct arv_trial_power pw;
+    arv_trial_power(&r, 0, ARV_EST_RANDOMISATION, &pw);
+    assert_int_equal(pw.trials, 3);
+    assert_near(pw.rejection_rate, 2.0 / 3.0, 1e-15);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rejection_at_the_level),
         cmocka_unit_test(test_swap_from_snapshot_equals_fresh_swap),
         cmocka_unit_test(test_compacted_follow_equals_whole_pool),
         cmocka_unit_test(test_started_in_parts_equals_whole_pool),
