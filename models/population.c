@@ -67,7 +67,7 @@ static const struct arv_param_def defs[] = {
     {"offices.fidelity_sd", ARV_PARAM_DOUBLE, 0.15, 0, 0.45, "share",
      "SD of fidelity across HOLF offices (beta distribution).", "assumption", NULL, NULL},
     SHARE("population.origin.norway", 0.22, "Share of households with a Norway-born first adult.",
-          "H13 (78% immigrant background)"),
+          "H13 (78% immigrant background among the enrolled)"),
     SHARE("population.origin.somalia", 0.20, "Share with Somali background.",
           "H16 (main origin; share assumption)"),
     SHARE("population.origin.eritrea", 0.10, "Share with Eritrean background.",
@@ -78,7 +78,8 @@ static const struct arv_param_def defs[] = {
           "H16 (main origin; share assumption)"),
     SHARE("population.origin.other", 0.25, "Share with another immigrant background.",
           "H13 minus the four above (assumption)"),
-    SHARE("population.education.primary", 0.49, "Adults with primary school or less.", "H15"),
+    SHARE("population.education.primary", 0.49, "Adults with primary school or less.",
+          "H15 (among the enrolled)"),
     SHARE("population.education.upper_secondary", 0.33, "Adults with upper secondary school.",
           "assumption"),
     SHARE("population.education.tertiary", 0.18, "Adults with tertiary education.",
@@ -99,7 +100,8 @@ static const struct arv_param_def defs[] = {
     {"population.max_children", ARV_PARAM_INT, 4, 1, ARV_MAX_CHILDREN, "children",
      "Most children at home at synthesis.", "H18", NULL, NULL},
     {"population.years_norway_mean", ARV_PARAM_DOUBLE, 12, 0, 60, "years",
-     "Mean years in Norway of immigrant adults (gamma distributed).", "H14", NULL, NULL},
+     "Mean years in Norway of immigrant adults (gamma distributed).",
+     "H14 (among the enrolled)", NULL, NULL},
     {"population.years_norway_shape", ARV_PARAM_DOUBLE, 3, 0.1, 100, "-",
      "Shape of the gamma distribution of years in Norway.", "assumption", NULL, NULL},
     {"population.barrier_immigrant", ARV_PARAM_DOUBLE, 0.5, -3, 3, "sd",
@@ -423,8 +425,10 @@ static void from_row(struct arv_pop *p, const struct comp *c, size_t h,
     p->n_children[h] = (uint8_t)row->n_children;
     p->housing[h] = (uint8_t)row->housing;
     p->sa[h] = (uint8_t)row->on_sa;
-    /* the most recent months first, as the history bits count */
-    p->sa_history[h] = (uint16_t)((1u << row->sa_months) - 1u);
+    /* the most recent months first, as the history bits count; bit 0 is
+     * this month, on SA only if on_sa (the file's check: then at most 11) */
+    unsigned months = (1u << row->sa_months) - 1u;
+    p->sa_history[h] = (uint16_t)((row->on_sa ? months : months << 1) & 0xFFFu);
     p->arrears[h] = row->arrears;
 }
 
@@ -446,12 +450,16 @@ static void synth_household(struct arv_pop *p, const struct comp *c, size_t h, g
 /* Partners resemble each other: the second adult may take the first's
  * education (its wage keeps its own luck), and the standard-normal parts of
  * their barriers to work are correlated. Its draw comes after every other
- * draw of the household's sub-stream, so those keep their places. */
-static void resemble_partners(struct arv_pop *p, const struct comp *c, size_t h, gsl_rng *g)
+ * draw of the household's sub-stream, so those keep their places. A second
+ * adult from a household file keeps the file's education; the latent
+ * barriers resemble each other as in synthesis. */
+static void resemble_partners(struct arv_pop *p, const struct comp *c, size_t h,
+                              bool education_given, gsl_rng *g)
 {
     size_t a0 = (size_t)ARV_MAX_ADULTS * h, a1 = a0 + 1;
     int origin = p->origin[h];
-    if (gsl_rng_uniform(g) < c->same_education && p->education[a1] != p->education[a0]) {
+    if (gsl_rng_uniform(g) < c->same_education && !education_given &&
+        p->education[a1] != p->education[a0]) {
         p->wage[a1] = (float)(p->wage[a1] * c->wage[p->education[a0]] / c->wage[p->education[a1]]);
         p->education[a1] = p->education[a0];
     }
@@ -500,8 +508,7 @@ static void start(struct arv_world *w, size_t begin, size_t end)
         double u_takeup = gsl_rng_uniform_pos(g);
         p->takeup[h] = (float)log(u_takeup / (1 - u_takeup));
         p->shock_proneness[h] = (float)gsl_ran_exponential(g, 1.0);
-        if (!c->rows)
-            resemble_partners(p, c, h, g);
+        resemble_partners(p, c, h, c->rows && c->rows[id].adults == 2, g);
         /* children: ages from the file or uniform over 0-17 years; an
          * empty slot draws nothing (a birth draws its child, demography.c) */
         arv_rng_seek(&r, ARV_STREAM_POPULATION, id, 1);

@@ -155,7 +155,9 @@ int arv__households_read(const char *file, int n_offices, struct arv_household_r
                          v[COL_OFFICE]);
             previous_office = h->office;
         }
+        bad_before = c.bad;
         h->origin = category(&c, COL_ORIGIN, v[COL_ORIGIN], arv__origin_names, N_ORIGINS);
+        int origin_known = c.bad == bad_before;
         bad_before = c.bad;
         h->adults = integer(&c, COL_ADULTS, v[COL_ADULTS], 1, ARV_MAX_ADULTS);
         int adults_known = c.bad == bad_before;
@@ -170,7 +172,11 @@ int arv__households_read(const char *file, int n_offices, struct arv_household_r
                 continue;
             }
             h->education[a] = category(&c, ce, v[ce], arv__education_names, N_EDUCATION);
+            bad_before = c.bad;
             h->years_norway[a] = (float)number(&c, cy, v[cy], 0, 100);
+            if (c.bad == bad_before && origin_known && h->origin == ORIGIN_NORWAY &&
+                h->years_norway[a] != 0)
+                bad_cell(&c, cy, "%s: a Norway-born adult (origin norway) has 0", v[cy]);
             h->work[a] = category(&c, cw, v[cw], arv__work_names, N_WORK);
         }
         h->housing = category(&c, COL_HOUSING, v[COL_HOUSING], arv__housing_names, N_HOUSING);
@@ -179,6 +185,10 @@ int arv__households_read(const char *file, int n_offices, struct arv_household_r
         h->sa_months = integer(&c, COL_SA_MONTHS, v[COL_SA_MONTHS], 0, 12);
         if (c.bad == bad_before && h->on_sa && h->sa_months == 0)
             bad_cell(&c, COL_SA_MONTHS, "%s: on_sa is 1, so at least 1", v[COL_SA_MONTHS]);
+        /* the 12 months include this one */
+        if (c.bad == bad_before && !h->on_sa && h->sa_months == 12)
+            bad_cell(&c, COL_SA_MONTHS, "%s: on_sa is 0, so at most 11 (the 12 months include "
+                     "this one)", v[COL_SA_MONTHS]);
         h->arrears = (float)number(&c, COL_ARREARS, v[COL_ARREARS], 0, 1e8);
         child_ages(&c, v[COL_CHILD_AGES], h);
     }

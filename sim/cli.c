@@ -277,11 +277,28 @@ int arv__cli_manifest_write(const struct arv_outdir *od, json_t *root, struct ar
     return arv_outdir_close(od, f, "manifest.json", err);
 }
 
-static int write_manifest(const struct arv_outdir *od, const struct arv_params *p,
-                          const struct arv_world *w, int argc, char **argv, int threads,
-                          double wall, struct arv_error *err)
+/* The manifest of `run` (n = 1) or `compare` (n scenarios, the first the
+ * baseline): the scenario files of every scenario, once each; the
+ * baseline's parameter hash, seed and size; household-months of all. */
+static int write_manifest(const struct arv_outdir *od, struct arv_params *const *ps,
+                          struct arv_world *const *ws, int n, int argc, char **argv,
+                          int threads, double wall, struct arv_error *err)
 {
+    const struct arv_params *p = ps[0];
+    const struct arv_world *w = ws[0];
     json_t *root = arv__cli_manifest_begin(p, argc, argv);
+    json_t *files = json_object_get(root, "scenario_files");
+    for (int k = 1; k < n; k++)
+        for (size_t j = 0; j < ps[k]->n_files; j++) {
+            bool seen = false;
+            for (size_t i = 0; i < json_array_size(files) && !seen; i++)
+                seen = strcmp(json_string_value(json_array_get(files, i)), ps[k]->files[j]) == 0;
+            if (!seen)
+                json_array_append_new(files, json_string(ps[k]->files[j]));
+        }
+    json_int_t household_months = 0;
+    for (int k = 0; k < n; k++)
+        household_months += (json_int_t)ws[k]->n_households * ws[k]->months * ws[k]->reps;
     char sha[65];
     arv_params_sha256(p, sha);
     json_object_set_new(root, "params_sha256", json_string(sha));
@@ -291,8 +308,7 @@ static int write_manifest(const struct arv_outdir *od, const struct arv_params *
     json_object_set_new(root, "households", json_integer((json_int_t)w->n_households));
     json_object_set_new(root, "threads", json_integer(threads));
     json_object_set_new(root, "mpi_ranks", json_integer(w->size));
-    json_object_set_new(root, "household_months",
-                        json_integer((json_int_t)w->n_households * w->months * w->reps));
+    json_object_set_new(root, "household_months", json_integer(household_months));
     json_object_set_new(root, "wall_seconds", json_real(wall));
     return arv__cli_manifest_write(od, root, err);
 }
@@ -533,7 +549,7 @@ static int cmd_run(struct opts *o, const struct arv_registry *reg, int argc, cha
     }
     if (lead && err.status == ARV_OK &&
         (write_outputs(&od, p, w, name, &err) != ARV_OK ||
-         write_manifest(&od, p, w, argc, argv, threads, wall, &err) != ARV_OK ||
+         write_manifest(&od, &p, &w, 1, argc, argv, threads, wall, &err) != ARV_OK ||
          arv_outdir_commit(&od, &err) != ARV_OK))
         assert(err.status != ARV_OK);
     if (!arv_mpi_all(err.status == ARV_OK))
@@ -687,7 +703,7 @@ static int cmd_compare(struct opts *o, const struct arv_registry *reg, int argc,
     double wall = arv__cli_now_seconds() - t0;
     arv__cli_progress_end(&cc.progress);
     if (lead && (write_compare_outputs(&od, w, names, n, &err) != ARV_OK ||
-                 write_manifest(&od, p[0], w[0], argc, argv, threads, wall, &err) != ARV_OK ||
+                 write_manifest(&od, p, w, n, argc, argv, threads, wall, &err) != ARV_OK ||
                  arv_outdir_commit(&od, &err) != ARV_OK))
         assert(err.status != ARV_OK);
     if (!arv_mpi_all(err.status == ARV_OK)) {
@@ -1398,6 +1414,13 @@ int arv_cli_main(int argc, char **argv, const struct arv_registry *reg)
 {
     arv_mpi_init(&argc, &argv);
     int status = cli_main(argc, argv, reg);
+    /* what was printed must have reached standard output (a full disk, a
+     * closed pipe): the results' files are written and checked on their own */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        arv__cli_fail("standard output: write failed");
+        if (status == 0)
+            status = 1;
+    }
     arv_mpi_finalize();
     return status;
 }

@@ -25,6 +25,11 @@ for f in summary.csv young_adults.csv totals.csv diff.csv diff_young_adults.csv;
     cmp -s "$tmp/c1/$f" "$tmp/c2/$f"
     check "$f identical at 1 and 2 threads" $?
 done
+# the manifest names every scenario's files, each once
+for s in trial_usual_care trial_coordinator trial_holf; do
+    [ "$(sed -n '/"scenario_files"/,/]/p' "$tmp/c1/manifest.json" | grep -c "/$s.cfg\"")" -eq 1 ]
+    check "manifest lists $s.cfg once" $?
+done
 [ "$(head -1 "$tmp/c1/diff.csv")" = "scenario,baseline,month,metric,diff,lo,hi,reps" ]
 check "diff.csv columns" $?
 [ "$(head -1 "$tmp/c1/diff_young_adults.csv")" = "scenario,baseline,age,metric,diff,lo,hi,reps" ]

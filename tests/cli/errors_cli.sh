@@ -194,6 +194,19 @@ new_case
 expect_fail "a failed write (synth, 1.6 MB)" "pop.csv: write failed" limited "$ARV" synth \
     "$SRC/scenarios/national.cfg" --out pop.csv --set population.households=20000 --set run.burn_in=6
 
+# Standard output that cannot be written (a full disk): exit 1 and one line.
+for cmd in "--version" "help" "check $SRC/scenarios/workshop/no_coordinators.cfg"; do
+    # shellcheck disable=SC2086
+    if "$ARV" $cmd >/dev/full 2>"$tmp/stderr"; then
+        fail "arv $cmd > /dev/full exited 0"
+    elif [ "$(count_lines "$tmp/stderr")" -ne 1 ] ||
+        ! grep -qF "arv: standard output: write failed" "$tmp/stderr"; then
+        fail "arv $cmd > /dev/full: $(head -c 200 "$tmp/stderr")"
+    else
+        pass
+    fi
+done
+
 # ---- positive checks ---------------------------------------------------------
 
 # expect_ok WHAT COMMAND...: exit 0, nothing on stderr; stdout in $tmp/stdout.
@@ -342,9 +355,11 @@ new_case
 expect_fail "calibrate --resume without a checkpoint" "no checkpoint" "$ARV" calibrate \
     "$CAL/cli_three.cfg" --targets "$CAL/cli_targets.csv" --out res --resume
 new_case
-printf 'id,kind,metric,group,time,value,se,source\nx,level,employment_rate,all,age:20,0.5,0.1,t\n' \
+# (sa_childhood is a young adults' group: no household reports in it)
+printf 'id,kind,metric,group,time,value,se,source\nx,level,employment_rate,sa_childhood,12,0.5,0.1,t\n' \
     >"$tmp/in/age_for_month.csv"
-expect_fail "calibrate with a target the run never defines" "line 2: employment_rate of group all is undefined" \
+expect_fail "calibrate with a target the run never defines" \
+    "line 2: employment_rate of group sa_childhood is undefined" \
     "$ARV" calibrate "$CAL/cli_three.cfg" --targets "$tmp/in/age_for_month.csv"
 new_case
 printf 'id,kind,metric,group,time,value,se,source\nx,trial_null,employment_rate,holf,24,0,,t\n' \

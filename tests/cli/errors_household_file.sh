@@ -145,6 +145,20 @@ set_cells "7:on_sa=1" "7:sa_months_last_year=0"
 expect_bad_cells "on SA with no months of SA" 1 \
     "row 7, column sa_months_last_year: 0: on_sa is 1, so at least 1"
 new_case
+set_cells "7:on_sa=0" "7:sa_months_last_year=12"
+expect_bad_cells "not on SA now, but SA in all 12 months" 1 \
+    "row 7, column sa_months_last_year: 12: on_sa is 0, so at most 11 (the 12 months include this one)"
+new_case
+# a Norway-born adult with years in Norway (a one-adult immigrant row made Norway-born)
+IMM=$(awk -F, 'NR > 1 && $3 != "norway" && $4 == 1 && $7 > 0 { print NR; exit }' "$POP")
+set_cells "$IMM:origin=norway"
+expect_bad_cells "years in Norway of a Norway-born adult" 1 \
+    "row $IMM, column years_norway_1: "
+new_case
+set_cells "$IMM:origin=nowhere"
+expect_bad_cells "an unknown origin gives no second message about the years" 1 \
+    "row $IMM, column origin: 'nowhere' is not one of"
+new_case
 set_cells "7:on_sa=1" "7:sa_months_last_year=300"
 expect_bad_cells "months of SA out of range (and no second message about on_sa)" 1 \
     "row 7, column sa_months_last_year: 300 is outside [0, 12]"

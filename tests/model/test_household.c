@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arv/cli.h"
 #include "arv/params.h"
@@ -369,6 +370,37 @@ static void test_benefit_tenure_counts_the_entry_month(void **state)
     arv_params_free(p);
 }
 
+/* A household file's sa_months_last_year counts this month (bit 0 of the
+ * history) only when on_sa is 1: not on SA now, the months are the ones
+ * before it. */
+static void test_file_sa_history(void **state)
+{
+    char file[] = "/tmp/arv-sa-history-XXXXXX";
+    int fd = mkstemp(file);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("household,office,origin,adults,education_1,education_2,years_norway_1,"
+          "years_norway_2,work_state_1,work_state_2,housing,on_sa,sa_months_last_year,arrears,"
+          "child_ages\n"
+          "0,0,norway,1,primary,,0,,inactive,,municipal,0,6,0,24\n"
+          "1,0,norway,1,primary,,0,,inactive,,municipal,1,6,0,24\n",
+          f);
+    fclose(f);
+    char set_file[96];
+    snprintf(set_file, sizeof set_file, "population.file=%s", file);
+    const char *const sets[] = {set_file, "population.households=2", "offices.count=1",
+                                "run.burn_in=0", NULL};
+    struct arv_params *p = params_with(FIXTURE("../../scenarios/national.cfg"), sets);
+    struct arv_world *w = world_of(p);
+    arv_world_draw(w, 0);
+    const struct arv_pop *pop = arv__pop(w);
+    assert_int_equal(pop->sa_history[0], 0x7E); /* months 1-6 ago */
+    assert_int_equal(pop->sa_history[1], 0x3F); /* this month and 5 before */
+    arv_world_free(w);
+    arv_params_free(p);
+    unlink(file);
+}
+
 /* With no guideline rates and no housing costs the family's needs are 0,
  * and with no benefits a family out of work has no income either:
  * financial strain's income gap is then 0, not 0 / 0, and strain stays a
@@ -696,6 +728,7 @@ int main(void)
         cmocka_unit_test(test_probability_zero_no_transitions),
         cmocka_unit_test(test_benefit_tenure_counts_the_entry_month),
         cmocka_unit_test(test_strain_without_needs),
+        cmocka_unit_test(test_file_sa_history),
         cmocka_unit_test(test_parent_rank_without_burn_in),
         cmocka_unit_test(test_work_transition_frequency),
         cmocka_unit_test(test_trial_sample),
