@@ -118,7 +118,7 @@ int arv_targets_read(const char *file, const struct arv_target_names *names,
         names = &none;
     out->t = arv_xcalloc(t.n_rows, sizeof *out->t);
     for (size_t r = 0; r < t.n_rows; r++) {
-        size_t line = r + 2;
+        size_t line = t.line[r];
         struct arv_target *x = &out->t[r];
         const char *c[N_COLS];
         for (int k = 0; k < N_COLS; k++)

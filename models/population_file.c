@@ -35,14 +35,14 @@ enum { MAX_REPORTED = 50 };
 
 struct checker {
     const char *file;
-    size_t row; /* data row; file row is row + 2 */
+    size_t row; /* file line of the data row */
     int bad;    /* bad cells so far */
 };
 
 static void bad_cell(struct checker *c, int col, const char *fmt, const char *value)
 {
     if (c->bad++ < MAX_REPORTED) {
-        fprintf(stderr, "arv: %s: row %zu, column %s: ", c->file, c->row + 2, columns[col]);
+        fprintf(stderr, "arv: %s: row %zu, column %s: ", c->file, c->row, columns[col]);
         fprintf(stderr, fmt, value);
         fputc('\n', stderr);
     }
@@ -139,7 +139,7 @@ int arv__households_read(const char *file, int n_offices, struct arv_household_r
     struct checker c = {.file = file};
     int previous_office = 0;
     for (size_t r = 0; r < t.n_rows; r++) {
-        c.row = r;
+        c.row = t.line[r];
         const char *v[N_COLUMNS];
         for (int k = 0; k < N_COLUMNS; k++)
             v[k] = arv_csv_cell(&t, r, (size_t)col[k]);

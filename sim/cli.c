@@ -745,6 +745,7 @@ static int write_calibration_manifest(const struct arv_outdir *od, const struct 
     json_object_set_new(root, "seed", json_integer(s->seed));
     json_object_set_new(root, "method", json_string(methods[s->method]));
     json_object_set_new(root, "particles", json_integer((json_int_t)s->particles));
+    json_object_set_new(root, "reps", json_integer(arv_params_int(p, "run.reps")));
     json_object_set_new(root, "simulations", json_integer(simulations));
     /* candidates and predictive draws that could not compute every target
      * (ARV_ENOSTAT): rejected, or left out of fit.csv */

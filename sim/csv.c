@@ -1,8 +1,9 @@
-/* CSV tables through libcsv, with errors that name the file row. */
+/* CSV tables through libcsv, with errors that name the file line. */
 #include "arv/csv.h"
 
 #include <csv.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,10 @@ struct reader {
     struct arv_csv *t;
     char **row;       /* fields of the record being read */
     size_t n_fields, cap_fields;
-    size_t record;    /* file row of that record (1 = header) */
+    size_t record;    /* file line where that record starts (1-based) */
+    size_t newlines;  /* line breaks inside its quoted fields so far */
+    int last_end;     /* the character that ended the previous record */
+    bool header_read;
     size_t cap_cells;
     const char *file;
     struct arv_error *err;
@@ -38,6 +42,9 @@ static void on_field(void *data, size_t len, void *priv)
         r->cap_fields = r->cap_fields ? 2 * r->cap_fields : 16;
         r->row = arv_xrealloc(r->row, r->cap_fields * sizeof *r->row);
     }
+    for (const char *q = data; (q = memchr(q, '\n', len - (size_t)(q - (const char *)data)));
+         q++)
+        r->newlines++;
     char *s = arv_xmalloc(len + 1);
     memcpy(s, data, len);
     s[len] = '\0';
@@ -55,11 +62,20 @@ static void on_record(int c, void *priv)
 {
     struct reader *r = priv;
     struct arv_csv *t = r->t;
+    if (r->n_fields == 0) {
+        /* a blank line (reported with CSV_REPALL_NL), or the LF of a
+         * CR LF that ended the previous record */
+        if (!(c == '\n' && r->last_end == '\r'))
+            r->record++;
+        r->last_end = c;
+        return;
+    }
     if (r->err->status != ARV_OK) {
         drop_row(r);
         return;
     }
-    if (r->record == 1) { /* the header */
+    if (!r->header_read) {
+        r->header_read = true;
         t->n_cols = r->n_fields;
         t->header = arv_xcalloc(t->n_cols, sizeof *t->header);
         memcpy(t->header, r->row, r->n_fields * sizeof *r->row);
@@ -72,12 +88,16 @@ static void on_record(int c, void *priv)
         if ((t->n_rows + 1) * t->n_cols > r->cap_cells) {
             r->cap_cells = r->cap_cells ? 2 * r->cap_cells : 64 * t->n_cols;
             t->cells = arv_xrealloc(t->cells, r->cap_cells * sizeof *t->cells);
+            t->line = arv_xrealloc(t->line, r->cap_cells / t->n_cols * sizeof *t->line);
         }
         memcpy(t->cells + t->n_rows * t->n_cols, r->row, t->n_cols * sizeof *r->row);
+        t->line[t->n_rows] = r->record;
         t->n_rows++;
         r->n_fields = 0;
     }
-    r->record++;
+    r->record += 1 + r->newlines;
+    r->newlines = 0;
+    r->last_end = c;
 }
 
 /* libcsv's reason, in the terms of the file's text where it is a parse
@@ -105,7 +125,8 @@ int arv_csv_read(const char *file, struct arv_csv *t, struct arv_error *err)
     if (f == NULL)
         return arv_error_set(err, ARV_EIO, "%s: cannot open: %s", file, strerror(errno));
     struct csv_parser parser;
-    if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+    /* (CSV_REPALL_NL: blank lines are reported too, so that lines are counted) */
+    if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_REPALL_NL) != 0) {
         fclose(f);
         return arv_error_set(err, ARV_ENOMEM, "%s: cannot start the CSV parser", file);
     }
@@ -147,6 +168,7 @@ void arv_csv_release(struct arv_csv *t)
     for (size_t k = 0; t->header && k < t->n_cols; k++)
         free(t->header[k]);
     free(t->cells);
+    free(t->line);
     free(t->header);
     memset(t, 0, sizeof *t);
 }

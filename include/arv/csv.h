@@ -1,7 +1,9 @@
 /*
  * Reading CSV tables (libcsv does the quoting). A table is read whole into
- * memory with its header; cells are addressed by data row (0-based; the
- * header is file row 1, so data row r is file row r + 2) and column.
+ * memory with its header; cells are addressed by data row (0-based) and
+ * column. Blank lines are skipped; line[r] is the file line where data row
+ * r starts (r + 2 in a file without blank lines), and the reader's own
+ * errors name file lines too ("row L").
  */
 #ifndef ARV_CSV_H
 #define ARV_CSV_H
@@ -13,6 +15,7 @@
 struct arv_csv {
     char **header;  /* n_cols column names (owned) */
     char **cells;   /* n_rows * n_cols cells, row-major (owned) */
+    size_t *line;   /* n_rows file lines, 1-based (owned) */
     size_t n_rows, n_cols;
 };
 

@@ -88,6 +88,9 @@ static void test_bad_lines(void **state)
     expect_error("bad_fields.csv", ": line 3, column 8: 7 fields, the header has 8");
     expect_error("bad_quote.csv", ": line 3: bad quoting: a quote inside an unquoted field");
     expect_error("bad_se.csv", ": line 2, column 7 (se): not a number >= 0: '-0.02'");
+    /* file lines, not records: CR LF endings, blank lines, a quoted field
+     * over two lines */
+    expect_error("bad_kind_blank_lines.csv", ": line 6, column 2 (kind): unknown kind 'levle'");
 }
 
 static void test_missing_file(void **state)
