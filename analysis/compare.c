@@ -27,6 +27,15 @@ bool arv_compare_ok(const struct arv_world *base, const struct arv_world *w, cha
         what = "horizon (run.months, young_adults.horizon)";
     else if (w->report_every != base->report_every)
         what = "run.report_every";
+    else {
+        /* discounted totals are compared: one discounting for all */
+        static const char *const discount[] = {"costs.discount_rate", "costs.discount_rate_late",
+                                               "costs.discount_switch_years"};
+        for (int k = 0; k < 3 && what == NULL; k++)
+            if (arv_params_double(w->params, discount[k]) !=
+                arv_params_double(base->params, discount[k]))
+                what = discount[k];
+    }
     if (what)
         snprintf(why, size, "its %s differs from the baseline's; compared scenarios share it "
                             "(set it with the options, e.g. --seed, --reps)",
@@ -109,6 +118,18 @@ static void write_row(FILE *f, const char *name, const char *metric, const struc
 
 enum { E_COST, E_EMP, E_POOR, N_E };
 
+/* Parameter path of w in replicate rep: its row of the scenario's
+ * parameter_draws (rep mod K) when the draws set it, else its value (w's
+ * parameters hold the last replicate's draw after a run). */
+static double param_in_rep(const struct arv_world *w, const char *path, int rep)
+{
+    const struct arv_param_draws *d = w->draws;
+    for (size_t j = 0; d && j < d->n_paths; j++)
+        if (strcmp(d->paths[j], path) == 0)
+            return d->values[(size_t)rep % d->n_rows * d->n_paths + j];
+    return arv_params_double(w->params, path);
+}
+
 void arv_write_economics(FILE *f, const struct arv_world *base, const struct arv_world *w,
                          const char *name)
 {
@@ -129,10 +150,11 @@ void arv_write_economics(FILE *f, const struct arv_world *base, const struct arv
     /* low-income years avoided: the baseline's minus this scenario's */
     for (int rep = 0; rep < reps; rep++)
         d[E_POOR][rep] = -d[E_POOR][rep];
-    double wtp_emp = arv_params_double(w->params, "costs.value.employment_year");
-    double wtp_poor = arv_params_double(w->params, "costs.value.child_poverty_year");
-    for (int rep = 0; rep < reps; rep++)
+    for (int rep = 0; rep < reps; rep++) {
+        double wtp_emp = param_in_rep(w, "costs.value.employment_year", rep);
+        double wtp_poor = param_in_rep(w, "costs.value.child_poverty_year", rep);
         nmb[rep] = wtp_emp * d[E_EMP][rep] + wtp_poor * d[E_POOR][rep] - d[E_COST][rep];
+    }
     static const char *const label[N_E] = {"incremental_cost_discounted",
                                            "employment_years_gained_discounted",
                                            "child_low_income_years_avoided_discounted"};

@@ -133,8 +133,8 @@ struct comp {
 };
 
 static const struct arv_metric_def metrics[] = {
-    {"families", ARV_TABLE_SUMMARY, "number of families in the group", ARV_STAT_SUM},
-    {"children", ARV_TABLE_SUMMARY, "number of children living at home", ARV_STAT_SUM},
+    {"families", ARV_TABLE_SUMMARY, "number of families in the group", ARV_STAT_COUNT},
+    {"children", ARV_TABLE_SUMMARY, "number of children living at home", ARV_STAT_COUNT},
 };
 
 static struct comp *comp_of(const struct arv_world *w)

@@ -182,6 +182,7 @@ static int write_table(const struct arv_world *w, int table, const char *scenari
         fprintf(f, "scenario,group,%s%smetric,mean,sd,lo,hi,reps\n", time_label ? time_label : "",
                 time_label ? "," : "");
     double *scratch = arv_xcalloc((size_t)r->reps, sizeof *scratch);
+    double *counts = arv_xcalloc((size_t)r->reps, sizeof *counts);
     size_t stride = (size_t)r->n_times * r->n_groups * r->n_metrics;
     for (int g = 0; g < r->n_groups; g++)
         for (int t = 0; t < r->n_times; t++)
@@ -192,6 +193,14 @@ static int write_table(const struct arv_world *w, int table, const char *scenari
                 size_t cell = ((size_t)t * r->n_groups + g) * r->n_metrics + local;
                 struct arv_rep_stats s;
                 arv_rep_stats(r->value + cell, (size_t)r->reps, stride, scratch, &s);
+                if (w->metric[m]->stat == ARV_STAT_COUNT && s.reps > 0 && s.reps < r->reps) {
+                    /* a count is 0 in a replicate where the group is empty */
+                    for (int rep = 0; rep < r->reps; rep++) {
+                        double v = r->value[cell + (size_t)rep * stride];
+                        counts[rep] = isnan(v) ? 0.0 : v;
+                    }
+                    arv_rep_stats(counts, (size_t)r->reps, 1, scratch, &s);
+                }
                 if (s.reps == 0)
                     continue; /* nothing to report: e.g. a survey metric between surveys,
                                  or no young adult of that age in that group */
@@ -203,6 +212,7 @@ static int write_table(const struct arv_world *w, int table, const char *scenari
                 arv_write_stats(f, &s);
             }
     free(scratch);
+    free(counts);
     return ferror(f) ? ARV_EIO : ARV_OK;
 }
 

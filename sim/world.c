@@ -476,6 +476,7 @@ static void reduce(struct arv_world *w, int t, int time_index)
                     v = den[m] > 0 ? num[m] / den[m] : NAN;
                     break;
                 case ARV_STAT_SUM:
+                case ARV_STAT_COUNT: /* (NaN here; 0 in the outputs, output.c) */
                     v = den[m] > 0 ? num[m] : NAN;
                     break;
                 case ARV_STAT_SLOPE: {

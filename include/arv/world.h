@@ -54,6 +54,9 @@ enum arv_stat {
                        den counts units (undefined when den is 0) */
     ARV_STAT_SUM,   /* num: a count or a total (undefined when den is 0, i.e. when no
                        household of the group contributed) */
+    ARV_STAT_COUNT, /* num: a count of units of the group, 0 in a replicate where the
+                       group is empty; left out of the outputs only when it is empty in
+                       every replicate */
     ARV_STAT_SLOPE, /* least-squares slope of y on x from the sums in this cell and the
                        next two, which must be declared ARV_STAT_AUX:
                        (num, den) = (sum xy, n), (sum x, sum y), (sum xx, sum yy) */

@@ -54,5 +54,41 @@ b=$(awk -F, '$1 == "holf" && $2 == "all" && $3 == "24" && $4 == "employment_rate
 d=$(awk -F, '$1 == "holf" && $3 == "24" && $4 == "employment_rate" { print $5 }' "$tmp/c1/diff.csv")
 awk -v a="$a" -v b="$b" -v d="$d" 'BEGIN { e = b - a - d; exit !(a != "" && (e < 0 ? -e : e) < 1e-9) }'
 check "diff = difference of means ($b - $a vs $d)" $?
+# net monetary benefit with the value of an employment year drawn per
+# replicate (parameter_draws rows 1e6 and 0): replicate r uses row r, so
+# the mean is (NMB at 1e6 in replicate 0 + NMB at 0 in replicate 1) / 2,
+# from runs of one and two replicates at fixed values
+printf '@include "%s"\nparameter_draws: { paths = [ "costs.value.employment_year" ];\n  values = ( [ 1000000.0 ], [ 0.0 ] ); };\n' \
+    "$scen/trial_holf.cfg" >"$tmp/holf_draws.cfg"
+nmb() { # OUT: the mean net_monetary_benefit of the scenario against the baseline
+    awk -F, '$2 == "all" && $3 == "net_monetary_benefit" && $1 != "usual_care" { print $4 }' \
+        "$1/totals.csv"
+}
+few=(--set population.households=1500 --set run.months=24 --quiet)
+"$arv" compare "$scen/trial_usual_care.cfg" "$tmp/holf_draws.cfg" --reps 2 --out "$tmp/d" "${few[@]}" &&
+    "$arv" compare "$scen/trial_usual_care.cfg" "$scen/trial_holf.cfg" --reps 1 --out "$tmp/a" \
+        "${few[@]}" --set costs.value.employment_year=1e6 &&
+    "$arv" compare "$scen/trial_usual_care.cfg" "$scen/trial_holf.cfg" --reps 2 --out "$tmp/b" \
+        "${few[@]}" --set costs.value.employment_year=0 &&
+    "$arv" compare "$scen/trial_usual_care.cfg" "$scen/trial_holf.cfg" --reps 1 --out "$tmp/c" \
+        "${few[@]}" --set costs.value.employment_year=0
+check "compares with drawn and fixed values of an employment year" $?
+awk -v d="$(nmb "$tmp/d")" -v a="$(nmb "$tmp/a")" -v b="$(nmb "$tmp/b")" -v c="$(nmb "$tmp/c")" \
+    'BEGIN { e = d - (a + 2 * b - c) / 2; exit !(d != "" && (e < 0 ? -e : e) < 1e-6 * (d < 0 ? -d : d)) }'
+check "net monetary benefit uses each replicate's drawn value" $?
+# a count is 0 in a replicate where its group is empty: with 2,000
+# households and 4 replicates the coordinator scenario's third group
+# (usual) is empty in one of them, and families is 0 there, not left out
+"$arv" compare "$scen/trial_usual_care.cfg" "$scen/trial_coordinator.cfg" --reps 4 \
+    --set population.households=2000 --quiet --out "$tmp/fam"
+check "compare with a sometimes empty group" $?
+[ "$(grep -c '^coordinator,usual,0,families,6.25,.*,4$' "$tmp/fam/summary.csv")" -eq 1 ]
+check "families of a sometimes empty group: mean over every replicate, 0 when empty" $?
+# scenarios discounted differently are not compared
+printf '@include "%s"\ncosts: { discount_rate = 0.0; };\n' "$scen/trial_holf.cfg" >"$tmp/r0.cfg"
+"$arv" compare "$scen/trial_usual_care.cfg" "$tmp/r0.cfg" --reps 1 --out "$tmp/r0" "${few[@]}" \
+    2>"$tmp/r0.err"
+[ $? -ne 0 ] && grep -q "costs.discount_rate differs from the baseline's" "$tmp/r0.err"
+check "a different discount rate is refused" $?
 echo "$pass passed, $failed failed"
 [ "$failed" -eq 0 ]
