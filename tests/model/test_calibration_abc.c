@@ -42,6 +42,42 @@ static void setup_problem(struct fixture *f, double noise, double se)
                                        true};
 }
 
+/* The fit.csv row of the one target: simulated mean, lo, hi, z and ppp. */
+struct fit_row {
+    double mean, lo, hi, z, ppp;
+};
+
+static struct fit_row fit_of(const struct fixture *f, const struct arv_calib_settings *s,
+                             const struct arv_calib_result *r,
+                             const struct arv_calib_predictive *pred)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mf = open_memstream(&buf, &len);
+    arv_calib_write_fit(mf, &f->pb, s, r, pred);
+    fclose(mf);
+    double obs, se;
+    struct fit_row x;
+    const char *row = strchr(buf, '\n') + 1;
+    assert_int_equal(sscanf(row, "ybar,m,all,,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &obs, &se, &x.mean,
+                            &x.lo, &x.hi, &x.z, &x.ppp),
+                     7);
+    free(buf);
+    return x;
+}
+
+/* ABC-SMC with N particles over 8 generations, on one thread. */
+static struct arv_calib_settings smc_settings(uint32_t seed)
+{
+    struct arv_calib_settings s;
+    arv_calib_settings_default(&s);
+    s.threads = 1;
+    s.particles = N;
+    s.generations = 8;
+    s.seed = seed;
+    return s;
+}
+
 static double ess_of(const struct arv_calib_result *r)
 {
     return r->gen[r->n_gen - 1].ess;
@@ -67,12 +103,7 @@ static void test_known_posterior(void **state)
 {
     struct fixture f;
     setup_problem(&f, S, S);
-    struct arv_calib_settings s;
-    arv_calib_settings_default(&s);
-    s.threads = 1;
-    s.particles = N;
-    s.generations = 8;
-    s.seed = 11;
+    struct arv_calib_settings s = smc_settings(11);
     struct arv_calib_result smc, rej;
     struct arv_error err;
     arv_error_init(&err);
@@ -213,12 +244,7 @@ static void test_predictive(void **state)
 {
     struct fixture f;
     setup_problem(&f, S, S);
-    struct arv_calib_settings s;
-    arv_calib_settings_default(&s);
-    s.threads = 1;
-    s.particles = N;
-    s.generations = 8;
-    s.seed = 21;
+    struct arv_calib_settings s = smc_settings(21);
     struct arv_calib_result r;
     struct arv_calib_predictive pred;
     struct arv_error err;
@@ -234,23 +260,13 @@ static void test_predictive(void **state)
            v / pvar);
     assert_near(m, POST_MEAN, 4 * sqrt(pvar / ess_of(&r)));
     assert_true(v / pvar > 0.85 && v / pvar < 1.15);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mf = open_memstream(&buf, &len);
-    arv_calib_write_fit(mf, &f.pb, &s, &r, &pred);
-    fclose(mf);
-    double obs, se, mean, lo, hi, z, ppp;
-    const char *row = strchr(buf, '\n') + 1;
-    assert_int_equal(sscanf(row, "ybar,m,all,,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &obs, &se, &mean,
-                            &lo, &hi, &z, &ppp),
-                     7);
-    assert_near(mean, m, 1e-12);
-    assert_near(lo, POST_MEAN - 1.96 * sqrt(pvar), 0.05);
-    assert_near(hi, POST_MEAN + 1.96 * sqrt(pvar), 0.05);
+    struct fit_row x = fit_of(&f, &s, &r, &pred);
+    assert_near(x.mean, m, 1e-12);
+    assert_near(x.lo, POST_MEAN - 1.96 * sqrt(pvar), 0.05);
+    assert_near(x.hi, POST_MEAN + 1.96 * sqrt(pvar), 0.05);
     /* the observation against N(0.99, pvar + se^2): z = 0.01 / 0.173 */
-    assert_near(z, (YBAR - m) / sqrt(S * S + v), 1e-9);
-    assert_true(ppp > 0.8);
-    free(buf);
+    assert_near(x.z, (YBAR - m) / sqrt(S * S + v), 1e-9);
+    assert_true(x.ppp > 0.8);
     arv_calib_predictive_free(&pred);
     arv_calib_result_free(&r);
 }
@@ -283,12 +299,7 @@ static void test_candidates_without_statistic(void **state)
     struct partial m = {{S}, true, false, false};
     f.pb.simulate = partial_simulate;
     f.pb.ctx = &m;
-    struct arv_calib_settings s;
-    arv_calib_settings_default(&s);
-    s.threads = 1;
-    s.particles = N;
-    s.generations = 8;
-    s.seed = 31;
+    struct arv_calib_settings s = smc_settings(31);
     struct arv_calib_result r;
     struct arv_calib_predictive pred;
     struct arv_error err;
@@ -313,19 +324,9 @@ static void test_candidates_without_statistic(void **state)
             mw += r.weight[k] * pred.stat[k];
             wsum += r.weight[k];
         }
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mf = open_memstream(&buf, &len);
-    arv_calib_write_fit(mf, &f.pb, &s, &r, &pred);
-    fclose(mf);
-    double obs, se, mean, lo, hi, z, ppp;
-    const char *row = strchr(buf, '\n') + 1;
-    assert_int_equal(sscanf(row, "ybar,m,all,,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &obs, &se, &mean,
-                            &lo, &hi, &z, &ppp),
-                     7);
-    assert_near(mean, mw / wsum, 1e-12);
-    assert_true(lo < mean && mean < hi && isfinite(z) && ppp > 0.5);
-    free(buf);
+    struct fit_row x = fit_of(&f, &s, &r, &pred);
+    assert_near(x.mean, mw / wsum, 1e-12);
+    assert_true(x.lo < x.mean && x.mean < x.hi && isfinite(x.z) && x.ppp > 0.5);
     arv_calib_predictive_free(&pred);
     arv_calib_result_free(&r);
     /* never a statistic: the first batch stops the run */
