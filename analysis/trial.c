@@ -120,6 +120,9 @@ int arv_trial_derive(struct arv_params *p, struct arv_error *err)
                            "trial.effect_scale", err))
                 return err->status;
         }
+        /* applied: a second derive (arv trial OUT/resolved.cfg) scales no more */
+        if (set_number(p, "trial.effect_scale", 1, false, "trial.effect_scale (applied)", err))
+            return err->status;
     }
     return ARV_OK;
 }

@@ -85,7 +85,7 @@ static const struct arv_param_def defs[] = {
     SHARE("population.education.tertiary", 0.18, "Adults with tertiary education.",
           "assumption"),
     SHARE("population.single_parent_share", 0.40, "Households with one adult.", "assumption"),
-    {"population.file", ARV_PARAM_STRING, 0, 0, 0, "-",
+    {"population.file", ARV_PARAM_STRING, 0, 0, 0, "file",
      "Household CSV to simulate instead of synthesising (the format `arv synth` writes); "
      "relative to the scenario file that sets it. Empty: synthesise.",
      "assumption", "", NULL},
@@ -214,16 +214,9 @@ static void free_pop(struct arv_pop *p)
  * scenario that named it; its rows must match population.households. */
 static int read_file(const struct arv_world *w, struct comp *c, int n_off, struct arv_error *err)
 {
-    const char *name = arv_params_str(w->params, "population.file");
-    if (name[0] == '\0')
-        return ARV_OK;
-    struct arv_param_origin o = arv_params_origin(w->params, "population.file");
     char path[8192];
-    const char *slash = o.file && o.line > 0 ? strrchr(o.file, '/') : NULL;
-    if (name[0] != '/' && slash)
-        snprintf(path, sizeof path, "%.*s/%s", (int)(slash - o.file), o.file, name);
-    else
-        snprintf(path, sizeof path, "%s", name);
+    if (arv_params_file(w->params, "population.file", path, sizeof path)[0] == '\0')
+        return ARV_OK;
     size_t n_rows = 0;
     if (arv__households_read(path, n_off, &c->rows, &n_rows, err) != ARV_OK)
         return err->status;

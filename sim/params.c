@@ -12,7 +12,10 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <nettle/sha2.h>
 
@@ -184,6 +187,19 @@ int arv_params_enum(const struct arv_params *p, const char *path)
     int idx = choice_index(p->defs[k]->choices, p->values[k].s);
     assert(idx >= 0);
     return idx;
+}
+
+const char *arv_params_file(const struct arv_params *p, const char *path, char *buf,
+                            size_t size)
+{
+    const char *name = arv_params_str(p, path);
+    struct arv_param_origin o = arv_params_origin(p, path);
+    const char *slash = o.file && o.line > 0 ? strrchr(o.file, '/') : NULL;
+    if (name[0] != '\0' && name[0] != '/' && slash)
+        snprintf(buf, size, "%.*s/%s", (int)(slash - o.file), o.file, name);
+    else
+        snprintf(buf, size, "%s", name);
+    return buf;
 }
 
 const char *arv_params_where(const struct arv_params *p, const char *path, char *buf,
@@ -495,6 +511,12 @@ static int count_dots(const char *s, size_t n)
     return c;
 }
 
+/* A string parameter that names a file (unit "file"). */
+static bool is_file(const struct arv_param_def *d)
+{
+    return d->type == ARV_PARAM_STRING && d->unit != NULL && strcmp(d->unit, "file") == 0;
+}
+
 int arv_params_write_cfg(const struct arv_params *p, FILE *f)
 {
     /* Emit in path order so that groups nest. */
@@ -518,7 +540,24 @@ int arv_params_write_cfg(const struct arv_params *p, FILE *f)
             }
         char buf[VALUE_BUF];
         long idx = arv_params_find(p, path);
-        format_value(sorted[k], &p->values[idx], buf, sizeof buf, true);
+        struct arv_param_value v = p->values[idx];
+        char file[PATH_MAX + 8], absolute[PATH_MAX];
+        if (is_file(sorted[k]) && v.s[0] != '\0') {
+            /* a file, absolute: the run reads it from wherever resolved.cfg is */
+            arv_params_file(p, path, file, sizeof file);
+            if (realpath(file, absolute) != NULL)
+                v.s = absolute;
+            else if (file[0] != '/' && getcwd(absolute, sizeof absolute) != NULL &&
+                     strlen(absolute) + strlen(file) + 2 <= sizeof file) {
+                memmove(file + strlen(absolute) + 1, file, strlen(file) + 1);
+                memcpy(file, absolute, strlen(absolute));
+                file[strlen(absolute)] = '/';
+                v.s = file;
+            } else {
+                v.s = file;
+            }
+        }
+        format_value(sorted[k], &v, buf, sizeof buf, true);
         fprintf(f, "%*s%s = %s;\n", 2 * count_dots(path, strlen(path)), "", path + start, buf);
         prev = path;
     }

@@ -119,6 +119,13 @@ int arv_params_enum(const struct arv_params *p, const char *path);
 /* Where a parameter's value came from (file NULL for the default). */
 struct arv_param_origin arv_params_origin(const struct arv_params *p, const char *path);
 
+/* The file named by string parameter path, as it is read: relative to the
+ * directory of the scenario file that set it, else (a --set, or a file in
+ * the working directory) as given. Empty if the value is. Parameters that
+ * name files have the unit "file"; resolved.cfg records them absolute. */
+const char *arv_params_file(const struct arv_params *p, const char *path, char *buf,
+                            size_t size);
+
 /* "file:line" or "default" or "--set" for a parameter, for messages. */
 const char *arv_params_where(const struct arv_params *p, const char *path, char *buf,
                              size_t size);

@@ -60,6 +60,12 @@ check "household file, no burn-in: trials.csv identical at 1 and 2 threads" $?
 check "trial from resolved.cfg" $?
 cmp -s "$tmp/t1/trials.csv" "$tmp/again/trials.csv"
 check "resolved.cfg reproduces trials.csv" $?
+# ... with scaled effects too: resolved.cfg holds them scaled, not scaled again
+"$arv" trial "$scen" --trials 3 --out "$tmp/scaled" "${small[@]}" --set trial.effect_scale=3 &&
+    "$arv" trial "$tmp/scaled/resolved.cfg" --trials 3 --out "$tmp/scaled_again" --quiet
+check "trial with trial.effect_scale = 3, and from its resolved.cfg" $?
+cmp -s "$tmp/scaled/trials.csv" "$tmp/scaled_again/trials.csv"
+check "resolved.cfg of a scaled trial reproduces trials.csv" $?
 # one trial: a table like a paper's
 out=$("$arv" trial "$scen" --trials 1 --out "$tmp/one" "${loud[@]}")
 check "one trial" $?

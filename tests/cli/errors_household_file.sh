@@ -46,6 +46,11 @@ if (cd "$dir" && "$ARV" run from_file.cfg --out res --quiet --set run.months=3 2
     [ -s "$dir/res/summary.csv" ] && [ ! -s "$tmp/stderr" ]; then pass; else
     fail "run from the file"; head -3 "$tmp/stderr"
 fi
+# resolved.cfg names the file absolute: it reproduces the run from anywhere
+if (cd "$tmp" && "$ARV" run "$dir/res/resolved.cfg" --out again --quiet 2>"$tmp/stderr") &&
+    cmp -s "$dir/res/summary.csv" "$tmp/again/summary.csv"; then pass; else
+    fail "resolved.cfg of a run from a household file, run elsewhere"; head -3 "$tmp/stderr"
+fi
 
 new_case
 expect_fail "synth without --out" "synth: --out FILE is required" "$ARV" synth "$TRIAL"
