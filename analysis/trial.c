@@ -211,7 +211,7 @@ static struct worker *worker_alloc(const struct arv_registry *reg, const struct 
     k->c = arv_xcalloc(n, sizeof(int));
     k->cluster_of = arv_xcalloc((size_t)pop->n_offices, sizeof(int));
     k->stratum = arv_xcalloc((size_t)pop->n_offices, sizeof(int));
-    k->office_stratum = arv_xcalloc((size_t)pop->n_offices, sizeof(int));
+    k->office_stratum = arv_xcalloc(2 * (size_t)pop->n_offices, sizeof(int)); /* (scratch) */
     return k;
 }
 
@@ -550,15 +550,11 @@ static void run_trial(struct worker *k, const struct settings *s, uint32_t t,
             k->cluster_of[o] = G++;
     const int *strata = NULL;
     if (s->stratified && !s->any_usual) {
-        /* the randomisation's pairs (population.c), for the re-randomisation */
-        arv__allocation_strata(p->offices, p->n_offices, k->office_stratum);
-        bool all = true;
-        for (int o = 0; o < p->n_offices; o++) {
-            all &= k->cluster_of[o] >= 0;
-            if (k->cluster_of[o] >= 0)
-                k->stratum[k->cluster_of[o]] = k->office_stratum[o];
-        }
-        strata = all ? k->stratum : NULL;
+        /* the randomisation's pairs (population.c), for the re-randomisation;
+         * an office without followed families leaves its partner alone */
+        arv__allocation_strata_present(p->offices, p->n_offices, k->cluster_of,
+                                       k->office_stratum, k->stratum);
+        strata = k->stratum;
     }
     for (int oc = 0; oc < ARV_TRIAL_N_OUTCOMES; oc++) {
         struct arv_trial_cell *cell = &cells[oc];

@@ -19,6 +19,26 @@ void arv__allocation_strata(const struct arv_office *offices, int n, int *stratu
         stratum[o] = unemployment_rank(offices, n, o) / 2;
 }
 
+int arv__allocation_strata_present(const struct arv_office *offices, int n, const int *cluster_of,
+                                   int *scratch, int *stratum)
+{
+    int *pair = scratch, *number = scratch + n; /* (pairs are numbered below n) */
+    arv__allocation_strata(offices, n, pair);
+    for (int s = 0; s < n; s++)
+        number[s] = -1;
+    for (int o = 0; o < n; o++)
+        if (cluster_of[o] >= 0)
+            number[pair[o]] = 0;
+    int S = 0;
+    for (int s = 0; s < n; s++)
+        if (number[s] == 0)
+            number[s] = S++;
+    for (int o = 0; o < n; o++)
+        if (cluster_of[o] >= 0)
+            stratum[cluster_of[o]] = number[pair[o]];
+    return S;
+}
+
 void arv__allocate_stratified(struct arv_office *offices, int n, const double *u, int n_holf,
                               int n_coord)
 {

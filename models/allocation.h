@@ -19,6 +19,16 @@ void arv__allocate_stratified(struct arv_office *offices, int n, const double *u
  * office o by unemployment (ties by id) / 2. */
 void arv__allocation_strata(const struct arv_office *offices, int n, int *stratum);
 
+/* The strata of the clusters present, for a re-randomisation test:
+ * stratum[cluster_of[o]] for every office o with cluster_of[o] >= 0, the
+ * pairs of arv__allocation_strata numbered 0, 1, ... in their order, so
+ * that with every office present they are those pairs exactly. An office
+ * whose partner is absent (no followed family) is a stratum alone: its arm
+ * stays as drawn, and the other pairs keep theirs. scratch holds 2 n ints.
+ * Returns the number of strata. */
+int arv__allocation_strata_present(const struct arv_office *offices, int n, const int *cluster_of,
+                                   int *scratch, int *stratum);
+
 /* Swaps the HOLF and coordinator arms of the offices, giving each new HOLF
  * office the fidelity drawn for it this replicate (population.c), as
  * trial.swap_arms would have at set-up. Followed families keep their

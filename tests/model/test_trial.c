@@ -682,6 +682,34 @@ static void test_default_trial_mostly_null(void **state)
     arv_trial_results_free(r);
 }
 
+/* The re-randomisation's strata: the unemployment pairs of the offices
+ * present, numbered in order; an office whose partner has no followed
+ * family is a stratum alone, and the other pairs stay pairs. */
+static void test_strata_of_present_offices(void **state)
+{
+    struct arv_office offices[6];
+    memset(offices, 0, sizeof offices);
+    const float unemployment[6] = {0.05f, 0.01f, 0.03f, 0.02f, 0.06f, 0.04f};
+    for (int o = 0; o < 6; o++)
+        offices[o].unemployment = unemployment[o];
+    /* pairs by rank: {1, 3} 0, {2, 5} 1, {0, 4} 2 */
+    int scratch[12], stratum[6];
+    const int all[6] = {0, 1, 2, 3, 4, 5};
+    assert_int_equal(arv__allocation_strata_present(offices, 6, all, scratch, stratum), 3);
+    const int want_all[6] = {2, 0, 1, 0, 2, 1};
+    assert_memory_equal(stratum, want_all, sizeof want_all);
+    /* office 3 has no family: office 1 is alone in its stratum */
+    const int no3[6] = {0, 1, 2, -1, 3, 4};
+    assert_int_equal(arv__allocation_strata_present(offices, 6, no3, scratch, stratum), 3);
+    const int want_no3[5] = {2, 0, 1, 2, 1};
+    assert_memory_equal(stratum, want_no3, sizeof want_no3);
+    /* offices 1 and 3 (a whole pair) absent: the others renumbered 0, 1 */
+    const int no13[6] = {0, -1, 1, -1, 2, 3};
+    assert_int_equal(arv__allocation_strata_present(offices, 6, no13, scratch, stratum), 2);
+    const int want_no13[4] = {1, 0, 1, 0};
+    assert_memory_equal(stratum, want_no13, sizeof want_no13);
+}
+
 /* A rejection is p <= 0.05, as the interval excludes 0 at p = 0.05 (a
  * re-randomisation p of 10 / 200 is exactly 0.05). */
 static void test_rejection_at_the_level(void **state)
@@ -705,6 +733,7 @@ static void test_rejection_at_the_level(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_strata_of_present_offices),
         cmocka_unit_test(test_rejection_at_the_level),
         cmocka_unit_test(test_swap_from_snapshot_equals_fresh_swap),
         cmocka_unit_test(test_compacted_follow_equals_whole_pool),
