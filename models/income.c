@@ -35,7 +35,9 @@ static const struct arv_param_def defs[] = {
         "assumption"),
     NOK("income.programme_benefit", 13000,
         "Net benefit of an adult in a qualification or introduction programme.", "assumption"),
-    NOK("income.child_benefit", 1054, "Child benefit per child.", "assumption"),
+    NOK("income.child_benefit.age_0_5", 1054, "Child benefit per child aged 0-5.", "assumption"),
+    NOK("income.child_benefit.age_6_17", 1054, "Child benefit per child aged 6-17.",
+        "assumption"),
     NOK("income.sa.single", 6150, "SA guideline rate, single adult (housing excluded).",
         "G22 (2019)"),
     NOK("income.sa.couple", 10250, "SA guideline rate, couple (housing excluded).", "G22 (2019)"),
@@ -140,7 +142,8 @@ void arv__income_rules_read(const struct arv_params *p, struct arv_income_rules 
     k->hours_sd[0] = arv_params_double(p, "income.hours_sd.part_time");
     k->hours_sd[1] = arv_params_double(p, "income.hours_sd.full_time");
     k->programme = arv_params_double(p, "income.programme_benefit");
-    k->child_benefit = arv_params_double(p, "income.child_benefit");
+    k->child_benefit[0] = arv_params_double(p, "income.child_benefit.age_0_5");
+    k->child_benefit[1] = arv_params_double(p, "income.child_benefit.age_6_17");
     k->sa_single = arv_params_double(p, "income.sa.single");
     k->sa_couple = arv_params_double(p, "income.sa.couple");
     k->sa_child[0] = arv_params_double(p, "income.sa.child_0_5");
@@ -231,8 +234,9 @@ static inline void budget(const struct arv_income_rules *k, const struct arv_bud
                    arv__max(0, k->ha_rate * (b->cost - k->ha_own * (c->gross + c->insurance +
                                                                    c->programme)));
     b->net = c->gross * (1 - k->tax);
-    b->benefits = c->programme + c->insurance * (1 - k->tax) + k->child_benefit * children +
-                  b->allowance;
+    b->benefits = c->programme + c->insurance * (1 - k->tax) +
+                  k->child_benefit[0] * c->children[0] +
+                  k->child_benefit[1] * (c->children[1] + c->children[2]) + b->allowance;
     const double adult_norm[2] = {k->sa_single, k->sa_couple};
     double norm = adult_norm[c->adults >= 2];
     for (int band = 0; band < 3; band++)

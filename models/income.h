@@ -8,7 +8,8 @@
 #include "household.h"
 
 struct arv_income_rules {
-    double tax, part, programme, child_benefit;          /* share, share, NOK, NOK */
+    double tax, part, programme;                         /* share, share, NOK */
+    double child_benefit[2];                             /* per child 0-5, 6-17, NOK */
     double hours_sd[2];                                  /* part-time, full-time, log */
     double sa_single, sa_couple, sa_child[3];            /* guideline rates, NOK/month */
     double takeup_logit, min_need;                       /* log-odds; NOK */

@@ -73,7 +73,7 @@ static struct arv_income_rules default_rules(void)
     assert_near(k.sa_child[1], 3100, 0);
     assert_near(k.sa_child[2], 4000, 0);
     k.tax = 0.25;
-    k.child_benefit = 1054;
+    k.child_benefit[0] = k.child_benefit[1] = 1054;
     k.rent[HOUSING_TEMPORARY] = 3000;
     k.rent[HOUSING_MUNICIPAL] = 8000;
     k.rent[HOUSING_PRIVATE_STABLE] = 11000;
@@ -176,6 +176,23 @@ static void test_partial_need_and_takeup(void **state)
     c.programme = needs - 2 * 1054 - 300;
     arv__budget(&k, &c, &b);
     assert_near(b.sa, 0, 0);
+}
+
+/* Child benefit by age: with 1,354 NOK for a child under 6 (an illustrative
+ * rate) and 1,054 from 6, the couple of
+ * test_zero_income_topped_up_to_norm (children of 3 and 8) gets 2,408 and
+ * 300 NOK less SA; its disposable income is still its needs. */
+static void test_child_benefit_by_age(void **state)
+{
+    struct arv_income_rules k = default_rules();
+    k.child_benefit[0] = 1354;
+    struct arv_budget_case c = {.adults = 2, .children = {1, 1, 0},
+                                .housing = HOUSING_MUNICIPAL, .takes_up = 1};
+    struct arv_budget b;
+    arv__budget(&k, &c, &b);
+    assert_near(b.benefits, 8960 + 1354 + 1054, 1e-9);
+    assert_near(b.sa, 17482 - 300, 1e-9);
+    assert_near(b.disposable, 28550, 1e-9);
 }
 
 /* Temporary housing: the household pays a fixed amount, no allowance. */
@@ -413,7 +430,8 @@ static void test_strain_without_needs(void **state)
         "income.sa.child_6_10=0", "income.sa.child_11_17=0", "income.rent.temporary=0",
         "income.rent.municipal=0", "income.rent.private_insecure=0",
         "income.rent.private_stable=0", "income.rent.owner=0", "income.rent_per_person=0",
-        "income.child_benefit=0", "income.programme_benefit=0", NULL};
+        "income.child_benefit.age_0_5=0", "income.child_benefit.age_6_17=0",
+        "income.programme_benefit=0", NULL};
     struct arv_params *p = params_with(FIXTURE("../../scenarios/national.cfg"), sets);
     struct arv_world *w = world_of(p);
     arv_world_run(w);
@@ -722,6 +740,7 @@ int main(void)
         cmocka_unit_test(test_zero_income_topped_up_to_norm),
         cmocka_unit_test(test_family_above_norm_gets_none),
         cmocka_unit_test(test_partial_need_and_takeup),
+        cmocka_unit_test(test_child_benefit_by_age),
         cmocka_unit_test(test_temporary_housing_cost),
         cmocka_unit_test(test_stationary_distribution),
         cmocka_unit_test(test_parameter_draws_per_replicate),
