@@ -203,14 +203,10 @@ static const struct headline headlines[] = {
     {ARV_TABLE_YOUNG_ADULTS, "employment_rate", "young adults in work at 30", 30},
 };
 
-static void mean_of(const struct arv_world *w, enum arv_table t, int time, int local,
-                    struct arv_rep_stats *s)
+static void mean_of(const struct arv_world *w, int m, int time, struct arv_rep_stats *s)
 {
-    const struct arv_results *r = &w->results[t];
-    size_t stride = (size_t)r->n_times * r->n_groups * r->n_metrics;
-    double *scratch = arv_xcalloc((size_t)r->reps, sizeof *scratch);
-    arv_rep_stats(r->value + (size_t)time * r->n_groups * r->n_metrics + local, (size_t)r->reps,
-                  stride, scratch, s);
+    double *scratch = arv_xcalloc(2 * (size_t)w->reps, sizeof *scratch);
+    arv_cell_stats(w, m, time, 0, scratch, s);
     free(scratch);
 }
 
@@ -253,8 +249,8 @@ void arv_print_comparison(FILE *f, const struct arv_world *base, const char *bas
                        ? hl->age - base->results[ARV_TABLE_YOUNG_ADULTS].time0
                        : 0;
         struct arv_rep_stats sa, sb, sd;
-        mean_of(base, hl->table, time, local, &sa);
-        mean_of(w, hl->table, time, local, &sb);
+        mean_of(base, m, time, &sa);
+        mean_of(w, arv_world_metric_in(w, hl->table, hl->metric), time, &sb);
         diff_stats(base, w, hl->table, time, local, &sd);
         if (sa.reps == 0 && sb.reps == 0)
             continue; /* e.g. no child has reached that age in this horizon */

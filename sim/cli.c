@@ -355,14 +355,12 @@ int arv__cli_set_threads(const struct opts *o, int *threads)
     return 0;
 }
 
-/* Mean over replicates of a summary cell, NAN if undefined. */
-static double summary_mean(const struct arv_world *w, int time, int g, int local, double *scratch)
+/* Mean over replicates of summary metric m (as summary.csv has it), NAN if
+ * undefined. */
+static double summary_mean(const struct arv_world *w, int time, int g, int m, double *scratch)
 {
-    const struct arv_results *r = &w->results[ARV_TABLE_SUMMARY];
-    size_t stride = (size_t)r->n_times * r->n_groups * r->n_metrics;
-    size_t cell = ((size_t)time * r->n_groups + g) * r->n_metrics + local;
     struct arv_rep_stats s;
-    arv_rep_stats(r->value + cell, (size_t)r->reps, stride, scratch, &s);
+    arv_cell_stats(w, m, time, g, scratch, &s);
     return s.mean;
 }
 
@@ -386,13 +384,14 @@ static void print_headline(const struct arv_world *w, const char *name, const ch
            w->months, w->reps, w->reps == 1 ? "" : "s", dir);
     if (r->n_metrics == 0)
         return;
-    double *scratch = arv_xcalloc((size_t)r->reps, sizeof *scratch);
+    double *scratch = arv_xcalloc(2 * (size_t)r->reps, sizeof *scratch);
     int shown[ARV_MAX_GROUPS], n_shown = 0, last = r->n_times - 1;
     int end_month = last * w->report_every;
     for (int g = 0; g < r->n_groups; g++) {
         bool any = false;
-        for (int m = 0; m < r->n_metrics && !any; m++)
-            any = !isnan(summary_mean(w, 0, g, m, scratch));
+        for (int m = 0; m < w->n_metrics && !any; m++)
+            any = w->metric[m]->table == ARV_TABLE_SUMMARY &&
+                  !isnan(summary_mean(w, 0, g, m, scratch));
         if (any)
             shown[n_shown++] = g;
     }
@@ -410,11 +409,10 @@ static void print_headline(const struct arv_world *w, const char *name, const ch
     for (int m = 0; m < w->n_metrics; m++) {
         if (w->metric[m]->table != ARV_TABLE_SUMMARY)
             continue;
-        int local = w->metric_table_index[m];
         printf("  %-*s", width, w->metric[m]->name);
         for (int k = 0; k < n_shown; k++) {
-            print_cell(summary_mean(w, 0, shown[k], local, scratch));
-            print_cell(summary_mean(w, last, shown[k], local, scratch));
+            print_cell(summary_mean(w, 0, shown[k], m, scratch));
+            print_cell(summary_mean(w, last, shown[k], m, scratch));
         }
         printf("\n");
     }

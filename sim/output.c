@@ -181,26 +181,14 @@ static int write_table(const struct arv_world *w, int table, const char *scenari
     if (header)
         fprintf(f, "scenario,group,%s%smetric,mean,sd,lo,hi,reps\n", time_label ? time_label : "",
                 time_label ? "," : "");
-    double *scratch = arv_xcalloc((size_t)r->reps, sizeof *scratch);
-    double *counts = arv_xcalloc((size_t)r->reps, sizeof *counts);
-    size_t stride = (size_t)r->n_times * r->n_groups * r->n_metrics;
+    double *scratch = arv_xcalloc(2 * (size_t)r->reps, sizeof *scratch);
     for (int g = 0; g < r->n_groups; g++)
         for (int t = 0; t < r->n_times; t++)
             for (int m = 0; m < w->n_metrics; m++) {
                 if ((int)w->metric[m]->table != table)
                     continue;
-                int local = w->metric_table_index[m];
-                size_t cell = ((size_t)t * r->n_groups + g) * r->n_metrics + local;
                 struct arv_rep_stats s;
-                arv_rep_stats(r->value + cell, (size_t)r->reps, stride, scratch, &s);
-                if (w->metric[m]->stat == ARV_STAT_COUNT && s.reps > 0 && s.reps < r->reps) {
-                    /* a count is 0 in a replicate where the group is empty */
-                    for (int rep = 0; rep < r->reps; rep++) {
-                        double v = r->value[cell + (size_t)rep * stride];
-                        counts[rep] = isnan(v) ? 0.0 : v;
-                    }
-                    arv_rep_stats(counts, (size_t)r->reps, 1, scratch, &s);
-                }
+                arv_cell_stats(w, m, t, g, scratch, &s);
                 if (s.reps == 0)
                     continue; /* nothing to report: e.g. a survey metric between surveys,
                                  or no young adult of that age in that group */
@@ -212,8 +200,25 @@ static int write_table(const struct arv_world *w, int table, const char *scenari
                 arv_write_stats(f, &s);
             }
     free(scratch);
-    free(counts);
     return ferror(f) ? ARV_EIO : ARV_OK;
+}
+
+void arv_cell_stats(const struct arv_world *w, int m, int time, int g, double *scratch,
+                    struct arv_rep_stats *s)
+{
+    const struct arv_results *r = &w->results[w->metric[m]->table];
+    size_t stride = (size_t)r->n_times * r->n_groups * r->n_metrics;
+    size_t cell = ((size_t)time * r->n_groups + g) * r->n_metrics + (size_t)w->metric_table_index[m];
+    arv_rep_stats(r->value + cell, (size_t)r->reps, stride, scratch, s);
+    if (w->metric[m]->stat == ARV_STAT_COUNT && s->reps > 0 && s->reps < r->reps) {
+        /* a count is 0 in a replicate where the group is empty */
+        double *counts = scratch + r->reps;
+        for (int rep = 0; rep < r->reps; rep++) {
+            double v = r->value[cell + (size_t)rep * stride];
+            counts[rep] = isnan(v) ? 0.0 : v;
+        }
+        arv_rep_stats(counts, (size_t)r->reps, 1, scratch, s);
+    }
 }
 
 static const char *const time_labels[3] = {"month", "age", NULL};

@@ -53,6 +53,13 @@ int arv_write_table(const struct arv_world *w, enum arv_table t, const char *sce
 /* Writes the cells "mean,sd,lo,hi,reps" and ends the row. */
 void arv_write_stats(FILE *f, const struct arv_rep_stats *s);
 
+/* Statistics over the replicates of metric m (index in w->metric) at time
+ * slot `time` of its table and group g, as every output reports them: a
+ * count (ARV_STAT_COUNT) is 0 in a replicate where the group is empty,
+ * once the group has units in any replicate. scratch: 2 x reps doubles. */
+void arv_cell_stats(const struct arv_world *w, int m, int time, int g, double *scratch,
+                    struct arv_rep_stats *s);
+
 /* Writes a number for a CSV cell: "NA" for NaN, else %.10g. */
 void arv_csv_number(FILE *f, double v);
 
