@@ -250,6 +250,17 @@ static inline void budget(const struct arv_income_rules *k, const struct arv_bud
     b->low_income = b->equivalised < k->threshold_month;
 }
 
+/* Household h's children at home by guideline band (arv__sa_child_band)
+ * from the counts of ages >= 0, >= 72 and >= 132 months. */
+static inline void children_by_band(const struct arv_pop *p, size_t h, int children[3])
+{
+    int at_least[3];
+    arv__count_children(p, h, 72, 132, at_least);
+    children[0] = at_least[0] - at_least[1];
+    children[1] = at_least[1] - at_least[2];
+    children[2] = at_least[2];
+}
+
 /* The take-up test of step() with no follow-up effect (scale 0, so the
  * economy term is the office's effect exactly). */
 bool arv__income_takes_up_unfollowed(const struct arv_world *w, size_t h)
@@ -287,11 +298,7 @@ static void budget_at_start(const struct arv_world *w, size_t h, struct arv_budg
             (s == WORK_SEEKING || s == WORK_INACTIVE))
             c.insurance += p->ui_amount[i];
     }
-    int at_least[3];
-    arv__count_children(p, h, 72, 132, at_least);
-    c.children[0] = at_least[0] - at_least[1];
-    c.children[1] = at_least[1] - at_least[2];
-    c.children[2] = at_least[2];
+    children_by_band(p, h, c.children);
     budget(k, &c, b);
 }
 
@@ -391,13 +398,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
                 p->ui_months[i]--;
             }
         }
-        /* children by guideline band (arv__sa_child_band) from the counts
-         * of ages >= 0, >= 72 and >= 132 months */
-        int at_least[3];
-        arv__count_children(p, h, 72, 132, at_least);
-        c.children[0] = at_least[0] - at_least[1];
-        c.children[1] = at_least[1] - at_least[2];
-        c.children[2] = at_least[2];
+        children_by_band(p, h, c.children);
         double fu = arv__followup_effect(p, h, DOMAIN_ECONOMY);
         double economy = p->offices[p->office[h]].effect[DOMAIN_ECONOMY] + fu;
         c.takes_up = p->takeup[h] < k->takeup_logit + economy;
