@@ -318,6 +318,22 @@ static inline void arv__count_children(const struct arv_pop *p, size_t h, int a,
 #endif
 }
 
+/* Whether any of household h's children is at home aged at least a
+ * months (a >= 0). With SSE2 the eight slots are one compare. */
+static inline bool arv__any_child_aged(const struct arv_pop *p, size_t h, int a)
+{
+    const int16_t *age = p->child_age + (size_t)ARV_MAX_CHILDREN * h;
+#ifdef __SSE2__
+    __m128i v = _mm_loadu_si128((const __m128i *)age);
+    return _mm_movemask_epi8(_mm_cmpgt_epi16(v, _mm_set1_epi16((short)(a - 1)))) != 0;
+#else
+    for (int c = 0; c < ARV_MAX_CHILDREN; c++)
+        if (age[c] >= a)
+            return true;
+    return false;
+#endif
+}
+
 /* Municipal, stable private and owned housing count as stable. */
 static inline int arv__housing_stable(int state)
 {

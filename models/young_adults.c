@@ -42,7 +42,6 @@
 
 #include <assert.h>
 #include <gsl/gsl_cdf.h>
-#include <gsl/gsl_randist.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -175,6 +174,11 @@ struct ya {
      * earnings growth; per month m and age: the discount factor of a young
      * adult leaving home in month m ([m * N_AGES + a], m = 0..months) */
     double sa_age[N_AGES], emp_age[N_AGES], growth[N_AGES], *discount_at;
+    /* exp(-x) of the age terms of the SA and employment logits and of the
+     * employment term of upper secondary: a draw's probability is then
+     * 1 / (1 + (these) x exp(-(index term))), with one exp per person for
+     * the index term instead of one per year (project) */
+    double sa_age_exp[N_AGES], emp_age_exp[N_AGES], emp_us_exp;
     int discount_months; /* months tabulated (run.months; a trial may step further) */
     struct ya_chunk *chunk;
     size_t n_chunks;
@@ -266,7 +270,10 @@ static int setup(struct arv_world *w, struct arv_error *err)
         k->sa_age[a] = interp(sa_ages, k->sa_knot, 4, age);
         k->emp_age[a] = interp(emp_ages, k->emp_knot, 3, age);
         k->growth[a] = age >= 30 ? 1.0 : k->earn_start + (1 - k->earn_start) * (age - 18) / 12.0;
+        k->sa_age_exp[a] = exp(-k->sa_age[a]);
+        k->emp_age_exp[a] = exp(-k->emp_age[a]);
     }
+    k->emp_us_exp = exp(-k->emp_us);
     /* years from month 0 to the age AGE0 + a of a child leaving home in month m */
     k->discount_months = w->months;
     k->discount_at = arv_xcalloc((size_t)(w->months + 1) * N_AGES, sizeof *k->discount_at);
@@ -352,6 +359,22 @@ static int logistic_draw(double eta, double u)
     return u < arv__logistic(eta);
 }
 
+/* The same draw for eta = a + b given e_a = exp(-a) and e_b = exp(-b):
+ * logistic(eta) = 1 / (1 + e_a e_b). An overflowing product gives 0 and an
+ * underflowing one 1, as the logistic's limits; e_a is finite and not 0
+ * (|a| <= 50). */
+static int logistic_draw_split(double e_a, double e_b, double u)
+{
+    return u < 1.0 / (1.0 + e_a * e_b);
+}
+
+/* The standard normal distribution function, by the C library's erfc
+ * (accurate to about an ulp over the whole line). */
+static double normal_cdf(double x)
+{
+    return 0.5 * erfc(-x * M_SQRT1_2);
+}
+
 /* Projects the young adult leaving from child slot c of household h this
  * month into the chunk's sums. */
 static void project(const struct ya *k, const struct arv_world *w, const struct arv_pop *p,
@@ -361,10 +384,9 @@ static void project(const struct ya *k, const struct arv_world *w, const struct 
     /* the child's sub-stream and month-0 terms, by its identity */
     size_t child = (size_t)ARV_MAX_CHILDREN * id + c;
     arv_rng_seek(r, ARV_STREAM_YOUNG_ADULTS, (uint32_t)child, arv__key_month(w));
-    gsl_rng *g = arv_rng_gsl(r);
     /* every draw, always, in this order (common random numbers) */
-    double u_person = gsl_ran_gaussian_ziggurat(g, 1.0);
-    double eta = gsl_ran_gaussian_ziggurat(g, 1.0);
+    double u_person = arv_rng_normal(r);
+    double eta = arv_rng_normal(r);
     double u_us = arv_rng_uniform(r), u_late = arv_rng_uniform(r);
 
     /* children present at month 0 were observed through the burn-in too.
@@ -393,18 +415,22 @@ static void project(const struct ya *k, const struct arv_world *w, const struct 
         discount_factors(k, w->month, beyond);
         discount = beyond;
     }
+    /* the person's terms of the yearly draws */
+    double sa_person = exp(k->sa_index * index), emp_person = exp(-k->emp_index * index);
+    double latent_person = k->r0 + k->r_index * index + k->r_sd * eta;
     double ledger[6] = {0}, rank_sum = 0;
     for (int a = 0; a < N_AGES; a++) {
         int age = AGE0 + a;
         double u_sa = arv_rng_uniform(r), u_emp = arv_rng_uniform(r);
-        double z = gsl_ran_gaussian_ziggurat(g, 1.0);
+        double z = arv_rng_normal(r);
         int completed = age >= 19 && (on_time || (late && age >= 24));
-        int sa = logistic_draw(k->sa_age[a] - k->sa_index * index, u_sa);
-        int emp = logistic_draw(k->emp_age[a] + k->emp_index * index + k->emp_us * completed,
-                                u_emp);
-        double latent = k->r0 + k->r_index * index + k->r_sd * eta + k->r_year * z;
+        /* logits sa_age - sa_index I and emp_age + emp_index I + emp_us [completed] */
+        int sa = logistic_draw_split(k->sa_age_exp[a], sa_person, u_sa);
+        int emp = logistic_draw_split(k->emp_age_exp[a],
+                                      emp_person * (completed ? k->emp_us_exp : 1.0), u_emp);
+        double latent = latent_person + k->r_year * z;
         /* the income rank counts from age 30 */
-        double rank = age >= 30 ? gsl_cdf_ugaussian_P(latent) : 0.0;
+        double rank = age >= 30 ? normal_cdf(latent) : 0.0;
         double earnings = emp ? k->earn_full * k->growth[a] * exp(k->earn_log_sd * latent) : 0.0;
         double d = discount[a];
         double flows[3] = {earnings, k->tax * earnings, sa * k->sa_year};
@@ -463,9 +489,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         if (p->group[h] == GROUP_NONE)
             continue;
         /* most households have nobody leaving: one vector compare tells */
-        int n[3];
-        arv__count_children(p, h, k->leave_months - 1, k->leave_months - 1, n);
-        if (n[1] == 0)
+        if (!arv__any_child_aged(p, h, k->leave_months - 1))
             continue;
         for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
             size_t i = (size_t)ARV_MAX_CHILDREN * h + c;
