@@ -4,9 +4,12 @@
  * < private_stable < owner; from state i the predictor of moving to j is
  *   eta_ij = alpha_ij + dir(i, j) * z + [down] beta_arrears log(1 + arrears / 10,000)
  * with z = beta_income clamp(log(disposable / needs), -1, 1)
- *        + beta_fulltime [an adult works full time] + office effect
+ *        + beta_fulltime [an adult works full time]
+ *        + beta_size max(0, members - size_reference) + office effect
  *        + follow-up effect (housing domain, up moves only).
- * Arrears raise the risk of eviction. Insecure private tenants also move
+ * Arrears raise the risk of eviction. A large family (more members than
+ * housing.size_reference) finds a suitable home harder to get and to keep:
+ * with beta_size < 0 it moves up less and down more. Insecure private tenants also move
  * between rentals (housing.churn_insecure). Every move is counted for the
  * children (children.c reads `moved`).
  */
@@ -50,6 +53,11 @@ static const struct arv_param_def defs[] = {
     {"housing.beta.arrears", ARV_PARAM_DOUBLE, 0.5, -20, 20, "logit",
      "Effect of log(1 + arrears / 10,000 NOK) on moves down (eviction).", "assumption", NULL,
      NULL},
+    {"housing.beta.size", ARV_PARAM_DOUBLE, -0.15, -20, 20, "logit per person",
+     "Effect of each household member beyond housing.size_reference (a large family finds a "
+     "suitable home harder to get and to keep).", "assumption", NULL, NULL},
+    {"housing.size_reference", ARV_PARAM_INT, 4, 1, ARV_MAX_ADULTS + ARV_MAX_CHILDREN, "persons",
+     "Household size up to which housing.beta.size does not apply.", "assumption", NULL, NULL},
     {"housing.churn_insecure", ARV_PARAM_DOUBLE, 0.015, 0, 1, "per month",
      "Monthly probability that an insecure private tenant moves to another such rental.",
      "assumption", NULL, NULL},
@@ -65,12 +73,19 @@ static const struct arv_metric_def metrics[] = {
 static const int rank[N_HOUSING] = {0, 2, 1, 3, 4};
 
 enum { EVICTION_BINS = 128 };
+/* household members: 1 to ARV_MAX_ADULTS + ARV_MAX_CHILDREN */
+enum { N_MEMBERS = ARV_MAX_ADULTS + ARV_MAX_CHILDREN + 1 };
 
 struct housing {
     double exp_alpha[N_HOUSING][N_HOUSING];
     signed char dir[N_HOUSING][N_HOUSING];
-    double beta_income, beta_fulltime, beta_arrears, churn;
+    double beta_income, beta_fulltime, beta_arrears, beta_size, churn;
     struct arv_mnl_sums sums[N_HOUSING];
+    /* by household members m: extra[m] = max(0, m - size_reference), the
+     * size term beta_size extra[m] and its exp(+-), the multipliers of the
+     * moves up and down */
+    int extra[N_MEMBERS], n_extra; /* extra[m] takes the values 0 .. n_extra - 1 */
+    double size_term[N_MEMBERS], size_up[N_MEMBERS], size_down[N_MEMBERS];
     /* bounds of the multipliers without follow-up (a follow-up effect
      * multiplies exp(z) by its exp), so that a family that
      * certainly stays needs no log() or exp(): per office and full-time
@@ -80,8 +95,8 @@ struct housing {
      * without arrears, and no bound (infinity) beyond the last bin */
     double *up_hi, *down_hi;
     double eviction_hi[EVICTION_BINS + 2];
-    /* the start state's distribution per office and full-time work:
-     * start_pi[(2 o + f) N_HOUSING + s] */
+    /* the start state's distribution per office, full-time work and
+     * members beyond the reference: start_pi[((2 o + f) n_extra + e) N_HOUSING + s] */
     double *start_pi;
 };
 
@@ -94,11 +109,20 @@ static int setup(struct arv_world *w, struct arv_error *err)
     k->beta_fulltime = arv_params_double(p, "housing.beta.fulltime");
     k->beta_arrears = arv_params_double(p, "housing.beta.arrears");
     k->churn = arv_params_double(p, "housing.churn_insecure");
+    k->beta_size = arv_params_double(p, "housing.beta.size");
+    int reference = (int)arv_params_int(p, "housing.size_reference");
+    for (int m = 0; m < N_MEMBERS; m++) {
+        k->extra[m] = m > reference ? m - reference : 0;
+        k->size_term[m] = k->beta_size * k->extra[m];
+        k->size_up[m] = exp(k->size_term[m]);
+        k->size_down[m] = exp(-k->size_term[m]);
+    }
+    k->n_extra = k->extra[N_MEMBERS - 1] + 1;
     arv__mnl_sums(&k->exp_alpha[0][0], &k->dir[0][0], N_HOUSING, k->sums);
     size_t offices = (size_t)arv_params_int(p, "offices.count");
     k->up_hi = arv_xcalloc(2 * offices, sizeof(double));
     k->down_hi = arv_xcalloc(2 * offices, sizeof(double));
-    k->start_pi = arv_xcalloc(2 * offices * N_HOUSING, sizeof(double));
+    k->start_pi = arv_xcalloc(2 * offices * (size_t)k->n_extra * N_HOUSING, sizeof(double));
     k->eviction_hi[0] = 1.0;
     for (int e = 0; e < EVICTION_BINS; e++) {
         double e0 = exp(k->beta_arrears * e * M_LN2), e1 = exp(k->beta_arrears * (e + 1) * M_LN2);
@@ -130,11 +154,15 @@ static void prepare(struct arv_world *w)
             k->up_hi[2 * o + f] = exp(z + fabs(k->beta_income));
             k->down_hi[2 * o + f] = exp(fabs(k->beta_income) - z);
             /* start(): the stationary distribution of the chain with
-             * income at needs and no arrears */
-            double P[N_HOUSING * N_HOUSING];
-            arv__mnl_matrix(&k->exp_alpha[0][0], &k->dir[0][0], N_HOUSING, exp(z), exp(-z), 1.0,
-                            P);
-            arv__stationary(P, N_HOUSING, k->start_pi + (size_t)(2 * o + f) * N_HOUSING);
+             * income at needs and no arrears, per family size */
+            for (int e = 0; e < k->n_extra; e++) {
+                double ze = z + k->beta_size * e;
+                double P[N_HOUSING * N_HOUSING];
+                arv__mnl_matrix(&k->exp_alpha[0][0], &k->dir[0][0], N_HOUSING, exp(ze), exp(-ze),
+                                1.0, P);
+                arv__stationary(P, N_HOUSING,
+                                k->start_pi + ((size_t)(2 * o + f) * k->n_extra + e) * N_HOUSING);
+            }
         }
 }
 
@@ -145,6 +173,12 @@ static inline int full_time(const struct arv_pop *p, size_t h)
     _Static_assert(ARV_MAX_ADULTS == 2, "two adult slots");
     const uint8_t *s = p->work + (size_t)ARV_MAX_ADULTS * h;
     return (s[0] == WORK_FULL_TIME) | ((p->n_adults[h] > 1) & (s[1] == WORK_FULL_TIME));
+}
+
+/* The members of household h: its adults and the children at home. */
+static inline int members(const struct arv_pop *p, size_t h)
+{
+    return p->n_adults[h] + p->n_children[h];
 }
 
 /* ilogb(x) for a finite x >= 1, from its exponent bits. */
@@ -168,8 +202,9 @@ static void start(struct arv_world *w, size_t begin, size_t end)
     arv_rng_init(&r, w->seed, w->rep);
     for (size_t h = begin; h < end; h++) {
         arv_rng_seek(&r, ARV_STREAM_POPULATION, arv__id(p, h), 3);
-        int fulltime = full_time(p, h);
-        const double *pi = k->start_pi + (size_t)(2 * p->office[h] + fulltime) * N_HOUSING;
+        int fulltime = full_time(p, h), e = k->extra[members(p, h)];
+        const double *pi =
+            k->start_pi + ((size_t)(2 * p->office[h] + fulltime) * k->n_extra + e) * N_HOUSING;
         p->housing[h] = (uint8_t)arv__categorical(pi, N_HOUSING, arv_rng_uniform(&r));
     }
 }
@@ -190,7 +225,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         /* the household's two draws: words 0 and 1 of its block */
         double u = arv_rng_word_uniform(block[h - begin][3]),
                u_churn = arv_rng_word_uniform(block[h - begin][2]);
-        int fulltime = full_time(p, h);
+        int fulltime = full_time(p, h), size = members(p, h);
         double fu = arv__followup_effect(p, h, DOMAIN_HOUSING);
         int from = p->housing[h], to = from;
         /* first try the bounds of the multipliers (the exponent of
@@ -208,14 +243,15 @@ static void step(struct arv_world *w, size_t begin, size_t end)
             float arrears = p->arrears[h];
             int bin = binade(1.0 + arrears / 10000.0);
             bin = (arrears > 0) * (1 + (bin < EVICTION_BINS ? bin : EVICTION_BINS));
-            double e_down = k->down_hi[of] * k->eviction_hi[bin];
-            stays = arv__mnl_stays(&k->sums[from], k->up_hi[of] * exp_fu, e_down, 1.0, u);
+            double e_down = k->down_hi[of] * k->size_down[size] * k->eviction_hi[bin];
+            stays = arv__mnl_stays(&k->sums[from], k->up_hi[of] * k->size_up[size] * exp_fu,
+                                   e_down, 1.0, u);
         }
         if (!stays) {
             double ratio =
                 p->needs[h] > 0 ? log(arv__max(1.0, p->disposable[h]) / p->needs[h]) : 0;
             double z = k->beta_income * arv__min(1, arv__max(-1, ratio)) +
-                       k->beta_fulltime * fulltime +
+                       k->beta_fulltime * fulltime + k->size_term[size] +
                        p->offices[p->office[h]].effect[DOMAIN_HOUSING];
             double eviction =
                 p->arrears[h] > 0 ? k->beta_arrears * log1p(p->arrears[h] / 10000.0) : 0.0;

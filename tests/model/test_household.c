@@ -522,6 +522,64 @@ static void test_work_transition_frequency(void **state)
     arv_params_free(p);
 }
 
+/* Housing by family size: with income, full-time work, arrears, office and
+ * churn effects at zero, the monthly share of municipal tenants who move
+ * to a stable private rental is exp(a_up + z) / (1 + sum_j exp(a_j +- z))
+ * with z = housing.beta.size x (members beyond housing.size_reference),
+ * + for moves up and - for moves down; checked for families at or below
+ * the reference and for those two beyond it, within 4 sd / sqrt(n). The
+ * members are those after the month's step: housing reads them after
+ * demography, and nothing later in the month changes them. */
+static void test_housing_transition_by_size(void **state)
+{
+    static const char *const sets[] = {
+        "population.households=100000", "run.burn_in=0", "offices.sd_housing=0",
+        "housing.beta.income=0", "housing.beta.fulltime=0", "housing.beta.arrears=0",
+        "housing.churn_insecure=0", "housing.beta.size=-1", "housing.size_reference=3",
+        "housing.alpha.municipal_to_private_stable=-2", "housing.alpha.municipal_to_temporary=-3",
+        "followup.eligibility=none", NULL};
+    struct arv_params *p = params_with(NULL, sets);
+    struct arv_world *w = world_of(p);
+    static const char *const to[] = {"temporary", "private_insecure", "private_stable", "owner"};
+    static const int up[] = {-1, -1, 1, 1};
+    double a[4];
+    for (int j = 0; j < 4; j++) {
+        char path[96];
+        snprintf(path, sizeof path, "housing.alpha.municipal_to_%s", to[j]);
+        a[j] = arv_params_double(p, path);
+    }
+    arv_world_start(w, 0);
+    const struct arv_pop *pop = arv__pop(w);
+    size_t n = w->n_households;
+    uint8_t *before = malloc(n);
+    double at_risk[2] = {0}, moved[2] = {0}; /* [0]: members <= 3, [1]: members = 5 */
+    for (int m = 0; m < 6; m++) {
+        memcpy(before, pop->housing, n);
+        arv_world_step(w);
+        for (size_t h = 0; h < n; h++) {
+            int members = pop->n_adults[h] + pop->n_children[h];
+            if (before[h] != HOUSING_MUNICIPAL || (members > 3 && members != 5))
+                continue;
+            int c = members == 5;
+            at_risk[c]++;
+            moved[c] += pop->housing[h] == HOUSING_PRIVATE_STABLE;
+        }
+    }
+    for (int c = 0; c < 2; c++) {
+        double z = -1.0 * (c ? 2 : 0), total = 1;
+        for (int j = 0; j < 4; j++)
+            total += exp(a[j] + up[j] * z);
+        double expect = exp(a[2] + z) / total, observed = moved[c] / at_risk[c];
+        /* (about 4,500 and 1,600 tenant-months; the two expectations,
+         * 0.114 and 0.013, are over 20 sd apart) */
+        assert_true(at_risk[c] > (c ? 1000 : 3000));
+        assert_near(observed, expect, 4 * sqrt(expect * (1 - expect) / at_risk[c]));
+    }
+    free(before);
+    arv_world_free(w);
+    arv_params_free(p);
+}
+
 /* ---- the trial sample --------------------------------------------------- */
 
 /* The enrolled families match the HOLF trial: 15 HOLF and 14 local-practice
@@ -750,6 +808,7 @@ int main(void)
         cmocka_unit_test(test_file_sa_history),
         cmocka_unit_test(test_parent_rank_without_burn_in),
         cmocka_unit_test(test_work_transition_frequency),
+        cmocka_unit_test(test_housing_transition_by_size),
         cmocka_unit_test(test_trial_sample),
         cmocka_unit_test(test_icc_follows_office_effects),
         cmocka_unit_test(test_icc_matches_configured_office_variance),
