@@ -1,9 +1,14 @@
 /*
- * Demography: children age; at 18 a child leaves home; births;
+ * Demography: children and adults age; at 18 a child leaves home; births;
  * partnership formation and dissolution; crisis events (illness, family
  * crises). During the burn-in, which settles economic states for the
  * synthesised composition, only crisis events happen.
- * Hazards are monthly and keyed per household (stream DEMOGRAPHY).
+ * Hazards are monthly and keyed per household (stream DEMOGRAPHY). A
+ * birth needs a mother at home (a woman among the adults present) of at
+ * most demography.birth_max_age; its hazard falls by
+ * demography.birth_age_decline per year of her age beyond 30. A single
+ * parent's hazard of finding a partner falls likewise with age
+ * (demography.partnership_age_decline).
  */
 #include "household.h"
 
@@ -12,11 +17,20 @@
 #include <stdlib.h>
 
 static const struct arv_param_def defs[] = {
-    {"demography.birth_rate", ARV_PARAM_DOUBLE, 0.004, 0, 0.1, "per month",
-     "Monthly probability of a birth in a household with fewer than 8 children.", "assumption",
-     NULL, NULL},
+    {"demography.birth_rate", ARV_PARAM_DOUBLE, 0.008, 0, 0.1, "per month",
+     "Monthly probability of a birth in a household with fewer than 8 children and a mother "
+     "aged 30 or less.", "assumption", NULL, NULL},
+    {"demography.birth_age_decline", ARV_PARAM_DOUBLE, 0.15, 0, 5, "log per year",
+     "Fall of the log birth hazard per year of the mother's age beyond 30.", "assumption", NULL,
+     NULL},
+    {"demography.birth_max_age", ARV_PARAM_INT, 49, 16, 60, "years",
+     "Oldest age (whole years) of a mother who can give birth.", "assumption", NULL, NULL},
     {"demography.partnership_rate", ARV_PARAM_DOUBLE, 0.002, 0, 0.1, "per month",
-     "Monthly probability that a single parent gains a partner.", "assumption", NULL, NULL},
+     "Monthly probability that a single parent aged 30 or less gains a partner.", "assumption",
+     NULL, NULL},
+    {"demography.partnership_age_decline", ARV_PARAM_DOUBLE, 0.05, 0, 5, "log per year",
+     "Fall of the log partnership hazard per year of the single parent's age beyond 30.",
+     "assumption", NULL, NULL},
     {"demography.separation_rate", ARV_PARAM_DOUBLE, 0.002, 0, 0.1, "per month",
      "Monthly probability that a couple separates (the second adult leaves).", "assumption",
      NULL, NULL},
@@ -29,16 +43,35 @@ static const struct arv_param_def defs[] = {
      "MODEL.md section 2", NULL, NULL},
 };
 
+/* hazards by age in whole years, 0 .. MAX_YEARS (older adults: the last) */
+enum { MAX_YEARS = 100 };
+
 struct demo {
-    double birth, partner, separate, crisis, trait_sd;
+    double separate, crisis, trait_sd;
+    double birth[MAX_YEARS + 1], partner[MAX_YEARS + 1]; /* by age in years */
     int leave_months;
 };
+
+/* The monthly hazard `rate` at ages up to 30 years, falling by `decline`
+ * (log) per year beyond. */
+static double by_age(double rate, double decline, int years)
+{
+    return rate * exp(-decline * (years > 30 ? years - 30 : 0));
+}
 
 static int setup(struct arv_world *w, struct arv_error *err)
 {
     struct demo *d = arv_xcalloc(1, sizeof *d);
-    d->birth = arv_params_double(w->params, "demography.birth_rate");
-    d->partner = arv_params_double(w->params, "demography.partnership_rate");
+    const struct arv_params *p = w->params;
+    double birth = arv_params_double(p, "demography.birth_rate"),
+           birth_decline = arv_params_double(p, "demography.birth_age_decline"),
+           partner = arv_params_double(p, "demography.partnership_rate"),
+           partner_decline = arv_params_double(p, "demography.partnership_age_decline");
+    int birth_max = (int)arv_params_int(p, "demography.birth_max_age");
+    for (int y = 0; y <= MAX_YEARS; y++) {
+        d->birth[y] = y <= birth_max ? by_age(birth, birth_decline, y) : 0.0;
+        d->partner[y] = by_age(partner, partner_decline, y);
+    }
     d->separate = arv_params_double(w->params, "demography.separation_rate");
     d->trait_sd = arv_params_double(w->params, "children.inclusion.trait_sd");
     d->crisis = arv_params_double(w->params, "demography.crisis_rate");
@@ -50,6 +83,12 @@ static int setup(struct arv_world *w, struct arv_error *err)
 static void release(struct arv_world *w)
 {
     free(arv_world_state(w, &arv_model_demography));
+}
+
+/* Whole years of an age in months, at most MAX_YEARS. */
+static inline int years(unsigned months)
+{
+    return months / 12 < MAX_YEARS ? (int)(months / 12) : MAX_YEARS;
 }
 
 /* Ages the children at home (age >= 0) of one household's slots by a
@@ -110,8 +149,6 @@ static void step(struct arv_world *w, size_t begin, size_t end)
                 arv_rng_word_uniform(block[h - begin][3]) < d->crisis ? EVENT_CRISIS : 0;
         return;
     }
-    /* the monthly rate of a change of adults, by their number */
-    const double change[3] = {0, d->partner, d->separate};
     for (size_t h = begin; h < end; h++) {
         const uint32_t *b = block[h - begin];
         /* the month's events start here */
@@ -122,7 +159,15 @@ static void step(struct arv_world *w, size_t begin, size_t end)
             (uint8_t)(p->n_children[h] - age_children(p->child_age + c0, d->leave_months, &free_slot));
         double u_birth = arv_rng_word_uniform(b[2]);
         double u_partner = arv_rng_word_uniform(b[1]);
-        if (free_slot >= 0 && u_birth < d->birth) {
+        /* the adults age (the partner who may join later too); the mother
+         * is the first woman among the adults present */
+        size_t a0 = (size_t)ARV_MAX_ADULTS * h, a1 = a0 + 1;
+        int adults = p->n_adults[h]; /* 1 or 2 */
+        p->adult_age[a0] += p->adult_age[a0] < UINT16_MAX;
+        p->adult_age[a1] += p->adult_age[a1] < UINT16_MAX;
+        int mother = p->female[a0] ? 0 : adults == 2 && p->female[a1] ? 1 : -1;
+        double birth = mother < 0 ? 0.0 : d->birth[years(p->adult_age[a0 + (size_t)mother])];
+        if (free_slot >= 0 && u_birth < birth) {
             size_t i = c0 + (size_t)free_slot;
             /* the newborn's trait continues the sub-stream after three words */
             arv_rng_seek_block_after(&r, ARV_STREAM_DEMOGRAPHY, arv__id(p, h), month, 0, b, 3);
@@ -135,12 +180,11 @@ static void step(struct arv_world *w, size_t begin, size_t end)
             p->moves[i] = 0;
             p->n_children[h]++;
         }
-        size_t a1 = (size_t)ARV_MAX_ADULTS * h + 1;
         /* a single parent may find a partner, a couple may separate: one
          * comparison with the rate of the household's case first (rare),
          * then which case it is */
-        int adults = p->n_adults[h]; /* 1 or 2 */
-        if (u_partner < change[adults]) {
+        double change = adults == 1 ? d->partner[years(p->adult_age[a0])] : d->separate;
+        if (u_partner < change) {
             if (adults == 1) {
                 /* the partner's traits and work state were drawn at the
                  * start with the household's (population.c, work.c) */

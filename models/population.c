@@ -99,6 +99,20 @@ static const struct arv_param_def defs[] = {
      "Mean of the Poisson number of children beyond the first.", "assumption", NULL, NULL},
     {"population.max_children", ARV_PARAM_INT, 4, 1, ARV_MAX_CHILDREN, "children",
      "Most children at home at synthesis.", "H18", NULL, NULL},
+    SHARE("population.single_mother_share", 0.85,
+          "Single parents who are mothers (the rest are fathers); in a couple the first adult "
+          "is the mother.",
+          "assumption"),
+    {"population.age_first_birth_mean", ARV_PARAM_DOUBLE, 28, 16, 45, "years",
+     "Mean age of the mother at the birth of her oldest child at home.", "assumption", NULL,
+     NULL},
+    {"population.age_first_birth_sd", ARV_PARAM_DOUBLE, 4.5, 0, 15, "years",
+     "SD of that age (normal, truncated to 16-45 years).", "assumption", NULL, NULL},
+    {"population.partner_age_gap_mean", ARV_PARAM_DOUBLE, 3, -20, 20, "years",
+     "Mean age of the father minus that of the mother.", "assumption", NULL, NULL},
+    {"population.partner_age_gap_sd", ARV_PARAM_DOUBLE, 4, 0, 20, "years",
+     "SD of the parents' age gap (normal; no parent is younger than 16).", "assumption", NULL,
+     NULL},
     {"population.years_norway_mean", ARV_PARAM_DOUBLE, 12, 0, 60, "years",
      "Mean years in Norway of immigrant adults (gamma distributed).",
      "H14 (among the enrolled)", NULL, NULL},
@@ -123,6 +137,7 @@ struct comp {
     double origin[N_ORIGINS], education[N_EDUCATION];
     double single, extra_children, years_mean, years_shape, barrier_imm, barrier_year;
     double same_education, barrier_rho;
+    double single_mother, first_birth_mean, first_birth_sd, gap_mean, gap_sd; /* years */
     double wage[N_EDUCATION], wage_sd, trait_sd;
     int max_children;
     double sd[N_DOMAINS], unemp_mean, unemp_sd, fid_mean, fid_sd, coordinators;
@@ -179,7 +194,7 @@ static void alloc_pop(struct arv_pop *p, size_t n, int n_offices)
     ALLOC(office, n), ALLOC(group, n), ALLOC(n_adults, n), ALLOC(n_children, n);
     ALLOC(origin, n), ALLOC(takeup, n), ALLOC(shock_proneness, n);
     ALLOC(education, na), ALLOC(work, na), ALLOC(work_months, na), ALLOC(years_norway, na);
-    ALLOC(barrier, na), ALLOC(wage, na), ALLOC(work_z, na);
+    ALLOC(barrier, na), ALLOC(wage, na), ALLOC(work_z, na), ALLOC(adult_age, na), ALLOC(female, na);
     ALLOC(ui_months, na), ALLOC(ui_amount, na);
     ALLOC(child_age, nc), ALLOC(participation, nc), ALLOC(inclusion, nc);
     ALLOC(inclusion_trait, nc), ALLOC(months_low_income, nc), ALLOC(months_sa, nc);
@@ -198,7 +213,8 @@ static void free_pop(struct arv_pop *p)
 {
     void *fields[] = {p->offices, p->office, p->group, p->n_adults, p->n_children, p->origin,
                       p->takeup, p->shock_proneness, p->education, p->work, p->work_months,
-                      p->years_norway, p->barrier, p->wage, p->work_z, p->ui_months, p->ui_amount, p->child_age, p->participation,
+                      p->years_norway, p->barrier, p->wage, p->work_z, p->adult_age, p->female,
+                      p->ui_months, p->ui_amount, p->child_age, p->participation,
                       p->inclusion, p->inclusion_trait, p->months_low_income, p->months_sa,
                       p->months_temporary, p->moves, p->earnings, p->benefits, p->sa_amount,
                       p->disposable, p->needs, p->housing_cost, p->arrears, p->strain, p->sa,
@@ -268,6 +284,11 @@ static int setup(struct arv_world *w, struct arv_error *err)
     c->same_education = arv_params_double(p, "population.partner_same_education");
     c->barrier_rho = arv_params_double(p, "population.partner_barrier_correlation");
     c->max_children = (int)arv_params_int(p, "population.max_children");
+    c->single_mother = arv_params_double(p, "population.single_mother_share");
+    c->first_birth_mean = arv_params_double(p, "population.age_first_birth_mean");
+    c->first_birth_sd = arv_params_double(p, "population.age_first_birth_sd");
+    c->gap_mean = arv_params_double(p, "population.partner_age_gap_mean");
+    c->gap_sd = arv_params_double(p, "population.partner_age_gap_sd");
     c->years_mean = arv_params_double(p, "population.years_norway_mean");
     c->years_shape = arv_params_double(p, "population.years_norway_shape");
     c->barrier_imm = arv_params_double(p, "population.barrier_immigrant");
@@ -467,6 +488,59 @@ static void resemble_partners(struct arv_pop *p, const struct comp *c, size_t h,
     }
 }
 
+/* The youngest a parent can be, months. */
+enum { MIN_PARENT_AGE = 16 * 12 };
+
+static double clamp(double x, double lo, double hi)
+{
+    return x < lo ? lo : x > hi ? hi : x;
+}
+
+/* The adults' sex and age in months, once the children's ages are known.
+ * A household file may give them (row->has_age_sex); otherwise the
+ * mother's age is her oldest child's at home plus her age at that birth
+ * (population.age_first_birth_*), the father's hers plus the parents' gap
+ * (population.partner_age_gap_*). A single parent is a mother with
+ * probability population.single_mother_share; in a couple the first adult
+ * is the mother, so that a separation (demography.c) leaves her with the
+ * children. The second slot of a single parent, a partner who may join
+ * later, has the other sex and an age from the same gap. Draws: sub-stream
+ * (household, POPULATION, 4), all three always. */
+static void age_and_sex(struct arv_pop *p, const struct comp *c, size_t h,
+                        const struct arv_household_row *row, struct arv_rng *r)
+{
+    size_t a0 = (size_t)ARV_MAX_ADULTS * h, a1 = a0 + 1;
+    arv_rng_seek(r, ARV_STREAM_POPULATION, arv__id(p, h), 4);
+    double u_sex = arv_rng_uniform(r), z_birth = arv_rng_normal(r), z_gap = arv_rng_normal(r);
+    double gap = 12 * (c->gap_mean + c->gap_sd * z_gap); /* father minus mother, months */
+    if (row && row->has_age_sex) {
+        p->female[a0] = (uint8_t)row->female[0];
+        double first = round(12.0 * row->age[0]);
+        p->adult_age[a0] = (uint16_t)first;
+        if (row->adults == 2) {
+            p->female[a1] = (uint8_t)row->female[1];
+            p->adult_age[a1] = (uint16_t)round(12.0 * row->age[1]);
+        } else {
+            p->female[a1] = !p->female[a0];
+            p->adult_age[a1] =
+                (uint16_t)clamp(p->female[a0] ? first + gap : first - gap, MIN_PARENT_AGE, 1200);
+        }
+        return;
+    }
+    int oldest = 0;
+    for (int k = 0; k < ARV_MAX_CHILDREN; k++)
+        if (p->child_age[(size_t)ARV_MAX_CHILDREN * h + k] > oldest)
+            oldest = p->child_age[(size_t)ARV_MAX_CHILDREN * h + k];
+    double at_birth = clamp(c->first_birth_mean + c->first_birth_sd * z_birth, 16, 45);
+    double mother = oldest + round(12 * at_birth);
+    double father = clamp(round(mother + gap), MIN_PARENT_AGE, 1200);
+    int mother_first = p->n_adults[h] == 2 || u_sex < c->single_mother;
+    p->female[a0] = (uint8_t)mother_first;
+    p->female[a1] = (uint8_t)!mother_first;
+    p->adult_age[a0] = (uint16_t)(mother_first ? mother : father);
+    p->adult_age[a1] = (uint16_t)(mother_first ? father : mother);
+}
+
 int arv__population_office(const struct arv_world *w, size_t id)
 {
     const struct comp *c = comp_of(w);
@@ -522,6 +596,7 @@ static void start(struct arv_world *w, size_t begin, size_t end)
             p->months_low_income[i] = p->months_sa[i] = p->months_temporary[i] = 0;
             p->moves[i] = 0;
         }
+        age_and_sex(p, c, h, c->rows ? &c->rows[id] : NULL, &r);
         /* no income history yet: a burn-in shorter than the ring leaves
          * the rest empty, not the previous replicate's */
         for (size_t m = 0; m < ARV_INCOME_MONTHS && p->keeps_history; m++)

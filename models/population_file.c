@@ -4,6 +4,10 @@
  * reported on stderr as "file: row R, column C: reason" and, if any was
  * bad, loading fails and nothing is simulated.
  *
+ * The adults' sex and age (sex_1, sex_2, age_1, age_2) are optional
+ * columns, all four or none; without them they are synthesised from the
+ * children's ages (population.c).
+ *
  * Observed characteristics come from the file; latent traits the register
  * does not hold (barrier to work, wage, take-up propensity, expense-shock
  * proneness, children's inclusion trait) are drawn as in synthesis.
@@ -23,13 +27,17 @@ static const char *const columns[] = {
     "education_1",   "education_2",  "years_norway_1", "years_norway_2",
     "work_state_1",  "work_state_2", "housing",        "on_sa",
     "sa_months_last_year", "arrears", "child_ages",
+    "sex_1",         "sex_2",        "age_1",          "age_2",
 };
 enum {
     COL_HOUSEHOLD, COL_OFFICE, COL_ORIGIN, COL_ADULTS, COL_EDU1, COL_EDU2, COL_YEARS1, COL_YEARS2,
     COL_WORK1, COL_WORK2, COL_HOUSING, COL_ON_SA, COL_SA_MONTHS, COL_ARREARS, COL_CHILD_AGES,
+    N_REQUIRED, /* the optional columns follow, all or none */
+    COL_SEX1 = N_REQUIRED, COL_SEX2, COL_AGE1, COL_AGE2,
     N_COLUMNS
 };
 _Static_assert(sizeof columns / sizeof columns[0] == N_COLUMNS, "column list");
+static const char *const sex_names[2] = {"male", "female"};
 
 enum { MAX_REPORTED = 50 };
 
@@ -129,12 +137,18 @@ int arv__households_read(const char *file, int n_offices, struct arv_household_r
     if (arv_csv_read(file, &t, err) != ARV_OK)
         return err->status;
     long col[N_COLUMNS];
+    int optional = 0; /* optional columns present */
     for (int k = 0; k < N_COLUMNS; k++)
-        if ((col[k] = arv_csv_column(&t, columns[k])) < 0) {
+        optional += (col[k] = arv_csv_column(&t, columns[k])) >= 0 && k >= N_REQUIRED;
+    for (int k = 0; k < N_COLUMNS; k++)
+        if (col[k] < 0 && (k < N_REQUIRED || optional > 0)) {
             arv_csv_release(&t);
-            return arv_error_set(err, ARV_EINVAL, "%s: row 1: missing column '%s'", file,
-                                 columns[k]);
+            return arv_error_set(err, ARV_EINVAL, "%s: row 1: missing column '%s'%s", file,
+                                 columns[k],
+                                 k < N_REQUIRED ? ""
+                                                : " (sex_1, sex_2, age_1 and age_2 go together)");
         }
+    bool has_age_sex = optional > 0;
     struct arv_household_row *out = arv_xcalloc(t.n_rows, sizeof *out);
     struct checker c = {.file = file};
     int previous_office = 0;
@@ -142,8 +156,9 @@ int arv__households_read(const char *file, int n_offices, struct arv_household_r
         c.row = t.line[r];
         const char *v[N_COLUMNS];
         for (int k = 0; k < N_COLUMNS; k++)
-            v[k] = arv_csv_cell(&t, r, (size_t)col[k]);
+            v[k] = col[k] >= 0 ? arv_csv_cell(&t, r, (size_t)col[k]) : "";
         struct arv_household_row *h = &out[r];
+        h->has_age_sex = has_age_sex;
         /* the checks across cells read only cells that parsed (no new bad
          * cell since), so that a bad cell gets one message, its own */
         integer(&c, COL_HOUSEHOLD, v[COL_HOUSEHOLD], 0, 2147483647);
@@ -163,9 +178,11 @@ int arv__households_read(const char *file, int n_offices, struct arv_household_r
         int adults_known = c.bad == bad_before;
         for (int a = 0; a < ARV_MAX_ADULTS; a++) {
             int ce = COL_EDU1 + a, cy = COL_YEARS1 + a, cw = COL_WORK1 + a;
+            int cs = COL_SEX1 + a, ca = COL_AGE1 + a;
             if (a >= h->adults) {
                 /* the first of the adult's cells that is not empty */
-                int first = v[ce][0] ? ce : v[cy][0] ? cy : v[cw][0] ? cw : -1;
+                int first = v[ce][0] ? ce : v[cy][0] ? cy : v[cw][0] ? cw : v[cs][0] ? cs
+                          : v[ca][0]  ? ca : -1;
                 if (adults_known && first >= 0)
                     bad_cell(&c, first, "'%.40s': no second adult, leave the _2 columns empty",
                              v[first]);
@@ -178,6 +195,10 @@ int arv__households_read(const char *file, int n_offices, struct arv_household_r
                 h->years_norway[a] != 0)
                 bad_cell(&c, cy, "%s: a Norway-born adult (origin norway) has 0", v[cy]);
             h->work[a] = category(&c, cw, v[cw], arv__work_names, N_WORK);
+            if (has_age_sex) {
+                h->female[a] = category(&c, cs, v[cs], sex_names, 2);
+                h->age[a] = (float)number(&c, ca, v[ca], 16, 100);
+            }
         }
         h->housing = category(&c, COL_HOUSING, v[COL_HOUSING], arv__housing_names, N_HOUSING);
         bad_before = c.bad;
@@ -233,6 +254,14 @@ void arv__households_write(const struct arv_world *w, FILE *f)
                 first = 0;
             }
         }
+        for (int a = 0; a < ARV_MAX_ADULTS; a++)
+            fprintf(f, ",%s", a < p->n_adults[h] ? sex_names[p->female[a0 + a]] : "");
+        /* years to two decimals: 12 x the value rounds back to the months */
+        for (int a = 0; a < ARV_MAX_ADULTS; a++)
+            if (a < p->n_adults[h])
+                fprintf(f, ",%.2f", p->adult_age[a0 + a] / 12.0);
+            else
+                fputs(",", f);
         fputc('\n', f);
     }
 }

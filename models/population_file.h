@@ -11,6 +11,10 @@ struct arv_household_row {
     int office, origin, adults, housing, on_sa, sa_months, n_children;
     int education[ARV_MAX_ADULTS], work[ARV_MAX_ADULTS];
     float years_norway[ARV_MAX_ADULTS], arrears;
+    /* sex_1, sex_2, age_1, age_2: optional columns (all four or none) */
+    bool has_age_sex;
+    int female[ARV_MAX_ADULTS];
+    float age[ARV_MAX_ADULTS]; /* years */
     int16_t child_age[ARV_MAX_CHILDREN];
 };
 

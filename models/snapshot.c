@@ -14,6 +14,7 @@
     X(office, 1) X(group, 1) X(n_adults, 1) X(n_children, 1) X(origin, 1) X(takeup, 1)         \
     X(shock_proneness, 1) X(education, ARV_MAX_ADULTS) X(work, ARV_MAX_ADULTS)                \
     X(work_months, ARV_MAX_ADULTS) X(years_norway, ARV_MAX_ADULTS) X(barrier, ARV_MAX_ADULTS) \
+    X(adult_age, ARV_MAX_ADULTS) X(female, ARV_MAX_ADULTS)                                    \
     X(wage, ARV_MAX_ADULTS) X(work_z, ARV_MAX_ADULTS) X(ui_months, ARV_MAX_ADULTS)            \
     X(ui_amount, ARV_MAX_ADULTS) X(child_age, ARV_MAX_CHILDREN)                               \
     X(participation, ARV_MAX_CHILDREN) X(inclusion, ARV_MAX_CHILDREN)                         \

@@ -13,7 +13,7 @@ source "$(dirname "$0")/../support/cli_errors.sh"
 
 TRIAL=$SRC/scenarios/holf_trial.cfg
 N=290
-header="household,office,origin,adults,education_1,education_2,years_norway_1,years_norway_2,work_state_1,work_state_2,housing,on_sa,sa_months_last_year,arrears,child_ages"
+header="household,office,origin,adults,education_1,education_2,years_norway_1,years_norway_2,work_state_1,work_state_2,housing,on_sa,sa_months_last_year,arrears,child_ages,sex_1,sex_2,age_1,age_2"
 
 # ---- synth and the round trip ---------------------------------------------
 
@@ -133,6 +133,19 @@ set_cells "$TWO:work_state_2="
 expect_bad_cells "a two-adult row without the second adult's work state" 1 \
     "row $TWO, column work_state_2: '' is not one of inactive|seeking|programme|part_time|full_time"
 new_case
+set_cells "$ONE:sex_2=female"
+expect_bad_cells "a second adult's sex in a one-adult row" 1 \
+    "row $ONE, column sex_2: 'female': no second adult, leave the _2 columns empty"
+new_case
+set_cells "3:sex_1=x"
+expect_bad_cells "an unknown sex" 1 "row 3, column sex_1: 'x' is not one of male|female"
+new_case
+set_cells "$TWO:age_2=12"
+expect_bad_cells "a parent of 12" 1 "row $TWO, column age_2: 12 is outside [16, 100]"
+new_case
+set_cells "$ONE:age_1="
+expect_bad_cells "a missing age" 1 "row $ONE, column age_1: '' is not a number"
+new_case
 set_cells "4:years_norway_1=nan"
 expect_bad_cells "years in Norway not a number" 1 "row 4, column years_norway_1: 'nan' is not a number"
 new_case
@@ -200,9 +213,24 @@ cut -d, -f1-13,15 "$POP" >"$dir/pop.csv"
 scenario
 expect_fail "a column missing" "pop.csv: row 1: missing column 'arrears'" "$ARV" run from_file.cfg --out out
 new_case
-awk -F, -v OFS=, 'NR == 9 { NF = 14 } { print }' "$POP" >"$dir/pop.csv"
+cut -d, -f1-16,18-19 "$POP" >"$dir/pop.csv"
 scenario
-expect_fail "a row with a field missing" "pop.csv: row 9: 14 fields, the header has 15" \
+expect_fail "one of the optional columns missing" \
+    "pop.csv: row 1: missing column 'sex_2' (sex_1, sex_2, age_1 and age_2 go together)" \
+    "$ARV" run from_file.cfg --out out
+# without the four optional columns the adults' sex and age are synthesised
+new_case
+cut -d, -f1-15 "$POP" >"$dir/pop.csv"
+scenario
+if (cd "$dir" && "$ARV" synth from_file.cfg --out again.csv >/dev/null 2>"$tmp/stderr") &&
+    [ "$(head -n 1 "$dir/again.csv")" = "$header" ] &&
+    [ "$(cut -d, -f1-15 "$dir/again.csv")" = "$(cat "$dir/pop.csv")" ]; then pass; else
+    fail "a file without sex and age columns"; head -3 "$tmp/stderr"
+fi
+new_case
+awk -F, -v OFS=, 'NR == 9 { NF = 18 } { print }' "$POP" >"$dir/pop.csv"
+scenario
+expect_fail "a row with a field missing" "pop.csv: row 9: 18 fields, the header has 19" \
     "$ARV" run from_file.cfg --out out
 new_case
 cp "$POP" "$dir/pop.csv"

@@ -580,6 +580,59 @@ static void test_housing_transition_by_size(void **state)
     arv_params_free(p);
 }
 
+/* Births by the mother's age: a single father's household has none; a
+ * mother's monthly hazard is demography.birth_rate up to 30 and falls by
+ * demography.birth_age_decline (log) per year beyond, to 0 after
+ * demography.birth_max_age. Births over six months against the sum of the
+ * hazards, within 4 sd, for mothers up to 35 and beyond (where a hazard
+ * that ignored age would be far off). A newborn is the only child aged 0
+ * after a month's step (the others age first). */
+static void test_births_by_mother_age(void **state)
+{
+    static const char *const sets[] = {
+        "population.households=40000", "run.burn_in=0", "population.single_parent_share=1",
+        "population.single_mother_share=0.5", "population.max_children=3",
+        "demography.birth_rate=0.05", "demography.birth_age_decline=0.15",
+        "demography.birth_max_age=45", "demography.partnership_rate=0",
+        "followup.eligibility=none", NULL};
+    struct arv_params *p = params_with(NULL, sets);
+    struct arv_world *w = world_of(p);
+    arv_world_start(w, 0);
+    const struct arv_pop *pop = arv__pop(w);
+    double expect[2] = {0}, var[2] = {0}, births[2] = {0}, fathers = 0, father_births = 0;
+    for (int m = 0; m < 6; m++) {
+        arv_world_step(w);
+        for (size_t h = 0; h < w->n_households; h++) {
+            size_t a0 = (size_t)ARV_MAX_ADULTS * h;
+            int born = 0, home = 0;
+            for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
+                born += pop->child_age[(size_t)ARV_MAX_CHILDREN * h + c] == 0;
+                home += pop->child_age[(size_t)ARV_MAX_CHILDREN * h + c] >= 0;
+            }
+            if (!pop->female[a0]) {
+                fathers++;
+                father_births += born;
+                continue;
+            }
+            if (home - born >= ARV_MAX_CHILDREN)
+                continue; /* (no free slot) */
+            int years = pop->adult_age[a0] / 12, older = years > 35;
+            double q = years > 45 ? 0 : 0.05 * exp(-0.15 * (years > 30 ? years - 30 : 0));
+            expect[older] += q;
+            var[older] += q * (1 - q);
+            births[older] += born;
+        }
+    }
+    assert_true(fathers > 10000);
+    assert_int_equal(father_births, 0);
+    for (int g = 0; g < 2; g++) {
+        assert_true(expect[g] > 300);
+        assert_near(births[g], expect[g], 4 * sqrt(var[g]));
+    }
+    arv_world_free(w);
+    arv_params_free(p);
+}
+
 /* ---- the trial sample --------------------------------------------------- */
 
 /* The enrolled families match the HOLF trial: 15 HOLF and 14 local-practice
@@ -809,6 +862,7 @@ int main(void)
         cmocka_unit_test(test_parent_rank_without_burn_in),
         cmocka_unit_test(test_work_transition_frequency),
         cmocka_unit_test(test_housing_transition_by_size),
+        cmocka_unit_test(test_births_by_mother_age),
         cmocka_unit_test(test_trial_sample),
         cmocka_unit_test(test_icc_follows_office_effects),
         cmocka_unit_test(test_icc_matches_configured_office_variance),
