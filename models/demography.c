@@ -49,6 +49,7 @@ enum { MAX_YEARS = 100 };
 struct demo {
     double separate, crisis, trait_sd;
     double birth[MAX_YEARS + 1], partner[MAX_YEARS + 1]; /* by age in years */
+    double change_max; /* the largest of partner[] and separate */
     int leave_months;
 };
 
@@ -73,6 +74,8 @@ static int setup(struct arv_world *w, struct arv_error *err)
         d->partner[y] = by_age(partner, partner_decline, y);
     }
     d->separate = arv_params_double(w->params, "demography.separation_rate");
+    /* (the hazards fall with age: the youngest ages' are the largest) */
+    d->change_max = arv__max(d->partner[0], d->separate);
     d->trait_sd = arv_params_double(w->params, "children.inclusion.trait_sd");
     d->crisis = arv_params_double(w->params, "demography.crisis_rate");
     d->leave_months = 12 * (int)arv_params_int(w->params, "demography.leave_home_age");
@@ -89,6 +92,20 @@ static void release(struct arv_world *w)
 static inline int years(unsigned months)
 {
     return months / 12 < MAX_YEARS ? (int)(months / 12) : MAX_YEARS;
+}
+
+/* The birth hazard of household h in the month `elapsed` months after the
+ * start: by the age of its mother, the first woman among the adults
+ * present; 0 without one. */
+static double birth_hazard(const struct demo *d, const struct arv_pop *p, size_t h,
+                           unsigned elapsed)
+{
+    size_t a0 = (size_t)ARV_MAX_ADULTS * h;
+    if (p->female[a0])
+        return d->birth[years(p->adult_age[a0] + elapsed)];
+    if (p->n_adults[h] == 2 && p->female[a0 + 1])
+        return d->birth[years(p->adult_age[a0 + 1] + elapsed)];
+    return 0.0;
 }
 
 /* Ages the children at home (age >= 0) of one household's slots by a
@@ -149,6 +166,9 @@ static void step(struct arv_world *w, size_t begin, size_t end)
                 arv_rng_word_uniform(block[h - begin][3]) < d->crisis ? EVENT_CRISIS : 0;
         return;
     }
+    /* the adults' ages in this month: a month more than at the start for
+     * each month since (household.h) */
+    unsigned elapsed = (unsigned)w->month + 1;
     for (size_t h = begin; h < end; h++) {
         const uint32_t *b = block[h - begin];
         /* the month's events start here */
@@ -159,15 +179,12 @@ static void step(struct arv_world *w, size_t begin, size_t end)
             (uint8_t)(p->n_children[h] - age_children(p->child_age + c0, d->leave_months, &free_slot));
         double u_birth = arv_rng_word_uniform(b[2]);
         double u_partner = arv_rng_word_uniform(b[1]);
-        /* the adults age (the partner who may join later too); the mother
-         * is the first woman among the adults present */
         size_t a0 = (size_t)ARV_MAX_ADULTS * h, a1 = a0 + 1;
         int adults = p->n_adults[h]; /* 1 or 2 */
-        p->adult_age[a0] += p->adult_age[a0] < UINT16_MAX;
-        p->adult_age[a1] += p->adult_age[a1] < UINT16_MAX;
-        int mother = p->female[a0] ? 0 : adults == 2 && p->female[a1] ? 1 : -1;
-        double birth = mother < 0 ? 0.0 : d->birth[years(p->adult_age[a0 + (size_t)mother])];
-        if (free_slot >= 0 && u_birth < birth) {
+        /* a birth is rare: the hazard at the youngest ages bounds it, and
+         * only a draw under that bound needs the mother's (the first woman
+         * among the adults present) */
+        if (free_slot >= 0 && u_birth < d->birth[0] && u_birth < birth_hazard(d, p, h, elapsed)) {
             size_t i = c0 + (size_t)free_slot;
             /* the newborn's trait continues the sub-stream after three words */
             arv_rng_seek_block_after(&r, ARV_STREAM_DEMOGRAPHY, arv__id(p, h), month, 0, b, 3);
@@ -183,8 +200,9 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         /* a single parent may find a partner, a couple may separate: one
          * comparison with the rate of the household's case first (rare),
          * then which case it is */
-        double change = adults == 1 ? d->partner[years(p->adult_age[a0])] : d->separate;
-        if (u_partner < change) {
+        if (u_partner < d->change_max &&
+            u_partner < (adults == 1 ? d->partner[years(p->adult_age[a0] + elapsed)]
+                                     : d->separate)) {
             if (adults == 1) {
                 /* the partner's traits and work state were drawn at the
                  * start with the household's (population.c, work.c) */

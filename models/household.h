@@ -99,7 +99,8 @@ struct arv_pop {
     uint8_t *education;     /* enum arv_education */
     uint8_t *work;          /* enum arv_work */
     uint16_t *work_months;  /* months in the current work state */
-    uint16_t *adult_age;    /* age in months */
+    uint16_t *adult_age;    /* age in months at the start (month 0); in month m's
+                               step (demography.c) the adult is m + 1 months older */
     uint8_t *female;        /* 1: a woman (the household's mother, if it has one) */
     float *years_norway;    /* years in Norway (immigrants), 0 for Norway-born */
     float *barrier;         /* latent distance from work (health, language), sd units */
