@@ -253,7 +253,7 @@ size_t arv__children_at_home(const int16_t *age, size_t i0, size_t i1, uint32_t 
 
 /* Family stress after this month's events, stored; the step and the
  * burn-in's record use the same arithmetic. */
-static double next_stress(const struct kids *k, struct arv_pop *p, size_t h)
+static double next_stress(const struct kids *k, const struct arv_pop *p, size_t h)
 {
     double stress = k->stress_rho * p->stress[h] + k->impulse[p->events[h] & 31];
     p->stress[h] = (float)stress;
@@ -265,7 +265,9 @@ static double next_stress(const struct kids *k, struct arv_pop *p, size_t h)
 static void advance(struct arv_world *w, size_t begin, size_t end, int month)
 {
     const struct kids *k = arv_world_state(w, &arv_model_children);
-    struct arv_pop *p = arv__pop(w);
+    /* a local copy of the population's array pointers, which the step's
+     * stores of bytes cannot change (income.c) */
+    const struct arv_pop pop = *arv__pop(w), *p = &pop;
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
     uint32_t key = arv__key_of_month(month);

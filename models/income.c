@@ -333,8 +333,12 @@ static void enroll(struct arv_world *w)
 static void step(struct arv_world *w, size_t begin, size_t end)
 {
     const struct income *model = arv_world_state(w, &arv_model_income);
-    const struct arv_income_rules *k = &model->rules;
-    struct arv_pop *p = arv__pop(w);
+    /* local copies of the rules and of the population's array pointers:
+     * the step's stores of bytes could otherwise, for the compiler, change
+     * them, and every later read would be repeated */
+    const struct arv_income_rules rules = model->rules, *k = &rules;
+    const struct arv_pop pop = *arv__pop(w), *p = &pop;
+    const double *settle_of = model->settle;
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
     uint32_t month = arv__key_month(w);
@@ -421,7 +425,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         int low_income = disposable / b.equivalence < k->threshold_month;
         double arrears = p->arrears[h];
         /* (a probability; without arrears it multiplies 0) */
-        double settle = model->settle[p->office[h]];
+        double settle = settle_of[p->office[h]];
         if (fu != 0) {
             /* followed families of an office share the effect in a month */
             if (economy != last_economy) {
