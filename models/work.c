@@ -255,8 +255,8 @@ static void step(struct arv_world *w, size_t begin, size_t end)
                     p->events[h] |= EVENT_JOB_LOSS;
                     double gross = p->wage[i] * (from == WORK_PART_TIME ? k->part_share : 1.0);
                     /* months in work: work_months counts from 0 in the
-                 * month of entry, which was a month in work too */
-                int entitled = p->work_months[i] + 1 >= k->ui_tenure;
+                     * month of entry, which was a month in work too */
+                    int entitled = p->work_months[i] + 1 >= k->ui_tenure;
                     p->ui_months[i] = (uint8_t)(entitled ? k->ui_months + 1 : 0);
                     p->ui_amount[i] = (float)(entitled ? k->ui_rate * gross : 0.0);
                 } else if (arv__employed(to)) {
