@@ -107,7 +107,7 @@ static const struct arv_param_def defs[] = {
      "Mean age of the mother at the birth of her oldest child at home.", "assumption", NULL,
      NULL},
     {"population.age_first_birth_sd", ARV_PARAM_DOUBLE, 4.5, 0, 15, "years",
-     "SD of that age (normal, truncated to 16-45 years).", "assumption", NULL, NULL},
+     "SD of that age (normal, clamped to 16-45 years).", "assumption", NULL, NULL},
     {"population.partner_age_gap_mean", ARV_PARAM_DOUBLE, 3, -20, 20, "years",
      "Mean age of the father minus that of the mother.", "assumption", NULL, NULL},
     {"population.partner_age_gap_sd", ARV_PARAM_DOUBLE, 4, 0, 20, "years",
@@ -522,8 +522,8 @@ static void age_and_sex(struct arv_pop *p, const struct comp *c, size_t h,
             p->adult_age[a1] = (uint16_t)round(12.0 * row->age[1]);
         } else {
             p->female[a1] = !p->female[a0];
-            p->adult_age[a1] =
-                (uint16_t)clamp(p->female[a0] ? first + gap : first - gap, MIN_PARENT_AGE, 1200);
+            p->adult_age[a1] = (uint16_t)clamp(round(p->female[a0] ? first + gap : first - gap),
+                                               MIN_PARENT_AGE, 1200);
         }
         return;
     }

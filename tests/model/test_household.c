@@ -616,7 +616,9 @@ static void test_births_by_mother_age(void **state)
             }
             if (home - born >= ARV_MAX_CHILDREN)
                 continue; /* (no free slot) */
-            int years = pop->adult_age[a0] / 12, older = years > 35;
+            /* her age in this month: a month older than at the start for
+             * each month's step so far */
+            int years = (pop->adult_age[a0] + m + 1) / 12, older = years > 35;
             double q = years > 45 ? 0 : 0.05 * exp(-0.15 * (years > 30 ? years - 30 : 0));
             expect[older] += q;
             var[older] += q * (1 - q);
@@ -629,6 +631,48 @@ static void test_births_by_mother_age(void **state)
         assert_true(expect[g] > 300);
         assert_near(births[g], expect[g], 4 * sqrt(var[g]));
     }
+    arv_world_free(w);
+    arv_params_free(p);
+}
+
+/* Partnership by age: a single parent gains a partner with monthly hazard
+ * demography.partnership_rate up to 30, falling by
+ * demography.partnership_age_decline (log) per year beyond, by the age in
+ * the month of the step. Partnerships over six months against the sum of
+ * the hazards, within 4 sd, for single parents up to 35 and beyond. */
+static void test_partnership_by_age(void **state)
+{
+    static const char *const sets[] = {
+        "population.households=40000", "run.burn_in=0", "population.single_parent_share=1",
+        "demography.partnership_rate=0.03", "demography.partnership_age_decline=0.2",
+        "demography.separation_rate=0", "followup.eligibility=none", NULL};
+    struct arv_params *p = params_with(NULL, sets);
+    struct arv_world *w = world_of(p);
+    arv_world_start(w, 0);
+    const struct arv_pop *pop = arv__pop(w);
+    size_t n = w->n_households;
+    uint8_t *single = malloc(n);
+    double expect[2] = {0}, var[2] = {0}, partnered[2] = {0};
+    for (int m = 0; m < 6; m++) {
+        for (size_t h = 0; h < n; h++)
+            single[h] = pop->n_adults[h] == 1;
+        arv_world_step(w);
+        for (size_t h = 0; h < n; h++) {
+            if (!single[h])
+                continue;
+            int years = (pop->adult_age[(size_t)ARV_MAX_ADULTS * h] + m + 1) / 12;
+            int older = years > 35;
+            double q = 0.03 * exp(-0.2 * (years > 30 ? years - 30 : 0));
+            expect[older] += q;
+            var[older] += q * (1 - q);
+            partnered[older] += pop->n_adults[h] == 2;
+        }
+    }
+    for (int g = 0; g < 2; g++) {
+        assert_true(expect[g] > 300);
+        assert_near(partnered[g], expect[g], 4 * sqrt(var[g]));
+    }
+    free(single);
     arv_world_free(w);
     arv_params_free(p);
 }
@@ -863,6 +907,7 @@ int main(void)
         cmocka_unit_test(test_work_transition_frequency),
         cmocka_unit_test(test_housing_transition_by_size),
         cmocka_unit_test(test_births_by_mother_age),
+        cmocka_unit_test(test_partnership_by_age),
         cmocka_unit_test(test_trial_sample),
         cmocka_unit_test(test_icc_follows_office_effects),
         cmocka_unit_test(test_icc_matches_configured_office_variance),
