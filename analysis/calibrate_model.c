@@ -201,9 +201,13 @@ static int simulate_levels(struct arv_calib_model *m, struct arv_calib_sim *out,
         out->var[i] = n > 1 ? (sum2 - sum * sum / n) / (n - 1) / n : 0.0;
     }
     arv_world_free(w);
+    /* a group left empty by these parameter values (a share near 0 can
+     * leave no single parent on SA in a small population): the candidate
+     * is rejected (ARV_ENOSTAT), as one whose virtual trial cannot be
+     * analysed; a target that no candidate defines stops the run (calibrate.c) */
     for (size_t i = 0; i < m->targets->n; i++)
         if (!is_trial_target(&m->targets->t[i]) && !isfinite(out->stat[i]))
-            return arv_error_set(err, ARV_EINVAL,
+            return arv_error_set(err, ARV_ENOSTAT,
                                  "%s: line %d: %s of group %s is undefined in this scenario "
                                  "(no unit in the group, or no young adult of that age)",
                                  m->targets_file, m->targets->t[i].line, m->targets->t[i].metric,

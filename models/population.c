@@ -131,6 +131,10 @@ static const struct arv_param_def defs[] = {
      "Median full-time gross wage, tertiary.", "assumption", NULL, NULL},
     {"income.wage_sd", ARV_PARAM_DOUBLE, 0.25, 0, 2, "log NOK",
      "SD of individual log wages around the median.", "assumption", NULL, NULL},
+    {"income.wage_gap_immigrant", ARV_PARAM_DOUBLE, 0, -2, 1, "log NOK",
+     "Log wage of an immigrant adult relative to a Norway-born adult with the same "
+     "education (0: none).",
+     "assumption (calibrated in scenarios/calibration/norway_fitted.cfg)", NULL, NULL},
 };
 
 struct comp {
@@ -138,7 +142,7 @@ struct comp {
     double single, extra_children, years_mean, years_shape, barrier_imm, barrier_year;
     double same_education, barrier_rho;
     double single_mother, first_birth_mean, first_birth_sd, gap_mean, gap_sd; /* years */
-    double wage[N_EDUCATION], wage_sd, trait_sd;
+    double wage[N_EDUCATION], wage_sd, wage_gap_factor, trait_sd;
     int max_children;
     double sd[N_DOMAINS], unemp_mean, unemp_sd, fid_mean, fid_sd, coordinators;
     int n_holf, n_coord;
@@ -297,6 +301,7 @@ static int setup(struct arv_world *w, struct arv_error *err)
     c->wage[EDU_UPPER_SECONDARY] = arv_params_double(p, "income.wage.upper_secondary");
     c->wage[EDU_TERTIARY] = arv_params_double(p, "income.wage.tertiary");
     c->wage_sd = arv_params_double(p, "income.wage_sd");
+    c->wage_gap_factor = exp(arv_params_double(p, "income.wage_gap_immigrant"));
     c->trait_sd = arv_params_double(p, "children.inclusion.trait_sd");
     c->sd[DOMAIN_WORK] = arv_params_double(p, "offices.sd_work");
     c->sd[DOMAIN_HOUSING] = arv_params_double(p, "offices.sd_housing");
@@ -401,7 +406,10 @@ static void draw_adult_traits(struct arv_pop *p, const struct comp *c, size_t a,
     if (origin != ORIGIN_NORWAY)
         barrier += c->barrier_imm + c->barrier_year * p->years_norway[a];
     p->barrier[a] = (float)barrier;
-    p->wage[a] = (float)(c->wage[p->education[a]] * exp(gsl_ran_gaussian(g, c->wage_sd)));
+    /* an immigrant's pay at a given education differs by the gap (a
+     * factor of exactly 1 when it is 0) */
+    double gap = origin != ORIGIN_NORWAY ? c->wage_gap_factor : 1.0;
+    p->wage[a] = (float)(c->wage[p->education[a]] * gap * exp(gsl_ran_gaussian(g, c->wage_sd)));
 }
 
 static void synth_adult(struct arv_pop *p, const struct comp *c, size_t a, int origin,
