@@ -635,6 +635,45 @@ static void test_births_by_mother_age(void **state)
     arv_params_free(p);
 }
 
+/* The mother need not be the first adult: with every first adult a man
+ * and every second adult a woman of 25, a couple has births at
+ * demography.birth_rate and a single father none, though his absent
+ * partner is a woman (the mother must be at home). The households are
+ * set so after the start. */
+static void test_births_mother_second_adult(void **state)
+{
+    static const char *const sets[] = {
+        "population.households=20000", "run.burn_in=0", "population.max_children=3",
+        "demography.birth_rate=0.05", "demography.partnership_rate=0",
+        "demography.separation_rate=0", "followup.eligibility=none", NULL};
+    struct arv_params *p = params_with(NULL, sets);
+    struct arv_world *w = world_of(p);
+    arv_world_start(w, 0);
+    struct arv_pop *pop = arv__pop(w);
+    for (size_t h = 0; h < w->n_households; h++) {
+        size_t a0 = (size_t)ARV_MAX_ADULTS * h;
+        pop->female[a0] = 0;
+        pop->female[a0 + 1] = 1;
+        pop->adult_age[a0] = pop->adult_age[a0 + 1] = 25 * 12;
+    }
+    double couples = 0, births[2] = {0}; /* [single father, couple] */
+    for (int m = 0; m < 3; m++) {
+        arv_world_step(w);
+        for (size_t h = 0; h < w->n_households; h++) {
+            int couple = pop->n_adults[h] == 2, born = 0;
+            for (int c = 0; c < ARV_MAX_CHILDREN; c++)
+                born += pop->child_age[(size_t)ARV_MAX_CHILDREN * h + c] == 0;
+            births[couple] += born;
+            couples += couple;
+        }
+    }
+    assert_int_equal(births[0], 0);
+    assert_true(couples > 10000);
+    assert_near(births[1], 0.05 * couples, 4 * sqrt(0.05 * 0.95 * couples));
+    arv_world_free(w);
+    arv_params_free(p);
+}
+
 /* Partnership by age: a single parent gains a partner with monthly hazard
  * demography.partnership_rate up to 30, falling by
  * demography.partnership_age_decline (log) per year beyond, by the age in
@@ -907,6 +946,7 @@ int main(void)
         cmocka_unit_test(test_work_transition_frequency),
         cmocka_unit_test(test_housing_transition_by_size),
         cmocka_unit_test(test_births_by_mother_age),
+        cmocka_unit_test(test_births_mother_second_adult),
         cmocka_unit_test(test_partnership_by_age),
         cmocka_unit_test(test_trial_sample),
         cmocka_unit_test(test_icc_follows_office_effects),
