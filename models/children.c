@@ -265,9 +265,7 @@ static double next_stress(const struct kids *k, const struct arv_pop *p, size_t 
 static void advance(struct arv_world *w, size_t begin, size_t end, int month)
 {
     const struct kids *k = arv_world_state(w, &arv_model_children);
-    /* a local copy of the population's array pointers, which the step's
-     * stores of bytes cannot change (income.c) */
-    const struct arv_pop pop = *arv__pop(w), *p = &pop;
+    const struct arv_pop pop = *arv__pop(w), *p = &pop; /* (household.h) */
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
     uint32_t key = arv__key_of_month(month);

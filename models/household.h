@@ -160,6 +160,12 @@ struct arv_pop {
     uint8_t *responded;      /* answered the current survey */
 };
 
+/* The population of w. A monthly step reads it through a local copy,
+ *     const struct arv_pop pop = *arv__pop(w), *p = &pop;
+ * (the array pointers, not the arrays): a store of a byte (uint8_t) may,
+ * for the compiler, change any object whose address it cannot track, so
+ * every p->array read after such a store would be read again; a local
+ * copy whose address does not escape cannot change. */
 static inline struct arv_pop *arv__pop(const struct arv_world *w)
 {
     return w->shared;

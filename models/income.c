@@ -333,9 +333,8 @@ static void enroll(struct arv_world *w)
 static void step(struct arv_world *w, size_t begin, size_t end)
 {
     const struct income *model = arv_world_state(w, &arv_model_income);
-    /* local copies of the rules and of the population's array pointers:
-     * the step's stores of bytes could otherwise, for the compiler, change
-     * them, and every later read would be repeated */
+    /* local copies of the rules and of the population's array pointers,
+     * which the step's stores of bytes cannot change (household.h) */
     const struct arv_income_rules rules = model->rules, *k = &rules;
     const struct arv_pop pop = *arv__pop(w), *p = &pop;
     const double *settle_of = model->settle;

@@ -195,9 +195,7 @@ static double household_factor(const struct work *k, const struct arv_pop *p, si
 static void step(struct arv_world *w, size_t begin, size_t end)
 {
     const struct work *k = arv_world_state(w, &arv_model_work);
-    /* a local copy of the population's array pointers, which the step's
-     * stores of bytes cannot change (income.c) */
-    const struct arv_pop pop = *arv__pop(w), *p = &pop;
+    const struct arv_pop pop = *arv__pop(w), *p = &pop; /* (household.h) */
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
     uint32_t month = arv__key_month(w);
