@@ -56,6 +56,35 @@ static void change(const struct arv_world *w, const char *name, int g, int a, in
     *se = sqrt((s2 / r->reps - *mean * *mean) / (r->reps - 1));
 }
 
+/* Household h's newborns: after a month's step the only children aged 0
+ * (the others age first). */
+static int newborns(const struct arv_pop *pop, size_t h)
+{
+    int born = 0;
+    for (int c = 0; c < ARV_MAX_CHILDREN; c++)
+        born += pop->child_age[(size_t)ARV_MAX_CHILDREN * h + c] == 0;
+    return born;
+}
+
+/* A monthly hazard `rate` up to age 30 falling by `decline` (log) per year
+ * beyond, as demography.c's births and partnership. */
+static double hazard_by_age(double rate, double decline, int years)
+{
+    return rate * exp(-decline * (years > 30 ? years - 30 : 0));
+}
+
+/* Events of an age-dependent hazard, counted in two age groups, against
+ * the sum of their probabilities (expect) within 4 sd (var: the sum of
+ * q (1 - q)); each group must expect at least 300. */
+static void check_age_groups(const double observed[2], const double expect[2],
+                             const double var[2])
+{
+    for (int g = 0; g < 2; g++) {
+        assert_true(expect[g] > 300);
+        assert_near(observed[g], expect[g], 4 * sqrt(var[g]));
+    }
+}
+
 /* ---- benefit rules (guideline rates 2019, sources.md G22) -------------- */
 
 /* The default rules, with the guideline rates checked against G22 and the
@@ -604,22 +633,18 @@ static void test_births_by_mother_age(void **state)
         arv_world_step(w);
         for (size_t h = 0; h < w->n_households; h++) {
             size_t a0 = (size_t)ARV_MAX_ADULTS * h;
-            int born = 0, home = 0;
-            for (int c = 0; c < ARV_MAX_CHILDREN; c++) {
-                born += pop->child_age[(size_t)ARV_MAX_CHILDREN * h + c] == 0;
-                home += pop->child_age[(size_t)ARV_MAX_CHILDREN * h + c] >= 0;
-            }
+            int born = newborns(pop, h);
             if (!pop->female[a0]) {
                 fathers++;
                 father_births += born;
                 continue;
             }
-            if (home - born >= ARV_MAX_CHILDREN)
+            if (pop->n_children[h] - born >= ARV_MAX_CHILDREN)
                 continue; /* (no free slot) */
             /* her age in this month: a month older than at the start for
              * each month's step so far */
             int years = (pop->adult_age[a0] + m + 1) / 12, older = years > 35;
-            double q = years > 45 ? 0 : 0.05 * exp(-0.15 * (years > 30 ? years - 30 : 0));
+            double q = years > 45 ? 0 : hazard_by_age(0.05, 0.15, years);
             expect[older] += q;
             var[older] += q * (1 - q);
             births[older] += born;
@@ -627,10 +652,7 @@ static void test_births_by_mother_age(void **state)
     }
     assert_true(fathers > 10000);
     assert_int_equal(father_births, 0);
-    for (int g = 0; g < 2; g++) {
-        assert_true(expect[g] > 300);
-        assert_near(births[g], expect[g], 4 * sqrt(var[g]));
-    }
+    check_age_groups(births, expect, var);
     arv_world_free(w);
     arv_params_free(p);
 }
@@ -660,10 +682,8 @@ static void test_births_mother_second_adult(void **state)
     for (int m = 0; m < 3; m++) {
         arv_world_step(w);
         for (size_t h = 0; h < w->n_households; h++) {
-            int couple = pop->n_adults[h] == 2, born = 0;
-            for (int c = 0; c < ARV_MAX_CHILDREN; c++)
-                born += pop->child_age[(size_t)ARV_MAX_CHILDREN * h + c] == 0;
-            births[couple] += born;
+            int couple = pop->n_adults[h] == 2;
+            births[couple] += newborns(pop, h);
             couples += couple;
         }
     }
@@ -701,16 +721,13 @@ static void test_partnership_by_age(void **state)
                 continue;
             int years = (pop->adult_age[(size_t)ARV_MAX_ADULTS * h] + m + 1) / 12;
             int older = years > 35;
-            double q = 0.03 * exp(-0.2 * (years > 30 ? years - 30 : 0));
+            double q = hazard_by_age(0.03, 0.2, years);
             expect[older] += q;
             var[older] += q * (1 - q);
             partnered[older] += pop->n_adults[h] == 2;
         }
     }
-    for (int g = 0; g < 2; g++) {
-        assert_true(expect[g] > 300);
-        assert_near(partnered[g], expect[g], 4 * sqrt(var[g]));
-    }
+    check_age_groups(partnered, expect, var);
     free(single);
     arv_world_free(w);
     arv_params_free(p);
