@@ -1,6 +1,7 @@
 /*
  * Income and the family economy, per household and month:
- *   earnings (net of a flat tax) from each adult's work state and wage;
+ *   earnings (net of a flat tax) from each adult's work state and wage,
+ *   which grows with each month in work;
  *   programme benefit; child benefit; housing allowance (simplified means
  *   test); social assistance by rule: the national guideline norm (adults,
  *   each child by age band) plus the housing cost, minus the other net
@@ -28,6 +29,9 @@ static const struct arv_param_def defs[] = {
         "Flat tax on earnings and unemployment benefit.", "assumption"),
     NUM("income.part_time_share", 0.5, 0.05, 1, "share", "Part-time hours as a share of full time.",
         "assumption"),
+    NUM("income.wage_growth", 0.01, 0, 0.2, "per year",
+        "Real growth of an adult's wage per year in work, part or full time (returns to "
+        "experience); none in the burn-in.", "assumption"),
     NUM("income.hours_sd.part_time", 0.25, 0, 2, "log NOK",
         "SD of month-to-month variation of part-time earnings (hours).", "assumption"),
     NUM("income.hours_sd.full_time", 0.08, 0, 2, "log NOK",
@@ -142,6 +146,7 @@ void arv__income_rules_read(const struct arv_params *p, struct arv_income_rules 
     k->hours_sd[0] = arv_params_double(p, "income.hours_sd.part_time");
     k->hours_sd[1] = arv_params_double(p, "income.hours_sd.full_time");
     k->programme = arv_params_double(p, "income.programme_benefit");
+    k->wage_growth_month = exp(log1p(arv_params_double(p, "income.wage_growth")) / 12);
     k->child_benefit[0] = arv_params_double(p, "income.child_benefit.age_0_5");
     k->child_benefit[1] = arv_params_double(p, "income.child_benefit.age_6_17");
     k->sa_single = arv_params_double(p, "income.sa.single");
@@ -350,6 +355,8 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     arv__household_blocks(&r, p, ARV_STREAM_INCOME, month, 0, begin, n, block0);
     arv__household_blocks(&r, p, ARV_STREAM_INCOME, month, 1, begin, n, block1);
     double last_economy = NAN, last_settle = 0;
+    /* a month in work raises the wage from next month on (not in the burn-in) */
+    const double growth = w->month >= 0 ? k->wage_growth_month : 1.0;
     for (size_t h = begin; h < end; h++) {
         struct arv_budget_case c = {.adults = p->n_adults[h], .housing = p->housing[h]};
         /* the household's draws, always all of them and in this order, so
@@ -391,6 +398,7 @@ static void step(struct arv_world *w, size_t begin, size_t end)
                 double sd = k->hours_sd[s == WORK_FULL_TIME];
                 double wobble = exp(sd * z_hours[a] - sd * sd / 2);
                 c.gross += p->wage[i] * k->hours_share[s == WORK_PART_TIME] * wobble;
+                p->wage[i] = (float)(p->wage[i] * growth);
             }
             c.programme += k->programme_benefit[present & (s == WORK_PROGRAMME)];
             /* unemployment benefit: none in the month of the job loss (the

@@ -9,6 +9,7 @@
 
 struct arv_income_rules {
     double tax, part, programme;                         /* share, share, NOK */
+    double wage_growth_month;                            /* wage factor per month in work */
     double child_benefit[2];                             /* per child 0-5, 6-17, NOK */
     double hours_sd[2];                                  /* part-time, full-time, log */
     double sa_single, sa_couple, sa_child[3];            /* guideline rates, NOK/month */

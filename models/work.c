@@ -11,7 +11,9 @@
  *     + beta_unemployment (local rate - mean rate) + beta_stress stress
  *     + office effect
  *     + follow-up effect (work domain, up moves only).
- * Staying has predictor 0. delta < 0 gives duration dependence.
+ * Staying has predictor 0. delta < 0 gives duration dependence. An
+ * immigrant's years in Norway, and with them the barrier, move on once a
+ * year from month 0 (adult_factor).
  */
 #include "household.h"
 
@@ -73,6 +75,7 @@ struct work {
     signed char dir[N_WORK][N_WORK];
     double beta_edu[N_EDUCATION], beta_origin[N_ORIGINS];
     double beta_years, beta_barrier, beta_child3, beta_unemp, beta_stress, delta, unemp_ref;
+    double barrier_year;         /* population.barrier_per_year */
     double duration_factor[601]; /* exp(delta log(1 + m)), m capped at 600 */
     int ui_tenure, ui_months;    /* unemployment benefit rules (income.ui.*) */
     double ui_rate, part_share;
@@ -100,6 +103,7 @@ static int setup(struct arv_world *w, struct arv_error *err)
     }
     k->beta_years = arv_params_double(p, "work.beta.years_norway");
     k->beta_barrier = arv_params_double(p, "work.beta.barrier");
+    k->barrier_year = arv_params_double(p, "population.barrier_per_year");
     k->beta_child3 = arv_params_double(p, "work.beta.child_under_3");
     k->beta_unemp = arv_params_double(p, "work.beta.unemployment");
     k->beta_stress = arv_params_double(p, "work.beta.stress");
@@ -152,6 +156,24 @@ static void prepare(struct arv_world *w)
                                   p->offices[o].effect[DOMAIN_WORK]);
 }
 
+/* exp of adult i's own terms of z (origin, education, years in Norway,
+ * barrier) `years` whole years after month 0. An immigrant's years in
+ * Norway grow by one a year, and the barrier moves by
+ * population.barrier_per_year with each, as they differ between adults in
+ * synthesis (population.c); at years = 0 these are the adult's month-0
+ * values. */
+static float adult_factor(const struct work *k, const struct arv_pop *p, size_t h, size_t i,
+                          int years)
+{
+    double in_norway = p->years_norway[i], barrier = p->barrier[i];
+    if (p->origin[h] != ORIGIN_NORWAY && years > 0) {
+        in_norway += years;
+        barrier += k->barrier_year * years;
+    }
+    return (float)exp(k->beta_origin[p->origin[h]] + k->beta_edu[p->education[i]] +
+                      k->beta_years * log1p(in_norway) + k->beta_barrier * barrier);
+}
+
 /* Each adult's start state is drawn from the stationary distribution of
  * its own chain (at the reference duration of 24 months, without stress or
  * follow-up), unless the household file gave it. */
@@ -168,9 +190,7 @@ static void start(struct arv_world *w, size_t begin, size_t end)
         for (int a = 0; a < ARV_MAX_ADULTS; a++) {
             size_t i = (size_t)ARV_MAX_ADULTS * h + a;
             double u = arv_rng_uniform(&r);
-            p->work_z[i] = (float)exp(k->beta_origin[p->origin[h]] + k->beta_edu[p->education[i]] +
-                                      k->beta_years * log1p(p->years_norway[i]) +
-                                      k->beta_barrier * p->barrier[i]);
+            p->work_z[i] = adult_factor(k, p, h, i, 0);
             if (from_file && a < p->n_adults[h])
                 continue;
             double e_z = household * p->work_z[i], dur = k->duration_factor[24];
@@ -203,6 +223,14 @@ static void step(struct arv_world *w, size_t begin, size_t end)
     size_t n = end - begin;
     assert(n <= ARV_CHUNK);
     arv__household_blocks(&r, p, ARV_STREAM_WORK, month, 0, begin, n, block);
+    /* on each anniversary of month 0 the immigrant adults' years in Norway
+     * (and barriers) move on a year; the burn-in keeps the month-0 values */
+    if (w->month > 0 && w->month % 12 == 0)
+        for (size_t h = begin; h < end; h++)
+            if (p->origin[h] != ORIGIN_NORWAY)
+                for (int a = 0; a < ARV_MAX_ADULTS; a++)
+                    p->work_z[(size_t)ARV_MAX_ADULTS * h + a] =
+                        adult_factor(k, p, h, (size_t)ARV_MAX_ADULTS * h + a, w->month / 12);
     double last_fu = 0, exp_fu = 1;
     for (size_t h = begin; h < end; h++) {
         double base = k->office_factor[p->office[h]] * k->child3_factor[youngest_under_3(p, h)];

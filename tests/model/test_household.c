@@ -416,6 +416,103 @@ static void test_benefit_tenure_counts_the_entry_month(void **state)
     arv_params_free(p);
 }
 
+/* A wage grows by income.wage_growth a year of work: after twelve months
+ * it is wage0 x g^n, with g the monthly factor and n the months the adult
+ * was in part- or full-time work (as income saw them, after the work
+ * step); an adult never in work keeps wage0. The burn-in changes no wage. */
+static void test_wage_grows_in_work(void **state)
+{
+    static const char *const sets[] = {
+        "population.households=3000", "run.burn_in=0", "run.months=12",
+        "demography.birth_rate=0", "demography.partnership_rate=0",
+        "demography.separation_rate=0", "income.wage_growth=0.12", NULL};
+    struct arv_params *p = params_with(FIXTURE("../../scenarios/national.cfg"), sets);
+    struct arv_world *w = world_of(p);
+    arv_world_start(w, 0);
+    struct arv_pop *pop = arv__pop(w);
+    size_t na = ARV_MAX_ADULTS * w->n_households;
+    float *wage0 = malloc(na * sizeof *wage0);
+    int *months = calloc(na, sizeof *months);
+    memcpy(wage0, pop->wage, na * sizeof *wage0);
+    for (int m = 0; m < 12; m++) {
+        arv_world_step(w);
+        for (size_t i = 0; i < na; i++)
+            months[i] += i % ARV_MAX_ADULTS < pop->n_adults[i / ARV_MAX_ADULTS] &&
+                         (pop->work[i] == WORK_PART_TIME || pop->work[i] == WORK_FULL_TIME);
+    }
+    double g = exp(log1p(0.12) / 12);
+    size_t never = 0, always = 0;
+    for (size_t i = 0; i < na; i++) {
+        if (months[i] == 0) {
+            never++;
+            assert_true(pop->wage[i] == wage0[i]);
+        } else {
+            always += months[i] == 12;
+            /* (float rounding of each month's product) */
+            assert_near(pop->wage[i], wage0[i] * pow(g, months[i]), 1e-6 * 12 * wage0[i]);
+        }
+    }
+    assert_true(never > 300 && always > 1000);
+    arv_world_free(w);
+
+    /* the burn-in: the same population with 24 burn-in months starts with
+     * the wages of one without */
+    static const char *const burn[] = {"run.burn_in=24", NULL};
+    for (int k = 0; burn[k]; k++) {
+        struct arv_error err;
+        arv_error_init(&err);
+        assert_int_equal(arv_params_set(p, burn[k], &err), ARV_OK);
+    }
+    w = world_of(p);
+    arv_world_start(w, 0);
+    assert_memory_equal(arv__pop(w)->wage, wage0, na * sizeof *wage0);
+    arv_world_free(w);
+    free(months);
+    free(wage0);
+    arv_params_free(p);
+}
+
+/* An immigrant adult's years in Norway move on a year at month 12, and its
+ * barrier by population.barrier_per_year: the work propensity factor
+ * work_z changes then, by exp(beta_years (log(2 + y) - log(1 + y)) +
+ * beta_barrier barrier_per_year), and not in months 1 to 11; a Norway-born
+ * adult's does not change. */
+static void test_years_in_norway_move_on(void **state)
+{
+    static const char *const sets[] = {"population.households=2000", "run.burn_in=0",
+                                       "run.months=13", NULL};
+    struct arv_params *p = params_with(FIXTURE("../../scenarios/national.cfg"), sets);
+    double beta_years = arv_params_double(p, "work.beta.years_norway");
+    double beta_barrier = arv_params_double(p, "work.beta.barrier");
+    double per_year = arv_params_double(p, "population.barrier_per_year");
+    assert_true(beta_years != 0 && beta_barrier != 0 && per_year != 0);
+    struct arv_world *w = world_of(p);
+    arv_world_start(w, 0);
+    struct arv_pop *pop = arv__pop(w);
+    size_t na = ARV_MAX_ADULTS * w->n_households;
+    float *z0 = malloc(na * sizeof *z0);
+    memcpy(z0, pop->work_z, na * sizeof *z0);
+    for (int m = 0; m < 12; m++)
+        arv_world_step(w);
+    assert_memory_equal(pop->work_z, z0, na * sizeof *z0);
+    arv_world_step(w); /* month 12 */
+    size_t immigrants = 0;
+    for (size_t i = 0; i < na; i++) {
+        if (pop->origin[i / ARV_MAX_ADULTS] == ORIGIN_NORWAY) {
+            assert_true(pop->work_z[i] == z0[i]);
+            continue;
+        }
+        immigrants++;
+        double y = pop->years_norway[i];
+        double factor = exp(beta_years * (log1p(y + 1) - log1p(y)) + beta_barrier * per_year);
+        assert_near(pop->work_z[i], z0[i] * factor, 1e-6 * z0[i]);
+    }
+    assert_true(immigrants > 200);
+    arv_world_free(w);
+    free(z0);
+    arv_params_free(p);
+}
+
 /* A household file's sa_months_last_year counts this month (bit 0 of the
  * history) only when on_sa is 1: not on SA now, the months are the ones
  * before it. */
@@ -959,6 +1056,8 @@ int main(void)
         cmocka_unit_test(test_benefit_tenure_counts_the_entry_month),
         cmocka_unit_test(test_strain_without_needs),
         cmocka_unit_test(test_file_sa_history),
+        cmocka_unit_test(test_wage_grows_in_work),
+        cmocka_unit_test(test_years_in_norway_move_on),
         cmocka_unit_test(test_parent_rank_without_burn_in),
         cmocka_unit_test(test_work_transition_frequency),
         cmocka_unit_test(test_housing_transition_by_size),
