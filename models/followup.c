@@ -142,7 +142,7 @@ bool arv__followup_may_enroll(const struct arv_world *w, size_t h)
     /* without a burn-in, month 0's SA is the start state's */
     if (f->eligibility_none || w->burn_in < 1)
         return true;
-    return arv__income_takes_up_unfollowed(w, h);
+    return arv__income_takes_up_before_enrolment(w, h);
 }
 
 bool arv__followup_may_still_enroll(const struct arv_world *w, size_t h, int left)

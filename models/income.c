@@ -49,7 +49,11 @@ static const struct arv_param_def defs[] = {
     NOK("income.sa.child_6_10", 3100, "SA guideline rate per child aged 6-10.", "G22 (2019)"),
     NOK("income.sa.child_11_17", 4000, "SA guideline rate per child aged 11-17.", "G22 (2019)"),
     NUM("income.sa_takeup", 0.65, 0, 1, "probability",
-        "Share of families in need who take SA up (a persistent family trait).", "assumption"),
+        "Share of families in need who take SA up (by a family propensity, renewed at "
+        "income.takeup_renewal).", "assumption"),
+    NUM("income.takeup_renewal", 0.1, 0, 1, "per month",
+        "Monthly probability that a family's take-up propensity is drawn afresh (0: a trait "
+        "for life); set near SA's full-year share (G32).", "assumption"),
     NOK("income.sa_min_need", 500, "Smallest monthly need for which SA is paid.", "assumption"),
     NOK("income.rent.temporary", 3000, "Household's own payment in temporary housing.",
         "assumption"),
@@ -157,6 +161,7 @@ void arv__income_rules_read(const struct arv_params *p, struct arv_income_rules 
     double takeup = arv_params_double(p, "income.sa_takeup");
     k->takeup_logit = takeup <= 0 ? -INFINITY : takeup >= 1 ? INFINITY : log(takeup / (1 - takeup));
     k->min_need = arv_params_double(p, "income.sa_min_need");
+    k->takeup_renewal = arv_params_double(p, "income.takeup_renewal");
     char path[96];
     for (int s = 0; s < N_HOUSING; s++) {
         snprintf(path, sizeof path, "income.rent.%s", arv__housing_names[s]);
@@ -266,14 +271,50 @@ static inline void children_by_band(const struct arv_pop *p, size_t h, int child
     children[2] = at_least[2];
 }
 
-/* The take-up test of step() with no follow-up effect (scale 0, so the
- * economy term is the office's effect exactly). */
-bool arv__income_takes_up_unfollowed(const struct arv_world *w, size_t h)
+/* A renewed take-up propensity from its word: as in synthesis, the logit
+ * of a uniform, here (w + 1/2) / 2^32, never 0 or 1. */
+static float renewed_takeup(uint32_t word)
+{
+    double u = (word + 0.5) / 4294967296.0;
+    return (float)log(u / (1 - u));
+}
+
+/* Household h's take-up propensity in the step of the last burn-in month,
+ * from its month-0 trait and the burn-in's renewals: scanned back from that
+ * month, the first renewal's value, else the trait. Each month's draws are
+ * read as step() reads them on its generator path (the same words). */
+static float takeup_in_last_burn_in_month(const struct arv_world *w, size_t h)
+{
+    const struct income *model = arv_world_state(w, &arv_model_income);
+    const struct arv_pop *p = arv__pop(w);
+    if (model->rules.takeup_renewal > 0) {
+        struct arv_rng r;
+        arv_rng_init(&r, w->seed, w->rep);
+        for (int month = -1; month >= -w->burn_in; month--) {
+            arv_rng_seek(&r, ARV_STREAM_INCOME, arv__id(p, h), arv__key_of_month(month));
+            /* shock, one-off SA, shock size, strain, both adults' hours */
+            arv_rng_uniform(&r);
+            arv_rng_uniform(&r);
+            arv_rng_uniform_pos(&r);
+            for (int k = 0; k < 1 + ARV_MAX_ADULTS; k++)
+                arv_rng_normal(&r);
+            uint32_t renew = arv_rng_u32(&r), fresh = arv_rng_u32(&r);
+            if (arv_rng_word_uniform(renew) < model->rules.takeup_renewal)
+                return renewed_takeup(fresh);
+        }
+    }
+    return p->takeup[h];
+}
+
+/* The take-up test of step() in the last burn-in month: the propensity
+ * then, and no follow-up effect (the economy term is the office's effect
+ * exactly). */
+bool arv__income_takes_up_before_enrolment(const struct arv_world *w, size_t h)
 {
     const struct income *model = arv_world_state(w, &arv_model_income);
     const struct arv_pop *p = arv__pop(w);
     double economy = p->offices[p->office[h]].effect[DOMAIN_ECONOMY];
-    return p->takeup[h] < model->rules.takeup_logit + economy;
+    return takeup_in_last_burn_in_month(w, h) < model->rules.takeup_logit + economy;
 }
 
 void arv__budget(const struct arv_income_rules *k, const struct arv_budget_case *c,
@@ -361,22 +402,31 @@ static void step(struct arv_world *w, size_t begin, size_t end)
         struct arv_budget_case c = {.adults = p->n_adults[h], .housing = p->housing[h]};
         /* the household's draws, always all of them and in this order, so
          * that each keeps its place in the stream whatever the family's
-         * state (common random numbers): expense shock, strain, earnings
-         * variation of both adult slots. Usually they are the six words of
+         * state (common random numbers): expense shock, one-off SA, shock
+         * size, strain, earnings variation of both adult slots, take-up
+         * renewal and the new propensity. Usually they are the eight words of
          * blocks 0 and 1 read directly; a normal that needs more words
          * continues on the generator. */
         const uint32_t *b0 = block0[h - begin], *b1 = block1[h - begin];
         double u_shock = arv_rng_word_uniform(b0[3]), u_emergency = arv_rng_word_uniform(b0[2]);
         double u_size, z_strain, z_hours[ARV_MAX_ADULTS];
+        uint32_t w_renew, w_new;
         if (b0[1] != 0 && arv_rng_word_normal(b0[0], &z_strain)) {
             u_size = arv_rng_word_uniform(b0[1]);
             if (!arv_rng_word_normal(b1[3], &z_hours[0])) {
                 arv_rng_seek_block_after(&r, ARV_STREAM_INCOME, arv__id(p, h), month, 1, b1, 1);
                 z_hours[0] = arv__rng_normal_slow(&r, b1[3]);
                 z_hours[1] = arv_rng_normal(&r);
+                w_renew = arv_rng_u32(&r);
+                w_new = arv_rng_u32(&r);
             } else if (!arv_rng_word_normal(b1[2], &z_hours[1])) {
                 arv_rng_seek_block_after(&r, ARV_STREAM_INCOME, arv__id(p, h), month, 1, b1, 2);
                 z_hours[1] = arv__rng_normal_slow(&r, b1[2]);
+                w_renew = arv_rng_u32(&r);
+                w_new = arv_rng_u32(&r);
+            } else {
+                w_renew = b1[1];
+                w_new = b1[0];
             }
         } else {
             arv_rng_seek_block(&r, ARV_STREAM_INCOME, arv__id(p, h), month, b0);
@@ -387,7 +437,12 @@ static void step(struct arv_world *w, size_t begin, size_t end)
             arv_rng_supply(&r, 1, b1);
             for (int a = 0; a < ARV_MAX_ADULTS; a++)
                 z_hours[a] = arv_rng_normal(&r);
+            w_renew = arv_rng_u32(&r);
+            w_new = arv_rng_u32(&r);
         }
+        /* the take-up propensity drawn afresh */
+        if (arv_rng_word_uniform(w_renew) < k->takeup_renewal)
+            p->takeup[h] = renewed_takeup(w_new);
         for (int a = 0; a < ARV_MAX_ADULTS; a++) {
             size_t i = (size_t)ARV_MAX_ADULTS * h + a;
             int s = p->work[i], present = a < c.adults;

@@ -14,6 +14,7 @@ struct arv_income_rules {
     double hours_sd[2];                                  /* part-time, full-time, log */
     double sa_single, sa_couple, sa_child[3];            /* guideline rates, NOK/month */
     double takeup_logit, min_need;                       /* log-odds; NOK */
+    double takeup_renewal;                               /* per month */
     double rent[N_HOUSING], rent_person, ha_rate, ha_own; /* NOK; NOK; shares */
     double threshold_month;                              /* EU-60 per unit, NOK/month */
     double shock_rate, shock_mean, shortfall, repay, settle_logit, emergency;

@@ -472,6 +472,49 @@ static void test_wage_grows_in_work(void **state)
     arv_params_free(p);
 }
 
+/* The take-up propensity is drawn afresh with probability
+ * income.takeup_renewal a month: over two months the share of families
+ * whose propensity changed is 1 - (1 - q)^2 within 4 sd, the new values
+ * are the logits of uniforms (half of them below 0, and half beyond
+ * +-log 3: a uniform outside 1/4..3/4), and at 0 no propensity ever
+ * changes. */
+static void test_takeup_renewal(void **state)
+{
+    for (int k = 0; k < 2; k++) {
+        const char *sets[] = {"population.households=6000", "run.burn_in=0", "run.months=2",
+                              k ? "income.takeup_renewal=0.3" : "income.takeup_renewal=0",
+                              NULL};
+        struct arv_params *p = params_with(FIXTURE("../../scenarios/national.cfg"), sets);
+        struct arv_world *w = world_of(p);
+        arv_world_start(w, 0);
+        struct arv_pop *pop = arv__pop(w);
+        size_t n = w->n_households;
+        float *before = malloc(n * sizeof *before);
+        memcpy(before, pop->takeup, n * sizeof *before);
+        arv_world_step(w);
+        arv_world_step(w);
+        double changed = 0, below = 0, beyond = 0;
+        for (size_t h = 0; h < n; h++) {
+            if (pop->takeup[h] == before[h])
+                continue;
+            changed++;
+            below += pop->takeup[h] < 0;
+            beyond += fabs(pop->takeup[h]) > log(3.0);
+        }
+        if (k == 0) {
+            assert_true(changed == 0);
+        } else {
+            double q = 1 - 0.7 * 0.7;
+            assert_near(changed / n, q, 4 * sqrt(q * (1 - q) / n));
+            assert_near(below / changed, 0.5, 4 * sqrt(0.25 / changed));
+            assert_near(beyond / changed, 0.5, 4 * sqrt(0.25 / changed));
+        }
+        free(before);
+        arv_world_free(w);
+        arv_params_free(p);
+    }
+}
+
 /* An immigrant adult's years in Norway move on a year at month 12, and its
  * barrier by population.barrier_per_year: the work propensity factor
  * work_z changes then, by exp(beta_years (log(2 + y) - log(1 + y)) +
@@ -1058,6 +1101,7 @@ int main(void)
         cmocka_unit_test(test_file_sa_history),
         cmocka_unit_test(test_wage_grows_in_work),
         cmocka_unit_test(test_years_in_norway_move_on),
+        cmocka_unit_test(test_takeup_renewal),
         cmocka_unit_test(test_parent_rank_without_burn_in),
         cmocka_unit_test(test_work_transition_frequency),
         cmocka_unit_test(test_housing_transition_by_size),

@@ -637,7 +637,10 @@ static void test_power_matches_design_effect(void **state)
     struct arv_trial_results *r = trials_of(sets, POWER_TRIALS);
     int G = r->holf_offices + r->coordinator_offices;
     double df = G - 2, t975 = gsl_cdf_tdist_Pinv(0.975, df);
-    static const int outcomes[] = {ARV_TRIAL_EMPLOYMENT, ARV_TRIAL_SA_RECEIPT,
+    /* (not SA receipt: the economy effect raises take-up of the families
+     * whose propensity is renewed, which offsets the fewer families in
+     * need, so its effect is too small for this check's power range) */
+    static const int outcomes[] = {ARV_TRIAL_EMPLOYMENT, ARV_TRIAL_INCOME,
                                    ARV_TRIAL_FINANCIAL_STRAIN};
     for (size_t k = 0; k < 3; k++) {
         int o = outcomes[k];
