@@ -311,9 +311,14 @@ static void keep_may_enroll(struct arv_world *w, void *keep)
 {
     uint32_t *ids = keep;
     size_t n = arv__pop(w)->n, kept = 0;
-    for (size_t h = 0; h < n; h++)
-        if (arv__followup_may_enroll(w, h))
-            ids[kept++] = (uint32_t)h;
+    bool may[ARV_CHUNK];
+    for (size_t h0 = 0; h0 < n; h0 += ARV_CHUNK) {
+        size_t h1 = h0 + ARV_CHUNK < n ? h0 + ARV_CHUNK : n;
+        arv__followup_may_enroll(w, h0, h1, may);
+        for (size_t h = h0; h < h1; h++)
+            if (may[h - h0])
+                ids[kept++] = (uint32_t)h;
+    }
     arv__pop_compact(w, ids, kept);
 }
 

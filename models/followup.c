@@ -136,13 +136,16 @@ bool arv__followup_eligible(const struct arv_world *w, size_t h)
     return eligible(arv_world_state(w, &arv_model_followup), arv__pop(w), h);
 }
 
-bool arv__followup_may_enroll(const struct arv_world *w, size_t h)
+void arv__followup_may_enroll(const struct arv_world *w, size_t begin, size_t end, bool *out)
 {
     const struct fu *f = arv_world_state(w, &arv_model_followup);
     /* without a burn-in, month 0's SA is the start state's */
-    if (f->eligibility_none || w->burn_in < 1)
-        return true;
-    return arv__income_takes_up_before_enrolment(w, h);
+    if (f->eligibility_none || w->burn_in < 1) {
+        for (size_t h = begin; h < end; h++)
+            out[h - begin] = true;
+        return;
+    }
+    arv__income_takes_up_before_enrolment(w, begin, end, out);
 }
 
 bool arv__followup_may_still_enroll(const struct arv_world *w, size_t h, int left)

@@ -244,17 +244,19 @@ int arv__by_draw(const void *a, const void *b);
 /* The uniforms of households 0..n-1 of the pool in replicate rep, as
  * arv__followup_draw gives them, made in batches. */
 void arv__followup_draws(const struct arv_world *w, uint32_t rep, size_t n, struct arv__draw *out);
-/* Whether household h, started (arv_world_draw) but not yet burnt in, can
- * be eligible at month 0 at all: false only when it provably cannot, so a
- * caller may leave it out of the burn-in. Eligibility needs SA in the last
+/* Whether each household h of [begin, end) (out[h - begin]), started
+ * (arv_world_draw) but not yet burnt in, can be eligible at month 0 at
+ * all: false only when it provably cannot, so a caller may leave it out of
+ * the burn-in. Eligibility needs SA in the last
  * burn-in month, and only a family that takes SA up then is paid any
  * (income.c); before month 0 nobody is followed, so whether it takes SA up
  * then is fixed by its take-up propensity in that month (its trait, or the
  * last renewal of the burn-in, which the keyed draws tell in advance)
  * against its office's economy effect
  * (arv__income_takes_up_before_enrolment). */
-bool arv__followup_may_enroll(const struct arv_world *w, size_t h);
-bool arv__income_takes_up_before_enrolment(const struct arv_world *w, size_t h);
+void arv__followup_may_enroll(const struct arv_world *w, size_t begin, size_t end, bool *out);
+void arv__income_takes_up_before_enrolment(const struct arv_world *w, size_t begin, size_t end,
+                                           bool *out);
 /* The equivalised disposable income, NOK/month, that household h's state
  * implies before any month has run: the budget rules with hours at their
  * mean, no expense shock and no follow-up, SA only for the families on SA

@@ -279,42 +279,84 @@ static float renewed_takeup(uint32_t word)
     return (float)log(u / (1 - u));
 }
 
-/* Household h's take-up propensity in the step of the last burn-in month,
- * from its month-0 trait and the burn-in's renewals: scanned back from that
- * month, the first renewal's value, else the trait. Each month's draws are
- * read as step() reads them on its generator path (the same words). */
-static float takeup_in_last_burn_in_month(const struct arv_world *w, size_t h)
+/* A household's draws of a month, in their fixed order (step()). */
+struct month_draws {
+    double u_shock, u_emergency, u_size, z_strain, z_hours[ARV_MAX_ADULTS];
+    uint32_t renew, fresh; /* take-up renewal and the new propensity's word */
+};
+
+/* The draws on the generator r, at the start of the household's sub-stream
+ * of the month with block 0 given (arv_rng_seek_block) or computed
+ * (arv_rng_seek); block 1 (b1), if not NULL, is handed over when it is
+ * due. The same words as the blocks' fast path of step() where it applies. */
+static inline void draws_on_generator(struct arv_rng *r, const uint32_t *b1,
+                                      struct month_draws *d)
 {
-    const struct income *model = arv_world_state(w, &arv_model_income);
-    const struct arv_pop *p = arv__pop(w);
-    if (model->rules.takeup_renewal > 0) {
-        struct arv_rng r;
-        arv_rng_init(&r, w->seed, w->rep);
-        for (int month = -1; month >= -w->burn_in; month--) {
-            arv_rng_seek(&r, ARV_STREAM_INCOME, arv__id(p, h), arv__key_of_month(month));
-            /* shock, one-off SA, shock size, strain, both adults' hours */
-            arv_rng_uniform(&r);
-            arv_rng_uniform(&r);
-            arv_rng_uniform_pos(&r);
-            for (int k = 0; k < 1 + ARV_MAX_ADULTS; k++)
-                arv_rng_normal(&r);
-            uint32_t renew = arv_rng_u32(&r), fresh = arv_rng_u32(&r);
-            if (arv_rng_word_uniform(renew) < model->rules.takeup_renewal)
-                return renewed_takeup(fresh);
-        }
-    }
-    return p->takeup[h];
+    d->u_shock = arv_rng_uniform(r);
+    d->u_emergency = arv_rng_uniform(r);
+    d->u_size = arv_rng_uniform_pos(r);
+    d->z_strain = arv_rng_normal(r);
+    if (b1)
+        arv_rng_supply(r, 1, b1);
+    for (int a = 0; a < ARV_MAX_ADULTS; a++)
+        d->z_hours[a] = arv_rng_normal(r);
+    d->renew = arv_rng_u32(r);
+    d->fresh = arv_rng_u32(r);
 }
 
-/* The take-up test of step() in the last burn-in month: the propensity
- * then, and no follow-up effect (the economy term is the office's effect
- * exactly). */
-bool arv__income_takes_up_before_enrolment(const struct arv_world *w, size_t h)
+/* Whether households [begin, end), drawn but not yet burnt in, take SA up
+ * in the step of the last burn-in month: their take-up propensity then
+ * (the trait, or the burn-in's last renewal) against the office's economy
+ * effect, with no follow-up. The renewals are read from the keyed draws,
+ * month by month back from the last burn-in month, for the households
+ * whose last renewal is not yet found (Philox blocks for all of them at
+ * once; a month off the blocks' fast path on the generator). */
+void arv__income_takes_up_before_enrolment(const struct arv_world *w, size_t begin, size_t end,
+                                           bool *out)
 {
     const struct income *model = arv_world_state(w, &arv_model_income);
+    const struct arv_income_rules *k = &model->rules;
     const struct arv_pop *p = arv__pop(w);
-    double economy = p->offices[p->office[h]].effect[DOMAIN_ECONOMY];
-    return takeup_in_last_burn_in_month(w, h) < model->rules.takeup_logit + economy;
+    struct arv_rng r;
+    arv_rng_init(&r, w->seed, w->rep);
+    float value[ARV_CHUNK];
+    uint32_t open[ARV_CHUNK], entity[ARV_CHUNK], b0[ARV_CHUNK][4], b1[ARV_CHUNK][4];
+    for (size_t c0 = begin; c0 < end; c0 += ARV_CHUNK) {
+        size_t c1 = c0 + ARV_CHUNK < end ? c0 + ARV_CHUNK : end, n_open = 0;
+        for (size_t h = c0; h < c1; h++) {
+            value[h - c0] = p->takeup[h];
+            open[n_open] = (uint32_t)(h - c0);
+            entity[n_open] = arv__id(p, h);
+            n_open += k->takeup_renewal > 0;
+        }
+        for (int month = -1; month >= -w->burn_in && n_open > 0; month--) {
+            uint32_t key = arv__key_of_month(month);
+            arv_rng_blocks(&r, ARV_STREAM_INCOME, key, 0, entity, n_open, b0);
+            arv_rng_blocks(&r, ARV_STREAM_INCOME, key, 1, entity, n_open, b1);
+            size_t still = 0;
+            for (size_t j = 0; j < n_open; j++) {
+                double z;
+                uint32_t renew = b1[j][1], fresh = b1[j][0];
+                if (!(b0[j][1] != 0 && arv_rng_word_normal(b0[j][0], &z) &&
+                      arv_rng_word_normal(b1[j][3], &z) && arv_rng_word_normal(b1[j][2], &z))) {
+                    struct month_draws d;
+                    arv_rng_seek(&r, ARV_STREAM_INCOME, entity[j], key);
+                    draws_on_generator(&r, NULL, &d);
+                    renew = d.renew, fresh = d.fresh;
+                }
+                if (arv_rng_word_uniform(renew) < k->takeup_renewal) {
+                    value[open[j]] = renewed_takeup(fresh);
+                } else {
+                    open[still] = open[j];
+                    entity[still++] = entity[j];
+                }
+            }
+            n_open = still;
+        }
+        for (size_t h = c0; h < c1; h++)
+            out[h - begin] = value[h - c0] < k->takeup_logit +
+                                                 p->offices[p->office[h]].effect[DOMAIN_ECONOMY];
+    }
 }
 
 void arv__budget(const struct arv_income_rules *k, const struct arv_budget_case *c,
@@ -429,16 +471,12 @@ static void step(struct arv_world *w, size_t begin, size_t end)
                 w_new = b1[0];
             }
         } else {
+            struct month_draws d;
             arv_rng_seek_block(&r, ARV_STREAM_INCOME, arv__id(p, h), month, b0);
-            u_shock = arv_rng_uniform(&r);
-            u_emergency = arv_rng_uniform(&r);
-            u_size = arv_rng_uniform_pos(&r);
-            z_strain = arv_rng_normal(&r);
-            arv_rng_supply(&r, 1, b1);
-            for (int a = 0; a < ARV_MAX_ADULTS; a++)
-                z_hours[a] = arv_rng_normal(&r);
-            w_renew = arv_rng_u32(&r);
-            w_new = arv_rng_u32(&r);
+            draws_on_generator(&r, b1, &d);
+            u_shock = d.u_shock, u_emergency = d.u_emergency, u_size = d.u_size;
+            z_strain = d.z_strain, z_hours[0] = d.z_hours[0], z_hours[1] = d.z_hours[1];
+            w_renew = d.renew, w_new = d.fresh;
         }
         /* the take-up propensity drawn afresh */
         if (arv_rng_word_uniform(w_renew) < k->takeup_renewal)

@@ -368,7 +368,8 @@ static void test_deferred_burn_in_equals_burn_in(void **state)
 }
 
 /* The trial starts further only the households that can be eligible at
- * month 0 (arv__followup_may_enroll, decided after the population's start)
+ * month 0 (arv__followup_may_enroll, decided after the population's start
+ * from the take-up of the last burn-in month, exactly)
  * and drops late in the burn-in those that no longer can be
  * (arv__followup_may_still_enroll): in the whole pool, none of those either
  * rule would leave out is eligible, and they leave out many (about 35% who
@@ -382,14 +383,17 @@ static void test_screen_keeps_every_eligible(void **state)
     struct arv_world *w = world_of(pp);
     const struct arv_pop *p = arv__pop(w);
     bool *may = calloc(p->n, sizeof *may);
+    float *start_takeup = calloc(p->n, sizeof *start_takeup);
     /* still[left][h]: not yet ruled out `left` months before month 0 */
     bool(*still)[3000] = calloc(13, sizeof *still);
     assert_int_equal(p->n, 3000);
     for (uint32_t rep = 0; rep < 3; rep++) {
         arv_world_draw(w, rep);
         size_t out = 0, eligible = 0, late[13] = {0};
+        arv__followup_may_enroll(w, 0, p->n, may);
         for (size_t h = 0; h < p->n; h++)
-            out += !(may[h] = arv__followup_may_enroll(w, h));
+            out += !may[h];
+        memcpy(start_takeup, p->takeup, p->n * sizeof *start_takeup);
         while (w->month < 0) {
             int left = -w->month;
             if (left <= 12)
@@ -397,6 +401,20 @@ static void test_screen_keeps_every_eligible(void **state)
                     late[left] += !(still[left][h] = arv__followup_may_still_enroll(w, h, left));
             arv_world_step(w);
         }
+        /* the screen's take-up is exactly the one of the last burn-in
+         * month: the propensity then, renewed or not, against the office's
+         * economy effect (nobody followed yet) */
+        double t = arv_params_double(pp, "income.sa_takeup"), logit = log(t / (1 - t));
+        size_t renewed = 0;
+        for (size_t h = 0; h < p->n; h++) {
+            double economy = p->offices[p->office[h]].effect[DOMAIN_ECONOMY];
+            if (may[h] != (p->takeup[h] < logit + economy))
+                fail_msg("rep %u: household %zu: the screen's take-up is not the burn-in's", rep,
+                         h);
+            renewed += p->takeup[h] != start_takeup[h];
+        }
+        /* (24 months at 0.1: 1 - 0.9^24 = 92% renewed) */
+        assert_true(renewed > p->n / 2);
         for (size_t h = 0; h < p->n; h++) {
             bool e = arv__followup_eligible(w, h);
             eligible += e;
@@ -414,6 +432,7 @@ static void test_screen_keeps_every_eligible(void **state)
         assert_true(late[5] > p->n / 5 && late[1] > late[5]);
     }
     free(still);
+    free(start_takeup);
     free(may);
     arv_world_free(w);
     arv_params_free(pp);
