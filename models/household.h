@@ -90,7 +90,8 @@ struct arv_pop {
     uint8_t *n_adults;      /* 1 or 2 */
     uint8_t *n_children;    /* children living at home */
     uint8_t *origin;        /* enum arv_origin (of the household's first adult) */
-    float *takeup;          /* persistent SA take-up propensity: logit of a uniform(0,1);
+    float *takeup;          /* SA take-up propensity: logit of a uniform(0,1), drawn
+                               afresh at income.takeup_renewal a month (income.c);
                                the family claims SA when in need if it is below the
                                take-up log-odds */
     float *shock_proneness; /* persistent multiplier of expense shocks */
