@@ -145,7 +145,14 @@ void arv__followup_may_enroll(const struct arv_world *w, size_t begin, size_t en
             out[h - begin] = true;
         return;
     }
-    arv__income_takes_up_before_enrolment(w, begin, end, out);
+    uint16_t window[ARV_CHUNK];
+    for (size_t h0 = begin; h0 < end; h0 += ARV_CHUNK) {
+        size_t h1 = h0 + ARV_CHUNK < end ? h0 + ARV_CHUNK : end;
+        arv__income_takeup_window(w, h0, h1, window);
+        for (size_t h = h0; h < h1; h++)
+            out[h - begin] = (window[h - h0] & 1u) &&
+                             sa_months_last_year(window[h - h0]) >= f->sa_months;
+    }
 }
 
 bool arv__followup_may_still_enroll(const struct arv_world *w, size_t h, int left)

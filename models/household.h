@@ -248,16 +248,18 @@ void arv__followup_draws(const struct arv_world *w, uint32_t rep, size_t n, stru
 /* Whether each household h of [begin, end) (out[h - begin]), started
  * (arv_world_draw) but not yet burnt in, can be eligible at month 0 at
  * all: false only when it provably cannot, so a caller may leave it out of
- * the burn-in. Eligibility needs SA in the last
- * burn-in month, and only a family that takes SA up then is paid any
- * (income.c); before month 0 nobody is followed, so whether it takes SA up
- * then is fixed by its take-up propensity in that month (its trait, or the
- * last renewal of the burn-in, which the keyed draws tell in advance)
- * against its office's economy effect
- * (arv__income_takes_up_before_enrolment). */
+ * the burn-in. Eligibility needs SA in the last burn-in month and in
+ * followup.eligibility_sa_months of the last 12, and a family is paid SA
+ * only in a month in which it takes SA up (income.c). Before month 0
+ * nobody is followed, so the months in which it takes SA up are fixed by
+ * its take-up propensity (its trait, or the burn-in's last renewal before
+ * the month, which the keyed draws tell in advance) against its office's
+ * economy effect (arv__income_takeup_window: bit k, k + 1 months before
+ * month 0, as sa_history's; a month before the burn-in counts as one that
+ * may have SA). */
 void arv__followup_may_enroll(const struct arv_world *w, size_t begin, size_t end, bool *out);
-void arv__income_takes_up_before_enrolment(const struct arv_world *w, size_t begin, size_t end,
-                                           bool *out);
+void arv__income_takeup_window(const struct arv_world *w, size_t begin, size_t end,
+                               uint16_t *out);
 /* The equivalised disposable income, NOK/month, that household h's state
  * implies before any month has run: the budget rules with hours at their
  * mean, no expense shock and no follow-up, SA only for the families on SA

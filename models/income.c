@@ -304,27 +304,45 @@ static inline void draws_on_generator(struct arv_rng *r, const uint32_t *b1,
     d->fresh = arv_rng_u32(r);
 }
 
-/* Whether households [begin, end), drawn but not yet burnt in, take SA up
- * in the step of the last burn-in month: their take-up propensity then
- * (the trait, or the burn-in's last renewal) against the office's economy
- * effect, with no follow-up. The renewals are read from the keyed draws,
- * month by month back from the last burn-in month, for the households
- * whose last renewal is not yet found (Philox blocks for all of them at
- * once; a month off the blocks' fast path on the generator). */
-void arv__income_takes_up_before_enrolment(const struct arv_world *w, size_t begin, size_t end,
-                                           bool *out)
+/* The window bits (sa_history's order: bit k is k + 1 months before month
+ * 0) of the months lo..hi (lo <= hi <= -1) that lie in the last 12. */
+static uint16_t window_bits(int lo, int hi)
+{
+    int k0 = -1 - hi, k1 = -1 - lo < 11 ? -1 - lo : 11;
+    if (k0 > k1)
+        return 0;
+    return (uint16_t)(((2u << k1) - 1u) & ~((1u << k0) - 1u));
+}
+
+/* The months of the last 12 before month 0 in which households [begin,
+ * end), drawn but not yet burnt in, take SA up (out[h - begin], bits as
+ * sa_history's), with no follow-up: their take-up propensity in each
+ * month (the trait, or the burn-in's last renewal before it) against the
+ * office's economy effect. A month before the burn-in is not simulated and
+ * counts as one in which they may. The renewals are read from the keyed
+ * draws month by month back from the last burn-in month, for the
+ * households whose window is not yet settled (Philox blocks for all of
+ * them at once; a month off the blocks' fast path on the generator). */
+void arv__income_takeup_window(const struct arv_world *w, size_t begin, size_t end,
+                               uint16_t *out)
 {
     const struct income *model = arv_world_state(w, &arv_model_income);
     const struct arv_income_rules *k = &model->rules;
     const struct arv_pop *p = arv__pop(w);
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
-    float value[ARV_CHUNK];
+    /* per household of the chunk: its threshold, the highest month whose
+     * propensity is not yet known (-13: none left in the window) */
+    double threshold[ARV_CHUNK];
+    int top[ARV_CHUNK];
     uint32_t open[ARV_CHUNK], entity[ARV_CHUNK], b0[ARV_CHUNK][4], b1[ARV_CHUNK][4];
     for (size_t c0 = begin; c0 < end; c0 += ARV_CHUNK) {
         size_t c1 = c0 + ARV_CHUNK < end ? c0 + ARV_CHUNK : end, n_open = 0;
         for (size_t h = c0; h < c1; h++) {
-            value[h - c0] = p->takeup[h];
+            threshold[h - c0] = k->takeup_logit + p->offices[p->office[h]].effect[DOMAIN_ECONOMY];
+            top[h - c0] = -1;
+            /* the months before the burn-in: possible */
+            out[h - begin] = window_bits(-12, -1 - w->burn_in);
             open[n_open] = (uint32_t)(h - c0);
             entity[n_open] = arv__id(p, h);
             n_open += k->takeup_renewal > 0;
@@ -344,18 +362,26 @@ void arv__income_takes_up_before_enrolment(const struct arv_world *w, size_t beg
                     draws_on_generator(&r, NULL, &d);
                     renew = d.renew, fresh = d.fresh;
                 }
+                size_t c = open[j];
                 if (arv_rng_word_uniform(renew) < k->takeup_renewal) {
-                    value[open[j]] = renewed_takeup(fresh);
-                } else {
+                    /* this month's renewal holds from it to top */
+                    if (renewed_takeup(fresh) < threshold[c])
+                        out[c0 - begin + c] |= window_bits(month, top[c]);
+                    top[c] = month - 1;
+                }
+                if (top[c] >= -12) {
                     open[still] = open[j];
                     entity[still++] = entity[j];
                 }
             }
             n_open = still;
         }
-        for (size_t h = c0; h < c1; h++)
-            out[h - begin] = value[h - c0] < k->takeup_logit +
-                                                 p->offices[p->office[h]].effect[DOMAIN_ECONOMY];
+        /* before the earliest renewal, back to the burn-in's start: the trait */
+        for (size_t h = c0; h < c1; h++) {
+            int lo = -w->burn_in > -12 ? -w->burn_in : -12;
+            if (top[h - c0] >= lo && p->takeup[h] < threshold[h - c0])
+                out[h - begin] |= window_bits(lo, top[h - c0]);
+        }
     }
 }
 

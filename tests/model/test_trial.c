@@ -369,12 +369,12 @@ static void test_deferred_burn_in_equals_burn_in(void **state)
 
 /* The trial starts further only the households that can be eligible at
  * month 0 (arv__followup_may_enroll, decided after the population's start
- * from the take-up of the last burn-in month, exactly)
- * and drops late in the burn-in those that no longer can be
- * (arv__followup_may_still_enroll): in the whole pool, none of those either
- * rule would leave out is eligible, and they leave out many (about 35% who
- * would not take SA up; about half of the rest with no SA in the window's
- * first seven months). */
+ * from the months of the last year in which they take SA up, which must be
+ * exactly the burn-in's) and drops late in the burn-in those that no
+ * longer can be (arv__followup_may_still_enroll): in the whole pool, none
+ * of those either rule would leave out is eligible, and they leave out
+ * many (a fifth to a half by take-up; about half of the rest with no SA in
+ * the window's first seven months). */
 static void test_screen_keeps_every_eligible(void **state)
 {
     (void)state;
@@ -384,6 +384,8 @@ static void test_screen_keeps_every_eligible(void **state)
     const struct arv_pop *p = arv__pop(w);
     bool *may = calloc(p->n, sizeof *may);
     float *start_takeup = calloc(p->n, sizeof *start_takeup);
+    uint16_t *window = calloc(p->n, sizeof *window), *took = calloc(p->n, sizeof *took);
+    double t = arv_params_double(pp, "income.sa_takeup"), logit = log(t / (1 - t));
     /* still[left][h]: not yet ruled out `left` months before month 0 */
     bool(*still)[3000] = calloc(13, sizeof *still);
     assert_int_equal(p->n, 3000);
@@ -391,26 +393,33 @@ static void test_screen_keeps_every_eligible(void **state)
         arv_world_draw(w, rep);
         size_t out = 0, eligible = 0, late[13] = {0};
         arv__followup_may_enroll(w, 0, p->n, may);
+        arv__income_takeup_window(w, 0, p->n, window);
         for (size_t h = 0; h < p->n; h++)
             out += !may[h];
         memcpy(start_takeup, p->takeup, p->n * sizeof *start_takeup);
+        memset(took, 0, p->n * sizeof *took);
         while (w->month < 0) {
             int left = -w->month;
             if (left <= 12)
                 for (size_t h = 0; h < p->n; h++)
                     late[left] += !(still[left][h] = arv__followup_may_still_enroll(w, h, left));
             arv_world_step(w);
+            /* the month's take-up: the propensity the step used, against
+             * the office's economy effect (nobody followed yet) */
+            for (size_t h = 0; h < p->n; h++) {
+                double economy = p->offices[p->office[h]].effect[DOMAIN_ECONOMY];
+                took[h] = (uint16_t)((took[h] << 1 | (p->takeup[h] < logit + economy)) & 0xFFF);
+            }
         }
-        /* the screen's take-up is exactly the one of the last burn-in
-         * month: the propensity then, renewed or not, against the office's
-         * economy effect (nobody followed yet) */
-        double t = arv_params_double(pp, "income.sa_takeup"), logit = log(t / (1 - t));
+        /* the screen's take-up months are exactly the burn-in's, and its
+         * rule is SA possible in the last month and in 6 of the 12 */
         size_t renewed = 0;
         for (size_t h = 0; h < p->n; h++) {
-            double economy = p->offices[p->office[h]].effect[DOMAIN_ECONOMY];
-            if (may[h] != (p->takeup[h] < logit + economy))
-                fail_msg("rep %u: household %zu: the screen's take-up is not the burn-in's", rep,
-                         h);
+            if (window[h] != took[h])
+                fail_msg("rep %u: household %zu: take-up months %03x, the screen's %03x", rep, h,
+                         took[h], window[h]);
+            if (may[h] != ((took[h] & 1) && __builtin_popcount(took[h]) >= 6))
+                fail_msg("rep %u: household %zu: screened %d", rep, h, may[h]);
             renewed += p->takeup[h] != start_takeup[h];
         }
         /* (24 months at 0.1: 1 - 0.9^24 = 92% renewed) */
@@ -432,8 +441,42 @@ static void test_screen_keeps_every_eligible(void **state)
         assert_true(late[5] > p->n / 5 && late[1] > late[5]);
     }
     free(still);
+    free(window);
+    free(took);
     free(start_takeup);
     free(may);
+    arv_world_free(w);
+    arv_params_free(pp);
+}
+
+/* With a burn-in shorter than the year, the screen's window counts the
+ * months before it as possible, and the burn-in's months as simulated. */
+static void test_screen_short_burn_in(void **state)
+{
+    (void)state;
+    const char *sets[] = {"population.households=2000", "run.burn_in=6", NULL};
+    struct arv_params *pp = params_with(TRIAL_SCENARIO, sets);
+    struct arv_world *w = world_of(pp);
+    const struct arv_pop *p = arv__pop(w);
+    double t = arv_params_double(pp, "income.sa_takeup"), logit = log(t / (1 - t));
+    uint16_t *window = calloc(p->n, sizeof *window), *took = calloc(p->n, sizeof *took);
+    arv_world_draw(w, 0);
+    arv__income_takeup_window(w, 0, p->n, window);
+    while (w->month < 0) {
+        arv_world_step(w);
+        for (size_t h = 0; h < p->n; h++) {
+            double economy = p->offices[p->office[h]].effect[DOMAIN_ECONOMY];
+            took[h] = (uint16_t)(took[h] << 1 | (p->takeup[h] < logit + economy));
+        }
+    }
+    size_t some = 0;
+    for (size_t h = 0; h < p->n; h++) {
+        assert_int_equal(window[h], took[h] | 0xFC0);
+        some += took[h] != 0 && took[h] != 0x3F;
+    }
+    assert_true(some > 50); /* renewals within the six months */
+    free(window);
+    free(took);
     arv_world_free(w);
     arv_params_free(pp);
 }
@@ -762,6 +805,7 @@ int main(void)
         cmocka_unit_test(test_started_in_parts_equals_whole_pool),
         cmocka_unit_test(test_deferred_burn_in_equals_burn_in),
         cmocka_unit_test(test_screen_keeps_every_eligible),
+        cmocka_unit_test(test_screen_short_burn_in),
         cmocka_unit_test(test_draws_in_batches),
         cmocka_unit_test(test_compact_trial_equals_whole_trial),
         cmocka_unit_test(test_wanted_subset_equals_full),
