@@ -252,9 +252,9 @@ void arv__followup_draws(const struct arv_world *w, uint32_t rep, size_t n, stru
  * followup.eligibility_sa_months of the last 12, and a family is paid SA
  * only in a month in which it takes SA up (income.c). Before month 0
  * nobody is followed, so the months in which it takes SA up are fixed by
- * its take-up propensity (its trait, or the burn-in's last renewal before
- * the month, which the keyed draws tell in advance) against its office's
- * economy effect (arv__income_takeup_window: bit k, k + 1 months before
+ * its take-up propensity (its trait, or the burn-in's last renewal in or
+ * before the month, which the keyed draws tell in advance) against its
+ * office's economy effect (arv__income_takeup_window: bit k, k + 1 months before
  * month 0, as sa_history's; a month before the burn-in counts as one that
  * may have SA). */
 void arv__followup_may_enroll(const struct arv_world *w, size_t begin, size_t end, bool *out);

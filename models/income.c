@@ -317,7 +317,7 @@ static uint16_t window_bits(int lo, int hi)
 /* The months of the last 12 before month 0 in which households [begin,
  * end), drawn but not yet burnt in, take SA up (out[h - begin], bits as
  * sa_history's), with no follow-up: their take-up propensity in each
- * month (the trait, or the burn-in's last renewal before it) against the
+ * month (the trait, or the burn-in's last renewal in or before it) against the
  * office's economy effect. A month before the burn-in is not simulated and
  * counts as one in which they may. The renewals are read from the keyed
  * draws month by month back from the last burn-in month, for the
