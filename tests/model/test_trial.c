@@ -367,6 +367,18 @@ static void test_deferred_burn_in_equals_burn_in(void **state)
     check_deferred_burn_in(longer, 4, true, 0, 2); /* at month 0, before the replay */
 }
 
+/* Shifts the month just stepped into each household's take-up months
+ * (bit 0: this month; 12 kept): whether it took SA up, its propensity the
+ * step used against the office's economy effect (nobody followed yet,
+ * logit: the take-up log-odds). */
+static void record_takeup(const struct arv_pop *p, double logit, uint16_t *took)
+{
+    for (size_t h = 0; h < p->n; h++) {
+        double economy = p->offices[p->office[h]].effect[DOMAIN_ECONOMY];
+        took[h] = (uint16_t)((took[h] << 1 | (p->takeup[h] < logit + economy)) & 0xFFF);
+    }
+}
+
 /* The trial starts further only the households that can be eligible at
  * month 0 (arv__followup_may_enroll, decided after the population's start
  * from the months of the last year in which they take SA up, which must be
@@ -404,12 +416,7 @@ static void test_screen_keeps_every_eligible(void **state)
                 for (size_t h = 0; h < p->n; h++)
                     late[left] += !(still[left][h] = arv__followup_may_still_enroll(w, h, left));
             arv_world_step(w);
-            /* the month's take-up: the propensity the step used, against
-             * the office's economy effect (nobody followed yet) */
-            for (size_t h = 0; h < p->n; h++) {
-                double economy = p->offices[p->office[h]].effect[DOMAIN_ECONOMY];
-                took[h] = (uint16_t)((took[h] << 1 | (p->takeup[h] < logit + economy)) & 0xFFF);
-            }
+            record_takeup(p, logit, took);
         }
         /* the screen's take-up months are exactly the burn-in's, and its
          * rule is SA possible in the last month and in 6 of the 12 */
@@ -464,10 +471,7 @@ static void test_screen_short_burn_in(void **state)
     arv__income_takeup_window(w, 0, p->n, window);
     while (w->month < 0) {
         arv_world_step(w);
-        for (size_t h = 0; h < p->n; h++) {
-            double economy = p->offices[p->office[h]].effect[DOMAIN_ECONOMY];
-            took[h] = (uint16_t)(took[h] << 1 | (p->takeup[h] < logit + economy));
-        }
+        record_takeup(p, logit, took);
     }
     size_t some = 0;
     for (size_t h = 0; h < p->n; h++) {
