@@ -146,13 +146,9 @@ void arv__followup_may_enroll(const struct arv_world *w, size_t begin, size_t en
         return;
     }
     uint16_t window[ARV_CHUNK];
-    for (size_t h0 = begin; h0 < end; h0 += ARV_CHUNK) {
-        size_t h1 = h0 + ARV_CHUNK < end ? h0 + ARV_CHUNK : end;
-        arv__income_takeup_window(w, h0, h1, window);
-        for (size_t h = h0; h < h1; h++)
-            out[h - begin] = (window[h - h0] & 1u) &&
-                             sa_months_last_year(window[h - h0]) >= f->sa_months;
-    }
+    arv__income_takeup_window(w, begin, end, window);
+    for (size_t j = 0; j < end - begin; j++)
+        out[j] = (window[j] & 1u) && sa_months_last_year(window[j]) >= f->sa_months;
 }
 
 bool arv__followup_may_still_enroll(const struct arv_world *w, size_t h, int left)

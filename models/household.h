@@ -245,7 +245,8 @@ int arv__by_draw(const void *a, const void *b);
 /* The uniforms of households 0..n-1 of the pool in replicate rep, as
  * arv__followup_draw gives them, made in batches. */
 void arv__followup_draws(const struct arv_world *w, uint32_t rep, size_t n, struct arv__draw *out);
-/* Whether each household h of [begin, end) (out[h - begin]), started
+/* Whether each household h of [begin, end) (out[h - begin]; at most
+ * ARV_CHUNK households), started
  * (arv_world_draw) but not yet burnt in, can be eligible at month 0 at
  * all: false only when it provably cannot, so a caller may leave it out of
  * the burn-in. Eligibility needs SA in the last burn-in month and in

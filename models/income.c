@@ -315,7 +315,7 @@ static uint16_t window_bits(int lo, int hi)
 }
 
 /* The months of the last 12 before month 0 in which households [begin,
- * end), drawn but not yet burnt in, take SA up (out[h - begin], bits as
+ * end) (at most ARV_CHUNK), drawn but not yet burnt in, take SA up (out[h - begin], bits as
  * sa_history's), with no follow-up: their take-up propensity in each
  * month (the trait, or the burn-in's last renewal in or before it) against the
  * office's economy effect. A month before the burn-in is not simulated and
@@ -331,58 +331,57 @@ void arv__income_takeup_window(const struct arv_world *w, size_t begin, size_t e
     const struct arv_pop *p = arv__pop(w);
     struct arv_rng r;
     arv_rng_init(&r, w->seed, w->rep);
-    /* per household of the chunk: its threshold, the highest month whose
-     * propensity is not yet known (-13: none left in the window) */
+    /* per household: its threshold, the highest month whose propensity is
+     * not yet known (-13: none left in the window) */
     double threshold[ARV_CHUNK];
     int top[ARV_CHUNK];
     uint32_t open[ARV_CHUNK], entity[ARV_CHUNK], b0[ARV_CHUNK][4], b1[ARV_CHUNK][4];
-    for (size_t c0 = begin; c0 < end; c0 += ARV_CHUNK) {
-        size_t c1 = c0 + ARV_CHUNK < end ? c0 + ARV_CHUNK : end, n_open = 0;
-        for (size_t h = c0; h < c1; h++) {
-            threshold[h - c0] = k->takeup_logit + p->offices[p->office[h]].effect[DOMAIN_ECONOMY];
-            top[h - c0] = -1;
-            /* the months before the burn-in: possible */
-            out[h - begin] = window_bits(-12, -1 - w->burn_in);
-            open[n_open] = (uint32_t)(h - c0);
-            entity[n_open] = arv__id(p, h);
-            n_open += k->takeup_renewal > 0;
-        }
-        for (int month = -1; month >= -w->burn_in && n_open > 0; month--) {
-            uint32_t key = arv__key_of_month(month);
-            arv_rng_blocks(&r, ARV_STREAM_INCOME, key, 0, entity, n_open, b0);
-            arv_rng_blocks(&r, ARV_STREAM_INCOME, key, 1, entity, n_open, b1);
-            size_t still = 0;
-            for (size_t j = 0; j < n_open; j++) {
-                double z;
-                uint32_t renew = b1[j][1], fresh = b1[j][0];
-                if (!(b0[j][1] != 0 && arv_rng_word_normal(b0[j][0], &z) &&
-                      arv_rng_word_normal(b1[j][3], &z) && arv_rng_word_normal(b1[j][2], &z))) {
-                    struct month_draws d;
-                    arv_rng_seek(&r, ARV_STREAM_INCOME, entity[j], key);
-                    draws_on_generator(&r, NULL, &d);
-                    renew = d.renew, fresh = d.fresh;
-                }
-                size_t c = open[j];
-                if (arv_rng_word_uniform(renew) < k->takeup_renewal) {
-                    /* this month's renewal holds from it to top */
-                    if (renewed_takeup(fresh) < threshold[c])
-                        out[c0 - begin + c] |= window_bits(month, top[c]);
-                    top[c] = month - 1;
-                }
-                if (top[c] >= -12) {
-                    open[still] = open[j];
-                    entity[still++] = entity[j];
-                }
-            }
-            n_open = still;
-        }
-        /* before the earliest renewal, back to the burn-in's start: the trait */
-        for (size_t h = c0; h < c1; h++) {
-            int lo = -w->burn_in > -12 ? -w->burn_in : -12;
-            if (top[h - c0] >= lo && p->takeup[h] < threshold[h - c0])
-                out[h - begin] |= window_bits(lo, top[h - c0]);
-        }
+    size_t n = end - begin, n_open = 0;
+    assert(n <= ARV_CHUNK);
+    for (size_t j = 0; j < n; j++) {
+        size_t h = begin + j;
+        threshold[j] = k->takeup_logit + p->offices[p->office[h]].effect[DOMAIN_ECONOMY];
+        top[j] = -1;
+        /* the months before the burn-in: possible */
+        out[j] = window_bits(-12, -1 - w->burn_in);
+        open[n_open] = (uint32_t)j;
+        entity[n_open] = arv__id(p, h);
+        n_open += k->takeup_renewal > 0;
     }
+    for (int month = -1; month >= -w->burn_in && n_open > 0; month--) {
+        uint32_t key = arv__key_of_month(month);
+        arv_rng_blocks(&r, ARV_STREAM_INCOME, key, 0, entity, n_open, b0);
+        arv_rng_blocks(&r, ARV_STREAM_INCOME, key, 1, entity, n_open, b1);
+        size_t still = 0;
+        for (size_t i = 0; i < n_open; i++) {
+            double z;
+            uint32_t renew = b1[i][1], fresh = b1[i][0];
+            if (!(b0[i][1] != 0 && arv_rng_word_normal(b0[i][0], &z) &&
+                  arv_rng_word_normal(b1[i][3], &z) && arv_rng_word_normal(b1[i][2], &z))) {
+                struct month_draws d;
+                arv_rng_seek(&r, ARV_STREAM_INCOME, entity[i], key);
+                draws_on_generator(&r, NULL, &d);
+                renew = d.renew, fresh = d.fresh;
+            }
+            size_t j = open[i];
+            if (arv_rng_word_uniform(renew) < k->takeup_renewal) {
+                /* this month's renewal holds from it to top */
+                if (renewed_takeup(fresh) < threshold[j])
+                    out[j] |= window_bits(month, top[j]);
+                top[j] = month - 1;
+            }
+            if (top[j] >= -12) {
+                open[still] = open[i];
+                entity[still++] = entity[i];
+            }
+        }
+        n_open = still;
+    }
+    /* before the earliest renewal, back to the burn-in's start: the trait */
+    int lo = -w->burn_in > -12 ? -w->burn_in : -12;
+    for (size_t j = 0; j < n; j++)
+        if (top[j] >= lo && p->takeup[begin + j] < threshold[j])
+            out[j] |= window_bits(lo, top[j]);
 }
 
 void arv__budget(const struct arv_income_rules *k, const struct arv_budget_case *c,

@@ -367,6 +367,18 @@ static void test_deferred_burn_in_equals_burn_in(void **state)
     check_deferred_burn_in(longer, 4, true, 0, 2); /* at month 0, before the replay */
 }
 
+/* The screen's take-up months (and, if may is not NULL, its verdict) of
+ * every household of w, chunk by chunk as the trial asks. */
+static void screen_all(const struct arv_world *w, size_t n, uint16_t *window, bool *may)
+{
+    for (size_t h0 = 0; h0 < n; h0 += ARV_CHUNK) {
+        size_t h1 = h0 + ARV_CHUNK < n ? h0 + ARV_CHUNK : n;
+        arv__income_takeup_window(w, h0, h1, window + h0);
+        if (may)
+            arv__followup_may_enroll(w, h0, h1, may + h0);
+    }
+}
+
 /* Shifts the month just stepped into each household's take-up months
  * (bit 0: this month; 12 kept): whether it took SA up, its propensity the
  * step used against the office's economy effect (nobody followed yet,
@@ -404,8 +416,7 @@ static void test_screen_keeps_every_eligible(void **state)
     for (uint32_t rep = 0; rep < 3; rep++) {
         arv_world_draw(w, rep);
         size_t out = 0, eligible = 0, late[13] = {0};
-        arv__followup_may_enroll(w, 0, p->n, may);
-        arv__income_takeup_window(w, 0, p->n, window);
+        screen_all(w, p->n, window, may);
         for (size_t h = 0; h < p->n; h++)
             out += !may[h];
         memcpy(start_takeup, p->takeup, p->n * sizeof *start_takeup);
@@ -468,7 +479,7 @@ static void test_screen_short_burn_in(void **state)
     double t = arv_params_double(pp, "income.sa_takeup"), logit = log(t / (1 - t));
     uint16_t *window = calloc(p->n, sizeof *window), *took = calloc(p->n, sizeof *took);
     arv_world_draw(w, 0);
-    arv__income_takeup_window(w, 0, p->n, window);
+    screen_all(w, p->n, window, NULL);
     while (w->month < 0) {
         arv_world_step(w);
         record_takeup(p, logit, took);
