@@ -28,6 +28,12 @@ static const struct arv_model_ops *const models[] = {
 static const char *const groups[] = {"all",  "usual",        "coordinator",
                                      "holf", "sa_childhood", "no_sa_childhood"};
 
+/* DESIGN.md's command-line contract gives `--set work.theta_holf=0.2` as its
+ * example of an override: the HOLF increment on the work transitions. */
+static const struct arv_param_alias aliases[] = {
+    {"work.theta_holf", "followup.holf.effect.work"},
+};
+
 const struct arv_registry arv_registry_default = {
     .models = models,
     .n_models = sizeof models / sizeof models[0],
@@ -37,4 +43,6 @@ const struct arv_registry arv_registry_default = {
     .n_groups = 6,
     .write_population = arv__households_write,
     .months = arv__young_adults_months,
+    .aliases = aliases,
+    .n_aliases = sizeof aliases / sizeof aliases[0],
 };

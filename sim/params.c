@@ -112,6 +112,8 @@ struct arv_params *arv_params_clone(const struct arv_params *p)
     q->files = arv_xcalloc(p->n_files ? p->n_files : 1, sizeof *q->files);
     for (size_t k = 0; k < p->n_files; k++)
         q->files[k] = arv_xstrdup(p->files[k]);
+    q->aliases = p->aliases;
+    q->n_aliases = p->n_aliases;
     return q;
 }
 
@@ -130,7 +132,22 @@ long arv_params_find(const struct arv_params *p, const char *path)
     for (size_t k = 0; k < p->n; k++)
         if (strcmp(p->defs[k]->path, path) == 0)
             return (long)k;
+    for (size_t a = 0; a < p->n_aliases; a++)
+        if (strcmp(p->aliases[a].alias, path) == 0)
+            return arv_params_find(p, p->aliases[a].path);
     return -1;
+}
+
+void arv_params_add_aliases(struct arv_params *p, const struct arv_param_alias *aliases,
+                            size_t n)
+{
+    assert(p->n_aliases == 0 && "aliases added twice");
+    for (size_t a = 0; a < n; a++) {
+        assert(arv_params_find(p, aliases[a].alias) < 0 && "alias is a path or an alias");
+        assert(arv_params_find(p, aliases[a].path) >= 0 && "alias of an unknown path");
+        p->aliases = aliases; /* the first a + 1 entries are now known */
+        p->n_aliases = a + 1;
+    }
 }
 
 static const struct arv_param_value *get(const struct arv_params *p, const char *path,
@@ -247,11 +264,12 @@ static void where_prefix(struct arv_param_origin o, const char *path, char *buf,
         snprintf(buf, size, "%s", path);
 }
 
-static int range_error(const struct arv_param_def *d, struct arv_param_origin o, const char *text,
-                       struct arv_error *err)
+/* path: as the user wrote it (an alias names d by another name) */
+static int range_error(const struct arv_param_def *d, const char *path, struct arv_param_origin o,
+                       const char *text, struct arv_error *err)
 {
     char w[320];
-    where_prefix(o, d->path, w, sizeof w);
+    where_prefix(o, path, w, sizeof w);
     /* %.15g, not %g: six digits would show run.seed's limit 4294967295 as
      * 4.29497e+09, which is not the limit. */
     return arv_error_set(err, ARV_EINVAL, "%s = %s is out of range [%.15g, %.15g]%s%s", w, text,
@@ -326,7 +344,7 @@ int arv_params_set_value(struct arv_params *p, const char *path, const char *tex
             return arv_error_set(err, ARV_EINVAL, "%s expects %s, got '%.40s'", w,
                                  type_name(d->type), text);
         if ((double)iv < d->min || (double)iv > d->max)
-            return range_error(d, origin, text, err);
+            return range_error(d, path, origin, text, err);
         v->i = iv;
         break;
     case ARV_PARAM_DOUBLE:
@@ -334,7 +352,7 @@ int arv_params_set_value(struct arv_params *p, const char *path, const char *tex
             return arv_error_set(err, ARV_EINVAL, "%s expects %s, got '%.40s'", w,
                                  type_name(d->type), text);
         if (dv < d->min || dv > d->max)
-            return range_error(d, origin, text, err);
+            return range_error(d, path, origin, text, err);
         v->d = dv;
         break;
     case ARV_PARAM_BOOL:
@@ -405,20 +423,27 @@ static size_t edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
+/* How far cand is from path, for a suggestion. */
+static size_t suggest_distance(const char *path, const char *leaf, const char *cand)
+{
+    size_t dist = edit_distance(path, cand);
+    /* A right leaf in the wrong group is also a good guess. */
+    const char *cleaf = strrchr(cand, '.');
+    cleaf = cleaf ? cleaf + 1 : cand;
+    if (strcmp(leaf, cleaf) == 0 && dist > 2)
+        dist = 2;
+    return dist;
+}
+
 const char *arv_params_suggest(const struct arv_params *p, const char *path)
 {
     const char *best = NULL;
     size_t best_d = (size_t)-1;
     const char *leaf = strrchr(path, '.');
     leaf = leaf ? leaf + 1 : path;
-    for (size_t k = 0; k < p->n; k++) {
-        const char *cand = p->defs[k]->path;
-        size_t dist = edit_distance(path, cand);
-        /* A right leaf in the wrong group is also a good guess. */
-        const char *cleaf = strrchr(cand, '.');
-        cleaf = cleaf ? cleaf + 1 : cand;
-        if (strcmp(leaf, cleaf) == 0 && dist > 2)
-            dist = 2;
+    for (size_t k = 0; k < p->n + p->n_aliases; k++) {
+        const char *cand = k < p->n ? p->defs[k]->path : p->aliases[k - p->n].alias;
+        size_t dist = suggest_distance(path, leaf, cand);
         if (dist < best_d) {
             best_d = dist;
             best = cand;
@@ -657,6 +682,14 @@ void arv_params_write_markdown(const struct arv_params *p, FILE *f)
                 def, range, d->unit, d->description,
                 strcmp(d->source, "assumption") == 0 ? "*assumption*" : d->source);
     }
+    if (p->n_aliases == 0)
+        return;
+    fprintf(f, "\n## Aliases\n\n"
+               "Other names accepted wherever a path is (scenario files, `--set`, `--sweep`,\n"
+               "priors); `resolved.cfg` names the path.\n\n"
+               "| alias | path |\n|---|---|\n");
+    for (size_t a = 0; a < p->n_aliases; a++)
+        fprintf(f, "| `%s` | `%s` |\n", p->aliases[a].alias, p->aliases[a].path);
 }
 
 void arv_params_write_list(const struct arv_params *p, FILE *f)
@@ -669,6 +702,8 @@ void arv_params_write_list(const struct arv_params *p, FILE *f)
         fprintf(f, "%-44s %-6s %-14s [%s] %s\n", d->path, short_type(d->type), val, range,
                 d->unit);
     }
+    for (size_t a = 0; a < p->n_aliases; a++)
+        fprintf(f, "%-44s alias of %s\n", p->aliases[a].alias, p->aliases[a].path);
 }
 
 void arv_params_sha256(const struct arv_params *p, char hex[65])

@@ -158,7 +158,9 @@ struct arv_params *arv_registry_params(const struct arv_registry *reg)
         if (reg->models[k]->n_params)
             groups[n++] = (struct arv_param_group){reg->models[k]->params,
                                                    reg->models[k]->n_params};
-    return arv_params_alloc(groups, n);
+    struct arv_params *p = arv_params_alloc(groups, n);
+    arv_params_add_aliases(p, reg->aliases, reg->n_aliases);
+    return p;
 }
 
 int arv_registry_months(const struct arv_registry *reg, const struct arv_params *p)

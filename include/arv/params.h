@@ -47,6 +47,14 @@ struct arv_param_group {
     size_t n;
 };
 
+/* Another name for a parameter (a static table's entry). An alias is
+ * accepted wherever a path is: scenario files, --set, --sweep and priors.
+ * It is never written: resolved.cfg and every listing name the path. */
+struct arv_param_alias {
+    const char *alias;
+    const char *path;
+};
+
 /* Where a value came from, for error messages and the manifest. */
 struct arv_param_origin {
     const char *file; /* scenario file, "--set", or NULL for the default */
@@ -91,11 +99,17 @@ struct arv_params {
     /* the scenario's `parameter_draws` group (the last file's wins); NULL
      * if none (owned) */
     struct arv_param_draws *draws;
+    const struct arv_param_alias *aliases; /* n_aliases entries of a static table */
+    size_t n_aliases;
 };
 
 /* Builds the table from groups (in order) with every value at its default.
  * Asserts that no path is declared twice. Never returns NULL. */
 struct arv_params *arv_params_alloc(const struct arv_param_group *groups, size_t n_groups);
+/* Adds the aliases (a static table, not copied). Asserts that each path
+ * exists and that no alias is a path or an earlier alias. */
+void arv_params_add_aliases(struct arv_params *p, const struct arv_param_alias *aliases,
+                            size_t n);
 void arv_params_free(struct arv_params *p);
 
 /* A copy of the values and the files read (not the calibration group or

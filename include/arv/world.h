@@ -155,6 +155,9 @@ struct arv_registry {
      * can set its own horizon (e.g. until every child has grown up); NULL
      * means run.months. */
     int (*months)(const struct arv_params *p);
+    /* Other names for parameters (arv_params_add_aliases); may be empty. */
+    const struct arv_param_alias *aliases;
+    size_t n_aliases;
 };
 
 /* Results of one metric table across replicates: value[rep][time][group][metric]. */

@@ -78,6 +78,8 @@ expect_fail "--set unknown path" "did you mean 'run.months'?" "$ARV_TEST" run "$
 new_case
 expect_fail "--set unknown path (arv)" "did you mean 'run.months'?" "$ARV" run "$tmp/in/plain.cfg" --set run.monts=3 --out out
 new_case
+expect_fail "--set near an alias" "did you mean 'work.theta_holf'?" "$ARV" run "$tmp/in/plain.cfg" --set work.theta_holff=0.2 --out out
+new_case
 expect_fail "--set unknown path names --set" "--set run.monts" "$ARV_TEST" check "$ENGINE" --set run.monts=3
 new_case
 expect_fail "a bad --set checking two scenarios is said once" "--set : expected PATH=VALUE" \
@@ -247,6 +249,20 @@ for exe in "$ARV" "$ARV_TEST"; do
         if grep -qE '^run\.months ' "$tmp/stdout"; then pass; else fail "params does not list run.months"; fi
     fi
 done
+# DESIGN.md's example override, work.theta_holf, is an alias of
+# followup.holf.effect.work: the same run and resolved.cfg as the path
+new_case
+for how in work.theta_holf followup.holf.effect.work; do
+    if expect_ok "--set $how" "$ARV" run "$SRC/scenarios/workshop/holf_everywhere.cfg" \
+        --set "$how=0.2" --out "$dir/$how" --quiet; then pass; fi
+done
+if cmp -s "$dir/work.theta_holf/resolved.cfg" "$dir/followup.holf.effect.work/resolved.cfg" &&
+    cmp -s "$dir/work.theta_holf/summary.csv" "$dir/followup.holf.effect.work/summary.csv" &&
+    grep -q 'work = 0.2;' "$dir/work.theta_holf/resolved.cfg"; then
+    pass
+else
+    fail "--set work.theta_holf=0.2 is not --set followup.holf.effect.work=0.2"
+fi
 if expect_ok "params (test model)" "$ARV_TEST" params; then
     if grep -qE '^test\.p_up ' "$tmp/stdout"; then pass; else fail "params does not list test.p_up"; fi
 fi
@@ -352,6 +368,14 @@ sed 's/work.beta.somalia/work.beta.somalai/' "$CAL/cli_three.cfg" | sed "s|\.\./
 expect_fail "calibrate with an unknown path" "did you mean 'work.beta.somalia'" \
     "$ARV" calibrate "$tmp/in/typo.cfg" --targets "$CAL/cli_targets.csv"
 new_case
+sed 's/path = "work.beta.somalia"; prior = "normal"; mean = -1.7; sd = 0.5; min = -5.0; max = 2.0;/path = "followup.holf.effect.work"; prior = "normal"; mean = 0.0; sd = 0.5; min = -3.0; max = 3.0;/' \
+    "$CAL/cli_three.cfg" | sed "s|\.\./\.\./\.\./scenarios|$SRC/scenarios|" |
+    sed 's/^  );/    ,{ path = "work.theta_holf"; prior = "normal"; mean = 0.0; sd = 0.5; min = -3.0; max = 3.0; }\n  );/' \
+        >"$tmp/in/alias_prior.cfg"
+expect_fail "calibrate with a path and its alias" \
+    "alias_prior.cfg:12: work.theta_holf already has a prior (line 10, as followup.holf.effect.work)" \
+    "$ARV" calibrate "$tmp/in/alias_prior.cfg" --targets "$CAL/cli_targets.csv"
+new_case
 expect_fail "calibrate --resume without a checkpoint" "no checkpoint" "$ARV" calibrate \
     "$CAL/cli_three.cfg" --targets "$CAL/cli_targets.csv" --out res --resume
 new_case
@@ -396,6 +420,12 @@ printf '@include "%s/scenarios/holf_trial.cfg"\nparameter_draws: {\n paths = [ "
     "$SRC" >"$tmp/in/draws_shares.cfg"
 expect_fail "run with a draw whose shares do not add up" \
     "draws_shares.cfg:2: parameter_draws row 2: " "$ARV" run "$tmp/in/draws_shares.cfg" --reps 2
+new_case
+printf '@include "%s/scenarios/holf_trial.cfg"\nparameter_draws: {\n paths = [ "followup.holf.effect.work", "work.theta_holf" ];\n values = ( [ 0.1, 0.2 ] );\n};\n' \
+    "$SRC" >"$tmp/in/draws_alias.cfg"
+expect_fail "draws of a path and its alias" \
+    "draws_alias.cfg:3: parameter_draws: 'work.theta_holf' is listed twice (as 'followup.holf.effect.work')" \
+    "$ARV" run "$tmp/in/draws_alias.cfg"
 new_case
 printf '@include "%s/scenarios/holf_trial.cfg"\nparameter_draws: {\n paths = [ "income.sa_takeup" ];\n values = ( [ 0.6 ], [ 0.7 ] );\n};\n' \
     "$SRC" >"$tmp/in/draws_ok.cfg"

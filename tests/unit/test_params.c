@@ -797,6 +797,48 @@ static void test_list_and_markdown(void **state)
     arv_params_free(p);
 }
 
+/* An alias is found, set, suggested and listed as its path, and never
+ * written: resolved.cfg and the fingerprint are those of the path. */
+static void test_aliases(void **state)
+{
+    (void)state;
+    static const struct arv_param_alias aliases[] = {{"g.people", "g.count"},
+                                                     {"h.leaf", "h.sub.deep.leaf"}};
+    struct arv_params *p = new_table(), *q = new_table();
+    arv_params_add_aliases(p, aliases, 2);
+    assert_int_equal(arv_params_find(p, "g.people"), arv_params_find(p, "g.count"));
+    assert_int_equal(arv_params_find(p, "h.leaf"), arv_params_find(p, "h.sub.deep.leaf"));
+    assert_int_equal(arv_params_find(q, "g.people"), -1);
+    set_ok(p, "g.people", "42");
+    set_ok(p, "h.leaf", "-0.5");
+    assert_int_equal(arv_params_int(p, "g.count"), 42);
+    assert_true(arv_params_double(p, "h.sub.deep.leaf") == -0.5);
+    set_ok(q, "g.count", "42");
+    set_ok(q, "h.sub.deep.leaf", "-0.5");
+    char *a = cfg_text(p), *b = cfg_text(q);
+    assert_string_equal(a, b);
+    assert_null(strstr(a, "people"));
+    free(a);
+    free(b);
+    /* the range check is the path's, and a near miss suggests the alias */
+    struct arv_error err;
+    arv_error_init(&err);
+    assert_int_equal(arv_params_set_value(p, "g.people", "101", from_set, &err), ARV_EINVAL);
+    assert_non_null(strstr(err.msg, "g.people"));
+    assert_string_equal(arv_params_suggest(p, "g.peeple"), "g.people");
+    /* listed after the parameters, and kept by a clone */
+    char *list = view(p, false), *md = view(p, true);
+    assert_non_null(strstr(list, "alias of g.count"));
+    assert_non_null(strstr(md, "| `h.leaf` | `h.sub.deep.leaf` |"));
+    free(list);
+    free(md);
+    struct arv_params *c = arv_params_clone(p);
+    assert_int_equal(arv_params_find(c, "h.leaf"), arv_params_find(c, "h.sub.deep.leaf"));
+    arv_params_free(c);
+    arv_params_free(p);
+    arv_params_free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -820,6 +862,7 @@ int main(void)
         cmocka_unit_test(test_write_cfg_registry),
         cmocka_unit_test(test_sha256),
         cmocka_unit_test(test_list_and_markdown),
+        cmocka_unit_test(test_aliases),
     };
     return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }
