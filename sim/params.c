@@ -699,8 +699,8 @@ void arv_params_write_list(const struct arv_params *p, FILE *f)
         char val[VALUE_BUF], range[256];
         format_value(d, &p->values[k], val, sizeof val, false);
         format_range(d, range, sizeof range);
-        fprintf(f, "%-44s %-6s %-14s [%s] %s\n", d->path, short_type(d->type), val, range,
-                d->unit);
+        fprintf(f, "%-44s %-6s %-14s [%s] %s; source: %s\n", d->path, short_type(d->type), val,
+                range, d->unit, d->source);
     }
     for (size_t a = 0; a < p->n_aliases; a++)
         fprintf(f, "%-44s alias of %s\n", p->aliases[a].alias, p->aliases[a].path);

@@ -246,7 +246,11 @@ for exe in "$ARV" "$ARV_TEST"; do
         fi
     done
     if expect_ok "params" "$exe" params; then
-        if grep -qE '^run\.months ' "$tmp/stdout"; then pass; else fail "params does not list run.months"; fi
+        if grep -qE '^run\.months .*; source: H20$' "$tmp/stdout"; then
+            pass
+        else
+            fail "params does not list run.months with its source"
+        fi
     fi
 done
 # DESIGN.md's example override, work.theta_holf, is an alias of
