@@ -120,12 +120,6 @@ int arv_calib_model_check(const struct arv_calib_model *m, struct arv_error *err
                                  "%s:%d: calibration: the prior of '%s' reaches outside its "
                                  "range [%g, %g]; bound it with min and max",
                                  scenario, pr->line, pr->path, d->min, d->max);
-        for (size_t i = 0; i < j; i++) /* (the same path twice is a parse error) */
-            if (arv_params_find(p, m->priors[i].path) == k)
-                return arv_error_set(err, ARV_EINVAL,
-                                     "%s:%d: %s already has a prior (line %d, as %s)",
-                                     scenario, pr->line, pr->path, m->priors[i].line,
-                                     m->priors[i].path);
     }
     int months = arv_registry_months(m->reg, p);
     int every = (int)arv_params_int(p, "run.report_every");

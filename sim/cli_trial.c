@@ -85,26 +85,55 @@ static void sweep_free(struct sweep *sw)
         free(sw->text[k]);
 }
 
+/* Checks the swept paths against p: each known and swept once (an alias
+ * counts as its path), then names each by its path, as resolved.cfg does;
+ * reports and returns false if not. */
+static bool sweep_paths(const struct arv_params *p, struct sweep *sw, bool lead)
+{
+    for (int k = 0; k < sw->n; k++) {
+        long i = arv_params_find(p, sw->path[k]);
+        if (i < 0) {
+            const char *near = arv_params_suggest(p, sw->path[k]);
+            if (lead)
+                arv__cli_fail("--sweep: unknown parameter '%s'%s%s%s", sw->path[k],
+                              near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+            return false;
+        }
+        for (int j = 0; j < k; j++)
+            if (arv_params_find(p, sw->path[j]) == i) {
+                if (lead)
+                    arv__cli_fail("--sweep: '%s' is swept twice%s%s%s", sw->path[k],
+                                  strcmp(sw->path[j], sw->path[k]) ? " (as '" : "",
+                                  strcmp(sw->path[j], sw->path[k]) ? sw->path[j] : "",
+                                  strcmp(sw->path[j], sw->path[k]) ? "')" : "");
+                return false;
+            }
+    }
+    for (int k = 0; k < sw->n; k++) {
+        const char *path = p->defs[arv_params_find(p, sw->path[k])]->path;
+        assert(strlen(path) < sizeof sw->path[k]);
+        snprintf(sw->path[k], sizeof sw->path[k], "%s", path);
+    }
+    return true;
+}
+
 /* Parameters of design point `point` (mixed radix over the sweep values,
- * the last path fastest); NULL after reporting on failure. */
+ * the last path fastest); NULL after reporting on failure. The first point
+ * checks the swept paths (sweep_paths). */
 static struct arv_params *design_params(const struct arv_registry *reg, const struct opts *o,
-                                        const struct sweep *sw, int point, int *index, bool lead)
+                                        struct sweep *sw, int point, int *index, bool lead)
 {
     struct arv_error err;
     arv_error_init(&err);
     struct arv_params *p = arv__cli_load_params(reg, o, o->files[0], &err);
+    if (p && point == 0 && !sweep_paths(p, sw, lead)) {
+        arv_params_free(p);
+        return NULL;
+    }
     for (int k = sw->n - 1; p && k >= 0; k--) {
         index[k] = point % sw->n_values[k];
         point /= sw->n_values[k];
         struct arv_param_origin origin = {"--sweep", 0};
-        if (arv_params_find(p, sw->path[k]) < 0) {
-            const char *near = arv_params_suggest(p, sw->path[k]);
-            if (lead)
-                arv__cli_fail("--sweep: unknown parameter '%s'%s%s%s", sw->path[k],
-                 near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
-            arv_params_free(p);
-            return NULL;
-        }
         if (arv_params_set_value(p, sw->path[k], sw->values[k][index[k]], origin, &err) != ARV_OK)
             break;
     }

@@ -143,8 +143,18 @@ void arv_params_add_aliases(struct arv_params *p, const struct arv_param_alias *
 {
     assert(p->n_aliases == 0 && "aliases added twice");
     for (size_t a = 0; a < n; a++) {
-        assert(arv_params_find(p, aliases[a].alias) < 0 && "alias is a path or an alias");
+        const char *alias = aliases[a].alias, *dot = strrchr(alias, '.');
+        assert(arv_params_find(p, alias) < 0 && "alias is a path or an alias");
         assert(arv_params_find(p, aliases[a].path) >= 0 && "alias of an unknown path");
+        /* a scenario file can hold it: its group is a group of paths, and
+         * it is not itself one */
+        bool in_group = dot == NULL, is_group = false;
+        size_t len = strlen(alias), glen = dot ? (size_t)(dot - alias) + 1 : 0;
+        for (size_t k = 0; k < p->n; k++) {
+            in_group |= dot && strncmp(p->defs[k]->path, alias, glen) == 0;
+            is_group |= strncmp(p->defs[k]->path, alias, len) == 0 && p->defs[k]->path[len] == '.';
+        }
+        assert(in_group && !is_group && "alias outside the groups of paths, or a group");
         p->aliases = aliases; /* the first a + 1 entries are now known */
         p->n_aliases = a + 1;
     }
@@ -686,7 +696,7 @@ void arv_params_write_markdown(const struct arv_params *p, FILE *f)
         return;
     fprintf(f, "\n## Aliases\n\n"
                "Other names accepted wherever a path is (scenario files, `--set`, `--sweep`,\n"
-               "priors); `resolved.cfg` names the path.\n\n"
+               "`parameter_draws`, priors); every output names the path.\n\n"
                "| alias | path |\n|---|---|\n");
     for (size_t a = 0; a < p->n_aliases; a++)
         fprintf(f, "| `%s` | `%s` |\n", p->aliases[a].alias, p->aliases[a].path);

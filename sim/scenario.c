@@ -17,6 +17,7 @@
 #include "arv/params.h"
 #include "arv/calibrate.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <libconfig.h>
@@ -361,6 +362,11 @@ static int apply_scalar(struct arv_params *p, const char *file, const char *path
                              path, sug ? " (did you mean '" : "", sug ? sug : "",
                              sug ? "'?)" : "");
     }
+    /* libconfig refuses a name twice in a file, but not a path and its alias */
+    const struct arv_param_origin *was = &p->values[k].origin;
+    if (was->file && strcmp(was->file, file) == 0 && was->line != line)
+        return arv_error_set(err, ARV_EINVAL, "%s:%d: %s sets the same parameter as line %d (%s)",
+                             file, line, path, was->line, p->defs[k]->path);
     enum arv_param_type want = p->defs[k]->type;
     int t = config_setting_type(s);
     char text[4200];
@@ -491,8 +497,9 @@ static int parse_draws(const struct arv_params *p, const config_setting_t *group
                           pline);
             break;
         }
-        d->paths[j] = arv_xstrdup(path);
         index[j] = arv_params_find(p, path);
+        /* kept by the parameter's path, as resolved.cfg writes it */
+        d->paths[j] = arv_xstrdup(index[j] >= 0 ? p->defs[index[j]]->path : path);
         if (index[j] < 0) {
             const char *sug = arv_params_suggest(p, path);
             arv_error_set(err, ARV_EINVAL,
@@ -549,6 +556,31 @@ static int parse_draws(const struct arv_params *p, const config_setting_t *group
     return ARV_OK;
 }
 
+/* Names each prior by its parameter's path, as posterior.csv and
+ * calibrated.cfg write it, and refuses a path and its alias both given one
+ * (the same path twice is a parse error). Unknown paths are left for the
+ * calibration's own check, which suggests the nearest. */
+static int priors_by_path(const struct arv_params *p, const char *file,
+                          struct arv_calib_config *c, struct arv_error *err)
+{
+    for (size_t j = 0; j < c->n_priors; j++) {
+        struct arv_prior *pr = &c->priors[j];
+        long k = arv_params_find(p, pr->path);
+        if (k < 0)
+            continue;
+        for (size_t i = 0; i < j; i++)
+            if (strcmp(c->priors[i].path, p->defs[k]->path) == 0) {
+                bool other = strcmp(pr->path, c->priors[i].path) != 0;
+                return arv_error_set(err, ARV_EINVAL, "%s:%d: %s already has a prior (line %d%s%s)",
+                                     file, pr->line, pr->path, c->priors[i].line,
+                                     other ? ", as " : "", other ? c->priors[i].path : "");
+            }
+        assert(strlen(p->defs[k]->path) < sizeof pr->path);
+        snprintf(pr->path, sizeof pr->path, "%s", p->defs[k]->path);
+    }
+    return ARV_OK;
+}
+
 static int apply_group(struct arv_params *p, const char *file, const char *prefix,
                        config_setting_t *group, int depth, struct arv_error *err)
 {
@@ -567,7 +599,8 @@ static int apply_group(struct arv_params *p, const char *file, const char *prefi
             /* not model parameters: the calibration's settings and priors,
              * checked now so that any command reports their errors */
             struct arv_calib_config *c = arv_xcalloc(1, sizeof *c);
-            if (arv_calib_config_parse(s, file, c, err) != ARV_OK) {
+            if (arv_calib_config_parse(s, file, c, err) != ARV_OK ||
+                priors_by_path(p, file, c, err) != ARV_OK) {
                 arv_calib_config_free(c);
                 free(c);
                 return err->status;

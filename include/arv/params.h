@@ -48,8 +48,10 @@ struct arv_param_group {
 };
 
 /* Another name for a parameter (a static table's entry). An alias is
- * accepted wherever a path is: scenario files, --set, --sweep and priors.
- * It is never written: resolved.cfg and every listing name the path. */
+ * accepted wherever a path is: scenario files, --set, --sweep,
+ * parameter_draws and priors. It is never written: the loaders keep draws,
+ * priors and sweeps by the path, so resolved.cfg, the fingerprint and every
+ * output name the path. */
 struct arv_param_alias {
     const char *alias;
     const char *path;
@@ -112,8 +114,8 @@ void arv_params_add_aliases(struct arv_params *p, const struct arv_param_alias *
                             size_t n);
 void arv_params_free(struct arv_params *p);
 
-/* A copy of the values and the files read (not the calibration group or
- * the draws). Never returns NULL. */
+/* A copy of the values, the files read and the aliases (not the
+ * calibration group or the draws). Never returns NULL. */
 struct arv_params *arv_params_clone(const struct arv_params *p);
 
 /* Sets the values of row `row` of d (origin: d's file and line). */

@@ -80,6 +80,19 @@ expect_fail "--set unknown path (arv)" "did you mean 'run.months'?" "$ARV" run "
 new_case
 expect_fail "--set near an alias" "did you mean 'work.theta_holf'?" "$ARV" run "$tmp/in/plain.cfg" --set work.theta_holff=0.2 --out out
 new_case
+printf 'followup: { holf: { effect: { work = 0.1; }; }; };\nwork: { theta_holf = 0.3; };\n' >"$tmp/in/path_and_alias.cfg"
+expect_fail "a path and its alias in one file" \
+    "path_and_alias.cfg:2: work.theta_holf sets the same parameter as line 1 (followup.holf.effect.work)" \
+    "$ARV" run "$tmp/in/path_and_alias.cfg" --out out
+new_case
+expect_fail "--sweep a path and its alias" "--sweep: 'followup.holf.effect.work' is swept twice (as 'work.theta_holf')" \
+    "$ARV" trial "$SRC/scenarios/holf_trial.cfg" --trials 5 --sweep work.theta_holf=0,0.2 \
+    --sweep followup.holf.effect.work=1,2 --out out
+new_case
+expect_fail "--sweep a path twice" "--sweep: 'income.sa_takeup' is swept twice" \
+    "$ARV" trial "$SRC/scenarios/holf_trial.cfg" --trials 5 --sweep income.sa_takeup=0.5,0.6 \
+    --sweep income.sa_takeup=0.7 --out out
+new_case
 expect_fail "--set unknown path names --set" "--set run.monts" "$ARV_TEST" check "$ENGINE" --set run.monts=3
 new_case
 expect_fail "a bad --set checking two scenarios is said once" "--set : expected PATH=VALUE" \
@@ -262,10 +275,55 @@ for how in work.theta_holf followup.holf.effect.work; do
 done
 if cmp -s "$dir/work.theta_holf/resolved.cfg" "$dir/followup.holf.effect.work/resolved.cfg" &&
     cmp -s "$dir/work.theta_holf/summary.csv" "$dir/followup.holf.effect.work/summary.csv" &&
-    grep -q 'work = 0.2;' "$dir/work.theta_holf/resolved.cfg"; then
+    grep -A6 '^  holf: {' "$dir/work.theta_holf/resolved.cfg" | grep -q 'work = 0.2;'; then
     pass
 else
     fail "--set work.theta_holf=0.2 is not --set followup.holf.effect.work=0.2"
+fi
+# ... and in a scenario file, in parameter_draws, in --sweep and among the
+# priors, each output naming the path
+printf '@include "%s/scenarios/workshop/holf_everywhere.cfg"\nwork: { theta_holf = 0.2; };\n' "$SRC" \
+    >"$tmp/in/alias_file.cfg"
+if expect_ok "alias in a scenario file" "$ARV" run "$tmp/in/alias_file.cfg" --out "$dir/file" --quiet \
+    --set run.name=holf_everywhere; then
+    if cmp -s "$dir/file/resolved.cfg" "$dir/followup.holf.effect.work/resolved.cfg"; then
+        pass
+    else
+        fail "work: { theta_holf = 0.2; } is not --set followup.holf.effect.work=0.2"
+    fi
+fi
+for how in work.theta_holf followup.holf.effect.work; do
+    printf '@include "%s/scenarios/workshop/holf_everywhere.cfg"\nparameter_draws: { paths = [ "%s" ]; values = ( [ 0.1 ], [ 0.2 ] ); };\n' \
+        "$SRC" "$how" >"$tmp/in/draws_$how.cfg"
+    if expect_ok "draws of $how" "$ARV" run "$tmp/in/draws_$how.cfg" --reps 2 --out "$dir/draws_$how" \
+        --quiet --set run.name=draws; then pass; fi
+done
+if cmp -s "$dir/draws_work.theta_holf/resolved.cfg" "$dir/draws_followup.holf.effect.work/resolved.cfg" &&
+    [ "$(grep params_sha256 "$dir/draws_work.theta_holf/manifest.json")" = \
+        "$(grep params_sha256 "$dir/draws_followup.holf.effect.work/manifest.json")" ]; then
+    pass
+else
+    fail "parameter_draws under the alias are not written and fingerprinted as under the path"
+fi
+if expect_ok "--sweep an alias" "$ARV" trial "$SRC/scenarios/holf_trial.cfg" --trials 5 --quiet \
+    --sweep work.theta_holf=0,0.2 --out "$dir/sweep"; then
+    if head -n 1 "$dir/sweep/design.csv" | grep -q '^design,followup\.holf\.effect\.work,'; then
+        pass
+    else
+        fail "design.csv of a swept alias does not name the path"
+    fi
+fi
+sed 's/path = "work.beta.somalia"; prior = "normal"; mean = -1.7; sd = 0.5; min = -5.0; max = 2.0;/path = "work.theta_holf"; prior = "normal"; mean = 0.0; sd = 0.5; min = -3.0; max = 3.0;/' \
+    "$FIXTURES/calibration/cli_three.cfg" | sed "s|\.\./\.\./\.\./scenarios|$SRC/scenarios|" \
+    >"$tmp/in/alias_cal.cfg"
+if expect_ok "calibrate an alias" "$ARV" calibrate "$tmp/in/alias_cal.cfg" --quiet \
+    --targets "$FIXTURES/calibration/cli_targets.csv" --out "$dir/cal"; then
+    if head -n 1 "$dir/cal/posterior.csv" | grep -q '^particle,weight,followup\.holf\.effect\.work,' &&
+        ! grep -q theta "$dir/cal/calibrated.cfg"; then
+        pass
+    else
+        fail "a calibrated alias is not written as its path"
+    fi
 fi
 if expect_ok "params (test model)" "$ARV_TEST" params; then
     if grep -qE '^test\.p_up ' "$tmp/stdout"; then pass; else fail "params does not list test.p_up"; fi

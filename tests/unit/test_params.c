@@ -817,9 +817,12 @@ static void test_aliases(void **state)
     set_ok(q, "h.sub.deep.leaf", "-0.5");
     char *a = cfg_text(p), *b = cfg_text(q);
     assert_string_equal(a, b);
-    assert_null(strstr(a, "people"));
     free(a);
     free(b);
+    char sha_p[65], sha_q[65];
+    arv_params_sha256(p, sha_p);
+    arv_params_sha256(q, sha_q);
+    assert_string_equal(sha_p, sha_q);
     /* the range check is the path's, and a near miss suggests the alias */
     struct arv_error err;
     arv_error_init(&err);
