@@ -109,7 +109,8 @@ struct arv_params {
  * Asserts that no path is declared twice. Never returns NULL. */
 struct arv_params *arv_params_alloc(const struct arv_param_group *groups, size_t n_groups);
 /* Adds the aliases (a static table, not copied). Asserts that each path
- * exists and that no alias is a path or an earlier alias. */
+ * exists, that no alias is a path or an earlier alias, and that each lies
+ * in a group of paths without being one (so a scenario file can hold it). */
 void arv_params_add_aliases(struct arv_params *p, const struct arv_param_alias *aliases,
                             size_t n);
 void arv_params_free(struct arv_params *p);
