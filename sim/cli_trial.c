@@ -101,11 +101,10 @@ static bool sweep_paths(const struct arv_params *p, struct sweep *sw, bool lead)
         }
         for (int j = 0; j < k; j++)
             if (arv_params_find(p, sw->path[j]) == i) {
+                bool other = strcmp(sw->path[j], sw->path[k]) != 0; /* an alias */
                 if (lead)
                     arv__cli_fail("--sweep: '%s' is swept twice%s%s%s", sw->path[k],
-                                  strcmp(sw->path[j], sw->path[k]) ? " (as '" : "",
-                                  strcmp(sw->path[j], sw->path[k]) ? sw->path[j] : "",
-                                  strcmp(sw->path[j], sw->path[k]) ? "')" : "");
+                                  other ? " (as '" : "", other ? sw->path[j] : "", other ? "')" : "");
                 return false;
             }
     }

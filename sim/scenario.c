@@ -511,11 +511,12 @@ static int parse_draws(const struct arv_params *p, const config_setting_t *group
                           pline, path);
         }
         for (size_t q = 0; q < j && err->status == ARV_OK; q++)
-            if (index[q] == index[j]) /* the same path, or a path and its alias */
+            if (index[q] == index[j]) { /* the same path, or a path and its alias */
+                bool other = strcmp(d->paths[q], path) != 0;
                 arv_error_set(err, ARV_EINVAL, "%s:%d: parameter_draws: '%s' is listed twice%s%s%s",
-                              file, pline, path, strcmp(d->paths[q], path) ? " (as '" : "",
-                              strcmp(d->paths[q], path) ? d->paths[q] : "",
-                              strcmp(d->paths[q], path) ? "')" : "");
+                              file, pline, path, other ? " (as '" : "", other ? d->paths[q] : "",
+                              other ? "')" : "");
+            }
     }
     for (size_t r = 0; r < d->n_rows && err->status == ARV_OK; r++) {
         const config_setting_t *row = config_setting_get_elem(values, (unsigned)r);
